@@ -1,0 +1,60 @@
+# Shared build settings and helper functions for ccgpu targets.
+
+# Warnings are errors everywhere; third-party headers come in as SYSTEM so
+# their warnings do not count.
+set(CCGPU_WARNINGS -Wall -Wextra -Werror -Wshadow -Wconversion
+    -Wnon-virtual-dtor -Wold-style-cast -Wcast-align -Wnull-dereference
+    -Wimplicit-fallthrough)
+
+add_library(ccgpu_options INTERFACE)
+target_compile_options(ccgpu_options INTERFACE ${CCGPU_WARNINGS})
+# Always-on libstdc++ bounds checks (STYLE.md: bounds are never debug-only).
+target_compile_definitions(ccgpu_options INTERFACE _GLIBCXX_ASSERTIONS)
+target_include_directories(ccgpu_options INTERFACE ${CMAKE_SOURCE_DIR}/src)
+
+# ccgpu_library(NAME SOURCES ... DEPS ...)
+function(ccgpu_library name)
+  cmake_parse_arguments(ARG "" "" "SOURCES;DEPS" ${ARGN})
+  add_library(${name} STATIC ${ARG_SOURCES})
+  target_link_libraries(${name} PUBLIC ccgpu_options ${ARG_DEPS})
+endfunction()
+
+# ccgpu_test(NAME SOURCES ... DEPS ...): one GoogleTest binary, registered
+# with ctest test by test. Tests run with the source tree as working dir.
+function(ccgpu_test name)
+  cmake_parse_arguments(ARG "" "TIMEOUT" "SOURCES;DEPS;LABELS" ${ARGN})
+  add_executable(${name} ${ARG_SOURCES})
+  target_link_libraries(${name} PRIVATE ccgpu_options ${ARG_DEPS}
+                        GTest::gmock GTest::gtest_main)
+  target_compile_definitions(${name} PRIVATE
+      CCGPU_TESTDATA_DIR="${CCGPU_TESTDATA_DIR}"
+      CCGPU_SOURCE_DIR="${CMAKE_SOURCE_DIR}"
+      CCGPU_BINARY_DIR="${CMAKE_BINARY_DIR}")
+  if(NOT ARG_TIMEOUT)
+    set(ARG_TIMEOUT 300)
+  endif()
+  gtest_discover_tests(${name}
+      WORKING_DIRECTORY ${CMAKE_SOURCE_DIR}
+      DISCOVERY_TIMEOUT 60
+      PROPERTIES TIMEOUT ${ARG_TIMEOUT} LABELS "${ARG_LABELS}")
+endfunction()
+
+# ccgpu_fuzz(NAME SOURCE ... DEPS ...): a libFuzzer target. In a fuzz build it
+# links -fsanitize=fuzzer; in every other build it links a replay driver and
+# runs as a ctest over its committed seed corpus fuzz/corpus/NAME.
+function(ccgpu_fuzz name)
+  cmake_parse_arguments(ARG "" "" "SOURCES;DEPS" ${ARGN})
+  set(corpus "${CMAKE_SOURCE_DIR}/fuzz/corpus/${name}")
+  if(CCGPU_FUZZ)
+    add_executable(fuzz_${name} ${ARG_SOURCES})
+    target_link_libraries(fuzz_${name} PRIVATE ccgpu_options ${ARG_DEPS})
+    target_link_options(fuzz_${name} PRIVATE -fsanitize=fuzzer)
+  endif()
+  add_executable(replay_${name} ${ARG_SOURCES}
+                 ${CMAKE_SOURCE_DIR}/fuzz/replay_main.cc)
+  target_link_libraries(replay_${name} PRIVATE ccgpu_options ${ARG_DEPS})
+  add_test(NAME fuzz_replay.${name} COMMAND replay_${name} ${corpus})
+  set_tests_properties(fuzz_replay.${name} PROPERTIES LABELS fuzz TIMEOUT 300)
+endfunction()
+
+include(GoogleTest)

@@ -1,0 +1,28 @@
+// Subcommand plumbing for the ccgpu CLI. Each subcommand lives in its own
+// file and registers itself on the root CLI11 app through an Add*Command
+// function; the action it sets runs after parsing and returns the exit code.
+#ifndef CCGPU_TOOLS_CCGPU_COMMAND_H_
+#define CCGPU_TOOLS_CCGPU_COMMAND_H_
+
+#include <functional>
+
+#include <CLI/CLI.hpp>
+
+namespace ccgpu::cli {
+
+// Exit codes shared by all subcommands.
+enum ExitCode : int {
+  kExitOk = 0,
+  kExitFailed = 1,        // the check ran and the answer is "no"
+  kExitUsage = 2,         // command line wrong
+  kExitInputUnusable = 3, // an input file could not be read or parsed
+};
+
+using Action = std::function<int()>;
+
+// Registers `ccgpu selftest`.
+void AddSelftestCommand(CLI::App& app, Action& action);
+
+}  // namespace ccgpu::cli
+
+#endif  // CCGPU_TOOLS_CCGPU_COMMAND_H_
