@@ -9,8 +9,6 @@ namespace ccgpu::spdm::session {
 
 namespace {
 
-constexpr std::size_t kSessionIdSize = 4;
-constexpr std::size_t kLengthSize = 2;
 constexpr std::size_t kAppDataLengthSize = 2;
 constexpr std::size_t kMaxSequenceNumberSize = 8;
 constexpr uint8_t kMctpSpdmType = 0x05;  // DSP0275 MCTP message type: SPDM
