@@ -504,6 +504,38 @@ TEST(RimVerifierTest, CacheReusesVerdictOnlyInsideTheValidityWindow) {
   EXPECT_EQ(v.cache_stats().entries, 0u);
 }
 
+TEST(RimVerifierTest, AcceptExpiredChainReportsInsteadOfFailing) {
+  RimVerifierOptions options;
+  options.accept_expired_chain = true;
+  RimVerifier v = MakeVerifier(options);
+  auto r = v.Verify(ReadBytes(kDriverNoGpu), At("2026-11-25T00:00:00Z"));
+  ASSERT_TRUE(r.has_value()) << r.error().ToString();
+  EXPECT_FALSE((*r)->signature.time_valid);
+  EXPECT_EQ((*r)->signature.time_failure, "certificate has expired");
+  EXPECT_EQ((*r)->rim.colloquial_version, "545.00");
+  EXPECT_EQ(v.Verify(ReadBytes(kSdk + "incorrect_signature_driver_rim.xml"),
+                     At("2026-11-25T00:00:00Z"))
+                .error()
+                .code,
+            Errc::kXmlSignatureInvalid);
+}
+
+TEST(RimReaderTest, ReadsMinimalSha256Rim) {
+  const std::string doc =
+      "<SoftwareIdentity xmlns=\"http://standards.iso.org/iso/19770/-2/2015/schema.xsd\" "
+      "xmlns:h=\"http://www.w3.org/2001/04/xmlenc#sha256\" name=\"n\" tagId=\"t\">"
+      "<Meta colloquialVersion=\"1\"/><Payload><Resource type=\"Measurement\" index=\"0\" "
+      "active=\"true\" alternatives=\"1\" size=\"32\" name=\"a&amp;b\" h:Hash0=\"" +
+      std::string(64, '0') + "\"/></Payload></SoftwareIdentity>";
+  auto rim = ParseRim(AsBytes(doc));
+  ASSERT_TRUE(rim.has_value()) << rim.error().ToString();
+  ASSERT_EQ(rim->measurements.size(), 1u);
+  EXPECT_EQ(rim->measurements[0].name, "a&b");
+  EXPECT_EQ(rim->measurements[0].size, 32u);
+  EXPECT_TRUE(rim->measurements[0].active);
+  EXPECT_TRUE(rim->firmware_manufacturer_id.empty());
+}
+
 TEST(RimVerifierTest, CacheEvictsOldestBeyondCapacity) {
   RimVerifierOptions options;
   options.cache_capacity = 2;

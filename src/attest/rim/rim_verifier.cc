@@ -57,7 +57,11 @@ Result<std::shared_ptr<const VerifiedRim>> RimVerifier::Verify(ByteSpan xml, Tim
   if (s.options.validate_schema) {
     CCGPU_TRY(s.options.schema->Validate(xml, &report.schema_detail));
   }
-  CCGPU_ASSIGN_OR_RETURN(crypto::VerifiedXmlSignature sig, s.dsig.Verify(xml, at, &report.dsig));
+  crypto::XmlDsigOptions dsig_options;
+  dsig_options.at = at;
+  dsig_options.time_errors_fatal = !s.options.accept_expired_chain;
+  CCGPU_ASSIGN_OR_RETURN(crypto::VerifiedXmlSignature sig,
+                         s.dsig.Verify(xml, dsig_options, &report.dsig));
   CCGPU_ASSIGN_OR_RETURN(Rim rim, ParseRim(xml, &report.parse));
   auto verified = std::make_shared<VerifiedRim>();
   verified->rim = std::move(rim);
