@@ -249,9 +249,30 @@ TEST_F(RimMutationTest, RejectsEachBrokenField) {
   ExpectInvalid("tagId=", "tagIdX=", "rim: SoftwareIdentity lacks name or tagId");
 }
 
-TEST_F(RimMutationTest, TruncationAtEveryLengthNeverCrashesOrSucceeds) {
-  // Every prefix shorter than the document is not well-formed XML.
-  for (std::size_t n = 0; n < doc_.size(); n += 7) {
+constexpr char kSmallRim[] =
+    "<SoftwareIdentity xmlns=\"http://standards.iso.org/iso/19770/-2/2015/schema.xsd\" "
+    "xmlns:h=\"http://www.w3.org/2001/04/xmlenc#sha384\" name=\"GH100\" tagId=\"t\">"
+    "<Meta colloquialVersion=\"550.144.03\"/><Payload>"
+    "<Resource type=\"Measurement\" index=\"7\" active=\"True\" alternatives=\"2\" size=\"48\" "
+    "h:Hash0=\"000000000000000000000000000000000000000000000000000000000000000000000000000000000000"
+    "000000000000\" h:Hash1=\"11111111111111111111111111111111111111111111111111111111111111111111"
+    "1111111111111111111111111111\"/></Payload></SoftwareIdentity>";
+
+TEST(RimTruncationTest, EveryPrefixOfASmallRimIsRejected) {
+  const std::string_view doc(kSmallRim);
+  ASSERT_TRUE(ParseRim(AsBytes(doc)).has_value());
+  for (std::size_t n = 0; n < doc.size(); ++n) {
+    auto r = ParseRim(AsBytes(doc.substr(0, n)));
+    ASSERT_FALSE(r.has_value()) << n;
+    ASSERT_TRUE(r.error().code == Errc::kMalformed || r.error().code == Errc::kRimInvalid) << n;
+  }
+}
+
+TEST_F(RimMutationTest, TruncatedRealRimIsRejected) {
+  // Every 7th prefix up to the end of the root element (what follows it is
+  // only whitespace, which XML allows to be cut).
+  const std::size_t end = doc_.rfind("</SoftwareIdentity>") + std::strlen("</SoftwareIdentity>");
+  for (std::size_t n = 0; n < end; n += 7) {
     auto r = ParseRim(AsBytes(std::string_view(doc_).substr(0, n)));
     ASSERT_FALSE(r.has_value()) << n;
   }
