@@ -138,6 +138,19 @@ TEST(RimReaderTest, ReadsEveryVbiosRim) {
   EXPECT_EQ(rim->colloquial_version, "96.00.5E.00.01");
 }
 
+TEST(RimReaderTest, VersionMatchIsCaseInsensitiveAndExact) {
+  auto rim = ParseRim(ReadBytes(kSamples + "1010_0200_882_96005E0001_PROD.swidtag"));
+  ASSERT_TRUE(rim.has_value());
+  EXPECT_TRUE(RimVersionMatches(*rim, "96.00.5E.00.01"));
+  EXPECT_TRUE(RimVersionMatches(*rim, "96.00.5e.00.01"));
+  EXPECT_FALSE(RimVersionMatches(*rim, "96.00.5E.00.02"));
+  EXPECT_FALSE(RimVersionMatches(*rim, "96.00.5E.00.0"));
+  EXPECT_FALSE(RimVersionMatches(*rim, ""));
+  auto drv = ParseRim(ReadBytes(kDriver550));
+  EXPECT_TRUE(RimVersionMatches(*drv, "550.144.03"));
+  EXPECT_FALSE(RimVersionMatches(*drv, "550.144.3"));
+}
+
 TEST(RimReaderTest, ReadsSwitchBiosRim) {
   auto rim = ParseRim(ReadBytes(kSwitch));
   ASSERT_TRUE(rim.has_value()) << rim.error().ToString();
