@@ -1,6 +1,8 @@
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <chrono>
+#include <thread>
 #include <cstring>
 #include <cstdlib>
 #include <filesystem>
@@ -193,6 +195,24 @@ TEST(RimReaderTest, RejectsNonRimInputWithClearErrors) {
   EXPECT_EQ(ParseCode("<!DOCTYPE a [<!ENTITY a 'aaaaaaaaaa'><!ENTITY b '&a;&a;&a;&a;&a;&a;'>]>"
                       "<a>&b;</a>"),
             Errc::kMalformed);
+}
+
+TEST(RimReaderTest, BillionLaughsIsRefusedQuickly) {
+  std::string dtd = "<!DOCTYPE SoftwareIdentity [<!ENTITY l0 'lol'>";
+  for (int i = 1; i <= 10; ++i) {
+    dtd += "<!ENTITY l" + std::to_string(i) + " '";
+    for (int k = 0; k < 10; ++k) dtd += "&l" + std::to_string(i - 1) + ";";
+    dtd += "'>";
+  }
+  dtd += "]>";
+  const std::string in_text = dtd + "<SoftwareIdentity>&l10;</SoftwareIdentity>";
+  const std::string in_attr = dtd + "<SoftwareIdentity name='&l10;'/>";
+  auto t0 = std::chrono::steady_clock::now();
+  EXPECT_EQ(ParseCode(in_text), Errc::kMalformed);
+  EXPECT_EQ(ParseCode(in_attr), Errc::kMalformed);
+  auto schema = *RimSchema::Builtin();
+  EXPECT_EQ(schema->Validate(AsBytes(in_attr)).error().code, Errc::kMalformed);
+  EXPECT_LT(std::chrono::steady_clock::now() - t0, std::chrono::seconds(2));
 }
 
 // One valid document, one attribute changed at a time.
@@ -568,6 +588,33 @@ TEST(RimReaderTest, ReadsMinimalSha256Rim) {
   EXPECT_EQ(rim->measurements[0].size, 32u);
   EXPECT_TRUE(rim->measurements[0].active);
   EXPECT_TRUE(rim->firmware_manufacturer_id.empty());
+}
+
+TEST(RimVerifierTest, ConcurrentVerificationsShareTheCache) {
+  RimVerifier v = MakeVerifier();
+  const Bytes driver = ReadBytes(kDriver550);
+  const Bytes bad = ReadBytes(kSdk + "incorrect_signature_driver_rim.xml");
+  const TimePoint t = At("2025-06-01T00:00:00Z");
+  std::atomic<int> ok{0};
+  std::vector<std::thread> threads;
+  for (int i = 0; i < 4; ++i) {
+    threads.emplace_back([&] {
+      for (int k = 0; k < 5; ++k) {
+        auto g = v.Verify(driver, t);
+        auto b = v.Verify(bad, t);
+        if (g.has_value() && (*g)->rim.colloquial_version == "550.144.03" && !b.has_value() &&
+            b.error().code == Errc::kXmlSignatureInvalid) {
+          ++ok;
+        }
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  EXPECT_EQ(ok.load(), 20);
+  auto stats = v.cache_stats();
+  EXPECT_EQ(stats.entries, 1u);          // failures are never cached
+  EXPECT_EQ(stats.hits + stats.misses, 40u);
+  EXPECT_GE(stats.hits, 16u);            // at most one miss per thread for the good RIM
 }
 
 TEST(RimVerifierTest, CacheEvictsOldestBeyondCapacity) {
