@@ -25,7 +25,9 @@ const std::string kRoot = kGpu + "certs/verifier_RIM_root.pem";
 std::string ReadText(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   EXPECT_TRUE(in.good()) << path;
-  return std::string(std::istreambuf_iterator<char>(in), {});
+  std::ostringstream out;
+  out << in.rdbuf();
+  return out.str();
 }
 Bytes ReadBytes(const std::string& path) {
   std::string s = ReadText(path);
