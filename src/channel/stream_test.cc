@@ -397,5 +397,28 @@ TEST(TransferTest, PlainPathRoundTrips) {
   EXPECT_EQ(dest, data);
 }
 
+TEST(TransferTest, BatchedSmallCopiesRoundTripAndTamperPoisonsAll) {
+  Pair p = MakePair();
+  RingFixture f = MakeRing(8, 4096 + static_cast<uint32_t>(kChunkOverhead));
+  WorkerPool pool(1), rpool(1);
+  std::vector<Bytes> srcs;
+  for (std::size_t i = 0; i < 50; ++i) srcs.push_back(Pattern(1 + i * 37, static_cast<uint8_t>(i)));
+  std::vector<ByteSpan> src_spans(srcs.begin(), srcs.end());
+  std::vector<Bytes> dsts;
+  for (auto& s : srcs) dsts.emplace_back(s.size());
+  std::vector<std::span<uint8_t>> dst_spans(dsts.begin(), dsts.end());
+  std::size_t total = 0;
+  for (auto& s : srcs) total += s.size();
+  const TransferPlan plan{50, 0, total, 4096, 0};
+  std::thread sender([&] { ASSERT_TRUE(SendBatchSealed(p.sealer, f.ring, pool, 2, plan, src_spans, Soon())); });
+  ASSERT_TRUE(ReceiveBatchSealed(p.opener, f.ring, rpool, 2, plan, dst_spans, Soon()));
+  sender.join();
+  EXPECT_EQ(dsts, srcs);
+  // A batch whose sizes disagree with the plan is refused up front.
+  const TransferPlan wrong{51, 0, total + 1, 4096, plan.chunk_count()};
+  EXPECT_EQ(SendBatchSealed(p.sealer, f.ring, pool, 1, wrong, src_spans, Soon()).error().code,
+            Errc::kInvalidArgument);
+}
+
 }  // namespace
 }  // namespace ccgpu::channel

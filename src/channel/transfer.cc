@@ -7,6 +7,8 @@
 #include <optional>
 #include <vector>
 
+#include "base/secret.h"
+
 namespace ccgpu::channel {
 namespace {
 
@@ -172,6 +174,56 @@ Status ReceivePlain(const SlotRing& ring, WorkerPool& pool, std::size_t parallel
                    });
   if (!r) return tl::unexpected(r.error().error);
   return OkStatus();
+}
+
+namespace {
+
+Result<std::size_t> BatchTotal(const TransferPlan& plan, std::size_t sum) {
+  if (sum > kMaxBatchBytes) return Fail(Errc::kInvalidArgument, "transfer: batch too large");
+  if (sum != plan.length) return Fail(Errc::kInvalidArgument, "transfer: batch size differs from plan");
+  return sum;
+}
+
+}  // namespace
+
+Status SendBatchSealed(StreamSealer& sealer, const SlotRing& ring, WorkerPool& pool,
+                       std::size_t parallelism, const TransferPlan& plan,
+                       std::span<const ByteSpan> sources, Deadline deadline) {
+  std::size_t sum = 0;
+  for (ByteSpan s : sources) sum += s.size();
+  CCGPU_TRY(BatchTotal(plan, sum));
+  // Gather into private memory; plaintext never goes to the shared ring.
+  SecretBytes staging(sum);
+  std::size_t at = 0;
+  for (ByteSpan s : sources) {
+    std::memcpy(staging.reveal_mutable().data() + at, s.data(), s.size());
+    at += s.size();
+  }
+  return SendSealed(sealer, ring, pool, parallelism, plan, staging.reveal(), deadline);
+}
+
+tl::expected<void, TransferError> ReceiveBatchSealed(
+    StreamOpener& opener, const SlotRing& ring, WorkerPool& pool,
+    std::size_t parallelism, const TransferPlan& plan,
+    std::span<const std::span<uint8_t>> destinations, Deadline deadline) {
+  std::size_t sum = 0;
+  for (auto d : destinations) sum += d.size();
+  if (auto total = BatchTotal(plan, sum); !total) {
+    return tl::unexpected(TransferError{total.error(), 0});
+  }
+  SecretBytes staging(sum);
+  auto got = ReceiveSealed(opener, ring, pool, parallelism, plan,
+                           staging.reveal_mutable(), deadline);
+  std::size_t at = 0;
+  for (auto d : destinations) {
+    if (got) {
+      std::memcpy(d.data(), staging.reveal().data() + at, d.size());
+    } else {
+      std::fill(d.begin(), d.end(), kPoisonByte);
+    }
+    at += d.size();
+  }
+  return got;
 }
 
 }  // namespace ccgpu::channel

@@ -70,6 +70,20 @@ Status ReceivePlain(const SlotRing& ring, WorkerPool& pool, std::size_t parallel
                     const TransferPlan& plan, std::span<uint8_t> dest,
                     Deadline deadline);
 
+// Many small copies batched into one sealed transfer: the sources are
+// gathered (in private memory) into one stream of chunks and scattered at
+// the receiver, so each small copy costs a memcpy instead of a transfer.
+// Both ends know the copy list (from the sealed command channel). The batch
+// is bounded: at most kMaxBatchBytes in total.
+inline constexpr std::size_t kMaxBatchBytes = 16u << 20;
+Status SendBatchSealed(StreamSealer& sealer, const SlotRing& ring, WorkerPool& pool,
+                       std::size_t parallelism, const TransferPlan& plan,
+                       std::span<const ByteSpan> sources, Deadline deadline);
+tl::expected<void, TransferError> ReceiveBatchSealed(
+    StreamOpener& opener, const SlotRing& ring, WorkerPool& pool,
+    std::size_t parallelism, const TransferPlan& plan,
+    std::span<const std::span<uint8_t>> destinations, Deadline deadline);
+
 }  // namespace ccgpu::channel
 
 #endif  // CCGPU_CHANNEL_TRANSFER_H_
