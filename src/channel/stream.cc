@@ -3,51 +3,28 @@
 #include <map>
 
 #include "base/encoding.h"
-#include "crypto/hash.h"
-#include "crypto/hkdf.h"
 
 namespace ccgpu::channel {
 namespace {
 
 using crypto::AeadAlg;
-using crypto::HashAlg;
 using crypto::SealingContext;
 
 constexpr uint8_t kChunkVersion = 1;
-constexpr std::size_t kSecretSize = 48;
 constexpr std::string_view kAadLabel = "ccgpu chunk v1";
 // How far ahead of the newest authenticated epoch a chunk may be. Bounds the
 // key derivations a forged epoch field can cost the opener.
 constexpr uint32_t kMaxEpochSkip = 64;
 
 Result<SecretBytes> InitialSecret(ByteSpan ems, const StreamId& id) {
-  ByteWriter info;
-  info.Append(AsBytes("ccgpu stream v1"))
-      .U32(id.channel_id)
-      .U8(static_cast<uint8_t>(id.direction))
-      .U8(id.engine);
-  CCGPU_ASSIGN_OR_RETURN(Bytes label, std::move(info).Finish());
-  return crypto::HkdfExpand(HashAlg::kSha384, ems, label, kSecretSize);
+  return DeriveStreamSecret(ems, "ccgpu stream v1", id);
 }
 
-Result<SecretBytes> NextSecret(const SecretBytes& secret) {
-  return crypto::HkdfExpand(HashAlg::kSha384, secret.reveal(),
-                            AsBytes("traffic upd"), kSecretSize);
-}
+Result<SecretBytes> NextSecret(const SecretBytes& secret) { return NextEpochSecret(secret); }
 
 Result<std::shared_ptr<SealingContext>> ContextFor(const SecretBytes& secret,
                                                    AeadAlg alg, uint64_t limit) {
-  CCGPU_ASSIGN_OR_RETURN(SecretBytes key,
-                         crypto::HkdfExpand(HashAlg::kSha384, secret.reveal(),
-                                            AsBytes("key"), crypto::kAeadKeySize));
-  CCGPU_ASSIGN_OR_RETURN(SecretBytes iv,
-                         crypto::HkdfExpand(HashAlg::kSha384, secret.reveal(),
-                                            AsBytes("iv"), crypto::kAeadNonceSize));
-  CCGPU_ASSIGN_OR_RETURN(SealingContext ctx,
-                         SealingContext::Create(alg, std::move(key), iv.reveal(),
-                                                crypto::CounterLayout::kBigEndianRight,
-                                                limit));
-  return std::make_shared<SealingContext>(std::move(ctx));
+  return SealingContextFor(secret, alg, limit);
 }
 
 uint64_t UnitsFor(std::size_t length) { return (uint64_t{length} + 15) / 16 + 1; }
@@ -69,8 +46,7 @@ Result<Bytes> BuildAad(const StreamId& id, const ChunkInfo& info, uint32_t epoch
   return std::move(w).Finish();
 }
 
-Status PolicyOk(ByteSpan ems, const RotationPolicy& p) {
-  if (ems.empty()) return Fail(Errc::kInvalidArgument, "stream: empty export master secret");
+Status PolicyOk(const RotationPolicy& p) {
   if (p.max_units_per_key == 0 || p.max_records_per_key == 0 || p.epoch_window == 0) {
     return Fail(Errc::kInvalidArgument, "stream: rotation policy limits must be > 0");
   }
@@ -111,7 +87,7 @@ struct StreamSealer::State {
 Result<StreamSealer> StreamSealer::Create(ByteSpan ems, StreamId id,
                                           const RotationPolicy& policy,
                                           AeadAlg alg) {
-  CCGPU_TRY(PolicyOk(ems, policy));
+  CCGPU_TRY(PolicyOk(policy));
   auto state = std::make_unique<State>();
   state->id = id;
   state->policy = policy;
@@ -188,7 +164,7 @@ struct StreamOpener::State {
 Result<StreamOpener> StreamOpener::Create(ByteSpan ems, StreamId id,
                                           const RotationPolicy& policy,
                                           AeadAlg alg) {
-  CCGPU_TRY(PolicyOk(ems, policy));
+  CCGPU_TRY(PolicyOk(policy));
   auto state = std::make_unique<State>();
   state->id = id;
   state->policy = policy;

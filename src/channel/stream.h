@@ -39,17 +39,11 @@
 #include "base/bytes.h"
 #include "base/result.h"
 #include "base/secret.h"
+#include "channel/keys.h"
 #include "crypto/aead.h"
 
 namespace ccgpu::channel {
 
-enum class Direction : uint8_t { kHostToDevice = 0, kDeviceToHost = 1, kPeer = 2 };
-
-struct StreamId {
-  uint32_t channel_id = 0;
-  Direction direction = Direction::kHostToDevice;
-  uint8_t engine = 0;
-};
 
 struct RotationPolicy {
   // Usage limit per key in units of ceil(bytes/16) + 1 per record.
