@@ -22,6 +22,8 @@ using Action = std::function<int()>;
 
 // Registers `ccgpu selftest`.
 void AddSelftestCommand(CLI::App& app, Action& action);
+// Registers `ccgpu bench transfer`.
+void AddBenchCommand(CLI::App& app, Action& action);
 
 }  // namespace ccgpu::cli
 

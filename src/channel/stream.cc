@@ -1,0 +1,257 @@
+#include "channel/stream.h"
+
+#include <map>
+
+#include "base/encoding.h"
+
+namespace ccgpu::channel {
+namespace {
+
+using crypto::AeadAlg;
+using crypto::SealingContext;
+
+constexpr uint8_t kChunkVersion = 1;
+constexpr std::string_view kAadLabel = "ccgpu chunk v1";
+// How far ahead of the newest authenticated epoch a chunk may be. Bounds the
+// key derivations a forged epoch field can cost the opener.
+constexpr uint32_t kMaxEpochSkip = 64;
+
+Result<SecretBytes> InitialSecret(ByteSpan ems, const StreamId& id) {
+  return DeriveStreamSecret(ems, "ccgpu stream v1", id);
+}
+
+Result<SecretBytes> NextSecret(const SecretBytes& secret) { return NextEpochSecret(secret); }
+
+Result<std::shared_ptr<SealingContext>> ContextFor(const SecretBytes& secret,
+                                                   AeadAlg alg, uint64_t limit) {
+  return SealingContextFor(secret, alg, limit);
+}
+
+uint64_t UnitsFor(std::size_t length) { return (uint64_t{length} + 15) / 16 + 1; }
+
+// AAD for a chunk, from trusted (expected or sender-side) values.
+Result<Bytes> BuildAad(const StreamId& id, const ChunkInfo& info, uint32_t epoch) {
+  ByteWriter w(64);
+  w.Append(AsBytes(kAadLabel))
+      .U32(id.channel_id)
+      .U8(static_cast<uint8_t>(id.direction))
+      .U8(id.engine)
+      .U8(kChunkVersion)
+      .U8(info.last ? 1 : 0)
+      .U32(epoch)
+      .U64(info.transfer_id)
+      .U32(info.chunk_index)
+      .U32(info.length)
+      .U64(info.dst_offset);
+  return std::move(w).Finish();
+}
+
+Status PolicyOk(const RotationPolicy& p) {
+  if (p.max_units_per_key == 0 || p.max_records_per_key == 0 || p.epoch_window == 0) {
+    return Fail(Errc::kInvalidArgument, "stream: rotation policy limits must be > 0");
+  }
+  return OkStatus();
+}
+
+}  // namespace
+
+// ---------------------------------------------------------------- sealer
+
+struct StreamSealer::State {
+  StreamId id;
+  RotationPolicy policy;
+  AeadAlg alg;
+  std::mutex mu;
+  SecretBytes secret;  // epoch_secret[epoch]
+  uint32_t epoch = 0;
+  std::shared_ptr<SealingContext> ctx;
+  uint64_t units = 0;
+  uint64_t records = 0;
+
+  // Moves to the next epoch. Caller holds mu.
+  Status Rotate() {
+    if (epoch == UINT32_MAX) {
+      return Fail(Errc::kNonceExhausted, "stream: epoch counter exhausted");
+    }
+    CCGPU_ASSIGN_OR_RETURN(SecretBytes next, NextSecret(secret));
+    CCGPU_ASSIGN_OR_RETURN(auto next_ctx, ContextFor(next, alg, policy.max_records_per_key));
+    secret = std::move(next);  // the old epoch secret is wiped here
+    ctx = std::move(next_ctx);
+    ++epoch;
+    units = 0;
+    records = 0;
+    return OkStatus();
+  }
+};
+
+Result<StreamSealer> StreamSealer::Create(ByteSpan ems, StreamId id,
+                                          const RotationPolicy& policy,
+                                          AeadAlg alg) {
+  CCGPU_TRY(PolicyOk(policy));
+  auto state = std::make_unique<State>();
+  state->id = id;
+  state->policy = policy;
+  state->alg = alg;
+  CCGPU_ASSIGN_OR_RETURN(state->secret, InitialSecret(ems, id));
+  CCGPU_ASSIGN_OR_RETURN(state->ctx, ContextFor(state->secret, alg, policy.max_records_per_key));
+  return StreamSealer(std::move(state));
+}
+
+StreamSealer::StreamSealer(std::unique_ptr<State> state) : state_(std::move(state)) {}
+StreamSealer::StreamSealer(StreamSealer&&) noexcept = default;
+StreamSealer& StreamSealer::operator=(StreamSealer&&) noexcept = default;
+StreamSealer::~StreamSealer() = default;
+
+uint32_t StreamSealer::current_epoch() const {
+  std::lock_guard<std::mutex> lock(state_->mu);
+  return state_->epoch;
+}
+
+Result<std::size_t> StreamSealer::SealChunk(const ChunkInfo& info, ByteSpan pt,
+                                            std::span<uint8_t> out) {
+  if (pt.size() != info.length || out.size() < kChunkOverhead + pt.size()) {
+    return Fail(Errc::kInvalidArgument, "stream: chunk buffer sizes do not match");
+  }
+  State& s = *state_;
+  const uint64_t need = UnitsFor(pt.size());
+  if (need > s.policy.max_units_per_key) {
+    return Fail(Errc::kInvalidArgument, "stream: chunk larger than a key's usage limit");
+  }
+  std::shared_ptr<SealingContext> ctx;
+  uint32_t epoch = 0;
+  {
+    std::lock_guard<std::mutex> lock(s.mu);
+    if (s.units + need > s.policy.max_units_per_key ||
+        s.records >= s.policy.max_records_per_key) {
+      CCGPU_TRY(s.Rotate());
+    }
+    s.units += need;
+    ++s.records;
+    ctx = s.ctx;
+    epoch = s.epoch;
+  }
+  CCGPU_ASSIGN_OR_RETURN(Bytes aad, BuildAad(s.id, info, epoch));
+  const std::size_t total = kChunkOverhead + pt.size();
+  CCGPU_ASSIGN_OR_RETURN(uint64_t seq,
+                         ctx->Seal(aad, pt, out.subspan(kChunkHeaderSize, total - kChunkHeaderSize)));
+  ByteWriter h(kChunkHeaderSize);
+  h.U8(kChunkVersion).U8(info.last ? 1 : 0).U16(0).U32(epoch).U64(seq)
+      .U64(info.transfer_id).U32(info.chunk_index).U32(info.length).U64(info.dst_offset);
+  CCGPU_ASSIGN_OR_RETURN(Bytes header, std::move(h).Finish());
+  std::copy(header.begin(), header.end(), out.begin());
+  return total;
+}
+
+// ---------------------------------------------------------------- opener
+
+struct StreamOpener::State {
+  StreamId id;
+  RotationPolicy policy;
+  AeadAlg alg;
+  std::mutex mu;
+  SecretBytes newest_secret;  // epoch_secret[newest]
+  uint32_t newest = 0;
+  std::map<uint32_t, std::shared_ptr<SealingContext>> epochs;  // kept window
+
+  void Prune() {
+    while (!epochs.empty() &&
+           epochs.begin()->first + policy.epoch_window <= newest) {
+      epochs.erase(epochs.begin());  // SealingContext frees (and OpenSSL wipes) the key
+    }
+  }
+};
+
+Result<StreamOpener> StreamOpener::Create(ByteSpan ems, StreamId id,
+                                          const RotationPolicy& policy,
+                                          AeadAlg alg) {
+  CCGPU_TRY(PolicyOk(policy));
+  auto state = std::make_unique<State>();
+  state->id = id;
+  state->policy = policy;
+  state->alg = alg;
+  CCGPU_ASSIGN_OR_RETURN(state->newest_secret, InitialSecret(ems, id));
+  CCGPU_ASSIGN_OR_RETURN(auto ctx, ContextFor(state->newest_secret, alg,
+                                              policy.max_records_per_key));
+  state->epochs.emplace(0, std::move(ctx));
+  return StreamOpener(std::move(state));
+}
+
+StreamOpener::StreamOpener(std::unique_ptr<State> state) : state_(std::move(state)) {}
+StreamOpener::StreamOpener(StreamOpener&&) noexcept = default;
+StreamOpener& StreamOpener::operator=(StreamOpener&&) noexcept = default;
+StreamOpener::~StreamOpener() = default;
+
+uint32_t StreamOpener::newest_epoch() const {
+  std::lock_guard<std::mutex> lock(state_->mu);
+  return state_->newest;
+}
+
+Status StreamOpener::OpenChunk(const ChunkInfo& expect, ByteSpan sealed,
+                               std::span<uint8_t> out) {
+  if (out.size() != expect.length) {
+    return Fail(Errc::kInvalidArgument, "stream: output size differs from expected length");
+  }
+  if (sealed.size() != kChunkOverhead + expect.length) {
+    return Fail(Errc::kMalformed, "stream: chunk size differs from expected (truncated or resized)");
+  }
+  ByteReader r(sealed);
+  CCGPU_ASSIGN_OR_RETURN(uint8_t version, r.U8("chunk.version"));
+  CCGPU_ASSIGN_OR_RETURN(uint8_t flags, r.U8("chunk.flags"));
+  CCGPU_ASSIGN_OR_RETURN(uint16_t reserved, r.U16("chunk.reserved"));
+  CCGPU_ASSIGN_OR_RETURN(uint32_t epoch, r.U32("chunk.epoch"));
+  CCGPU_ASSIGN_OR_RETURN(uint64_t seq, r.U64("chunk.seq"));
+  CCGPU_ASSIGN_OR_RETURN(uint64_t transfer_id, r.U64("chunk.transfer_id"));
+  CCGPU_ASSIGN_OR_RETURN(uint32_t chunk_index, r.U32("chunk.chunk_index"));
+  CCGPU_ASSIGN_OR_RETURN(uint32_t length, r.U32("chunk.length"));
+  CCGPU_ASSIGN_OR_RETURN(uint64_t dst_offset, r.U64("chunk.dst_offset"));
+  if (version != kChunkVersion || reserved != 0 || (flags & ~1u) != 0) {
+    return Fail(Errc::kMalformed, "stream: chunk header version/flags/reserved invalid");
+  }
+  if (transfer_id != expect.transfer_id) {
+    return Fail(Errc::kReplay, "stream: chunk belongs to another transfer (replayed or spliced)");
+  }
+  if (chunk_index != expect.chunk_index) {
+    return Fail(Errc::kReplay, "stream: chunk out of order, dropped or duplicated");
+  }
+  if (length != expect.length || dst_offset != expect.dst_offset ||
+      ((flags & 1u) != 0) != expect.last) {
+    return Fail(Errc::kMalformed, "stream: chunk length, destination or last flag altered");
+  }
+  ByteSpan body = r.rest();
+  // The AAD comes from the expected values, so any header change fails below.
+  CCGPU_ASSIGN_OR_RETURN(Bytes aad, BuildAad(state_->id, expect, epoch));
+
+  State& s = *state_;
+  std::shared_ptr<SealingContext> ctx;
+  {
+    std::lock_guard<std::mutex> lock(s.mu);
+    auto it = s.epochs.find(epoch);
+    if (it != s.epochs.end()) {
+      ctx = it->second;
+    } else if (epoch < s.newest) {
+      return Fail(Errc::kReplay, "stream: chunk sealed under a key already retired");
+    } else if (epoch - s.newest > kMaxEpochSkip) {
+      return Fail(Errc::kReplay, "stream: chunk names an epoch too far ahead");
+    } else {
+      // Derive forward, but commit only once the chunk authenticates, so a
+      // host rewriting the epoch field cannot make us retire live keys.
+      SecretBytes secret = s.newest_secret.Clone();
+      std::vector<std::pair<uint32_t, std::shared_ptr<SealingContext>>> fresh;
+      for (uint32_t e = s.newest + 1; e <= epoch; ++e) {
+        CCGPU_ASSIGN_OR_RETURN(SecretBytes next, NextSecret(secret));
+        secret = std::move(next);
+        CCGPU_ASSIGN_OR_RETURN(auto c, ContextFor(secret, s.alg, s.policy.max_records_per_key));
+        fresh.emplace_back(e, std::move(c));
+      }
+      CCGPU_TRY(fresh.back().second->Open(seq, aad, body, out));
+      for (auto& [e, c] : fresh) s.epochs.emplace(e, std::move(c));
+      s.newest = epoch;
+      s.newest_secret = std::move(secret);
+      s.Prune();
+      return OkStatus();
+    }
+  }
+  return ctx->Open(seq, aad, body, out);
+}
+
+}  // namespace ccgpu::channel

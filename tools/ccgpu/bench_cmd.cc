@@ -1,0 +1,426 @@
+// `ccgpu bench transfer`: throughput of the encrypted data path against the
+// same shared-memory path without encryption, and against the one-core
+// AES-256-GCM rate of the crypto layer, all measured in one run.
+//
+// What each row measures (see docs/PERFORMANCE.md):
+//  - plain-h2d / plain-d2h: the bounce-buffer pipeline with memcpy in and
+//    out of the ring (the baseline: same rings, same threads, no crypto).
+//  - h2d: the guest seals with T threads into the ring; the device side is a
+//    copy engine that takes each slot as it is published (on NVIDIA CC
+//    hardware the CE decrypts at line rate, so the guest's sealing is the cost).
+//  - d2h: the device side places sealed chunks into the ring (the CE's DMA
+//    writes, modelled as memcpy of pre-sealed chunks); the guest opens with T threads.
+//  - h2d-emulated / peer: both ends in software (the emulated device opens
+//    with T threads too; peer = GPU→GPU link, both ends emulated GPUs).
+//  - batched-4k: 256 copies of 4 KiB batched into one sealed transfer.
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstring>
+#include <fstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "channel/ring.h"
+#include "channel/shm.h"
+#include "channel/stream.h"
+#include "channel/transfer.h"
+#include "channel/worker_pool.h"
+#include "command.h"
+#include "crypto/aead.h"
+
+namespace ccgpu::cli {
+namespace {
+
+using channel::Deadline;
+using channel::SlotRing;
+using channel::TransferPlan;
+using channel::WorkerPool;
+using SteadyClock = std::chrono::steady_clock;
+
+struct BenchOptions {
+  std::vector<std::string> sizes{"4K", "64K", "1M", "16M", "256M", "1G"};
+  std::vector<std::size_t> threads;
+  uint32_t chunk = 256 * 1024;
+  uint32_t ring_slots = 16;
+  double min_seconds = 0.25;
+  bool json = false;
+};
+
+Result<std::size_t> ParseSize(const std::string& s) {
+  if (s.empty()) return Fail(Errc::kInvalidArgument, "bench: empty size");
+  std::size_t mult = 1;
+  std::string digits = s;
+  switch (s.back()) {
+    case 'K': case 'k': mult = 1u << 10; digits.pop_back(); break;
+    case 'M': case 'm': mult = 1u << 20; digits.pop_back(); break;
+    case 'G': case 'g': mult = 1u << 30; digits.pop_back(); break;
+    default: break;
+  }
+  if (digits.empty() || digits.find_first_not_of("0123456789") != std::string::npos) {
+    return Fail(Errc::kInvalidArgument, "bench: size must be N, NK, NM or NG");
+  }
+  return std::stoull(digits) * mult;
+}
+
+std::string HumanSize(std::size_t n) {
+  char buf[32];
+  if (n >= (1u << 30) && n % (1u << 30) == 0) std::snprintf(buf, sizeof buf, "%zuG", n >> 30);
+  else if (n >= (1u << 20) && n % (1u << 20) == 0) std::snprintf(buf, sizeof buf, "%zuM", n >> 20);
+  else if (n >= 1024 && n % 1024 == 0) std::snprintf(buf, sizeof buf, "%zuK", n >> 10);
+  else std::snprintf(buf, sizeof buf, "%zu", n);
+  return buf;
+}
+
+// Peak resident memory so far (VmHWM), in bytes.
+std::size_t PeakRss() {
+  std::ifstream in("/proc/self/status");
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.rfind("VmHWM:", 0) == 0) return std::stoull(line.substr(6)) * 1024;
+  }
+  return 0;
+}
+
+void ResetPeakRss() {
+  std::ofstream("/proc/self/clear_refs") << "5";  // resets VmHWM (Linux ≥ 4.0)
+}
+
+class Progress {
+ public:
+  explicit Progress(std::size_t total) : total_(total), tty_(isatty(2)) {}
+  void Step(const std::string& what) {
+    ++done_;
+    if (tty_) {
+      std::fprintf(stderr, "\r\033[K[%zu/%zu] %s", done_, total_, what.c_str());
+    } else {
+      std::fprintf(stderr, "[%zu/%zu] %s\n", done_, total_, what.c_str());
+    }
+    std::fflush(stderr);
+  }
+  ~Progress() {
+    if (tty_) std::fprintf(stderr, "\r\033[K");
+  }
+
+ private:
+  std::size_t total_, done_ = 0;
+  bool tty_;
+};
+
+// One ring with its shared region, and the session material both ends share.
+struct Rig {
+  channel::SharedRegion region;
+  SlotRing ring;
+  uint64_t next_ticket = 0;
+  uint64_t next_transfer = 1;
+};
+
+Result<Rig> MakeRig(uint32_t slots, uint32_t payload) {
+  CCGPU_ASSIGN_OR_RETURN(auto region, channel::SharedRegion::CreateAnonymous(
+                                          SlotRing::RequiredSize(slots, payload), "bench-ring"));
+  CCGPU_ASSIGN_OR_RETURN(auto ring, SlotRing::Format(region.bytes(), slots, payload));
+  return Rig{std::move(region), ring};
+}
+
+TransferPlan NextPlan(Rig& rig, std::size_t length, uint32_t chunk) {
+  TransferPlan plan;
+  plan.transfer_id = rig.next_transfer++;
+  plan.length = length;
+  plan.chunk_size = chunk;
+  plan.first_ticket = rig.next_ticket;
+  rig.next_ticket += plan.chunk_count();
+  return plan;
+}
+
+Deadline Later() { return SteadyClock::now() + std::chrono::seconds(60); }
+
+// Runs `once` until min_seconds have passed (at least once); returns bytes/s.
+template <typename F>
+Result<double> Measure(double min_seconds, std::size_t bytes_per_run, F&& once) {
+  std::size_t runs = 0;
+  const auto start = SteadyClock::now();
+  double elapsed = 0;
+  do {
+    CCGPU_TRY(once());
+    ++runs;
+    elapsed = std::chrono::duration<double>(SteadyClock::now() - start).count();
+  } while (elapsed < min_seconds);
+  return static_cast<double>(bytes_per_run) * static_cast<double>(runs) / elapsed;
+}
+
+const Bytes kEms(48, 0x5c);
+
+struct Row {
+  std::string mode;
+  std::size_t size;
+  std::size_t threads;
+  double bytes_per_s;
+  std::size_t extra_peak_bytes;
+};
+
+// The sink that models a hardware copy engine: takes each published slot.
+Status SinkConsume(const SlotRing& ring, const TransferPlan& plan) {
+  for (uint64_t i = 0; i < plan.chunk_count(); ++i) {
+    CCGPU_TRY(ring.AcquireRead(plan.first_ticket + i, Later()));
+    ring.ReleaseRead(plan.first_ticket + i);
+  }
+  return OkStatus();
+}
+
+// Models CE DMA writes: copies prepared chunk images into their slots.
+Status SourceProduce(const SlotRing& ring, const TransferPlan& plan,
+                     const std::vector<Bytes>& images) {
+  for (uint64_t i = 0; i < plan.chunk_count(); ++i) {
+    CCGPU_ASSIGN_OR_RETURN(auto slot, ring.AcquireWrite(plan.first_ticket + i, Later()));
+    const Bytes& img = images[i];
+    std::memcpy(slot.data(), img.data(), img.size());
+    CCGPU_TRY(ring.PublishWrite(plan.first_ticket + i, static_cast<uint32_t>(img.size())));
+  }
+  return OkStatus();
+}
+
+// Runs producer on this thread and consumer on a second one.
+Status RunPair(const std::function<Status()>& produce, const std::function<Status()>& consume) {
+  Status consumed;
+  std::thread t([&] { consumed = consume(); });
+  Status produced = produce();
+  t.join();
+  CCGPU_TRY(produced);
+  return consumed;
+}
+
+Status ToStatus(const tl::expected<void, channel::TransferError>& r) {
+  if (!r) return tl::unexpected(r.error().error);
+  return OkStatus();
+}
+
+Result<double> OneCoreAesRate(uint32_t chunk, double min_seconds) {
+  CCGPU_ASSIGN_OR_RETURN(auto ctx, crypto::SealingContext::Create(
+                                       crypto::AeadAlg::kAes256Gcm, SecretBytes(32),
+                                       Bytes(12, 1), crypto::CounterLayout::kBigEndianRight));
+  Bytes pt(chunk, 0x11), out(chunk + crypto::kAeadTagSize);
+  return Measure(min_seconds, chunk, [&]() -> Status {
+    CCGPU_TRY(ctx.Seal({}, pt, out));
+    return OkStatus();
+  });
+}
+
+int RunBench(const BenchOptions& opt) {
+  std::vector<std::size_t> sizes;
+  for (const auto& s : opt.sizes) {
+    auto n = ParseSize(s);
+    if (!n) {
+      std::fprintf(stderr, "ccgpu bench: %s: %s\n", s.c_str(), n.error().ToString().c_str());
+      return kExitUsage;
+    }
+    sizes.push_back(*n);
+  }
+  std::vector<std::size_t> threads = opt.threads;
+  if (threads.empty()) {
+    const std::size_t cores = std::max(1u, std::thread::hardware_concurrency());
+    for (std::size_t t = 1; t <= cores; ++t) threads.push_back(t);
+  }
+  const std::size_t max_threads = *std::max_element(threads.begin(), threads.end());
+  const uint32_t payload = opt.chunk + static_cast<uint32_t>(channel::kChunkOverhead);
+  auto rig_or = MakeRig(opt.ring_slots, payload);
+  if (!rig_or) {
+    std::fprintf(stderr, "ccgpu bench: %s\n", rig_or.error().ToString().c_str());
+    return kExitFailed;
+  }
+  Rig& rig = *rig_or;
+  WorkerPool guest_pool(max_threads - 1), device_pool(max_threads - 1);
+  const char* kModes[] = {"plain-h2d", "h2d", "plain-d2h", "d2h", "h2d-emulated", "peer"};
+  Progress progress(1 + sizes.size() * threads.size() * std::size(kModes) + 2);
+
+  progress.Step("one-core AES-256-GCM rate");
+  auto one_core = OneCoreAesRate(opt.chunk, opt.min_seconds * 2);
+  if (!one_core) {
+    std::fprintf(stderr, "ccgpu bench: %s\n", one_core.error().ToString().c_str());
+    return kExitFailed;
+  }
+
+  std::vector<Row> rows;
+  channel::RotationPolicy policy;
+  auto fail = [](const char* what, const Error& e) {
+    std::fprintf(stderr, "\nccgpu bench: %s failed: %s\n", what, e.ToString().c_str());
+    return kExitFailed;
+  };
+  for (std::size_t size : sizes) {
+    Bytes src(size, 0x3c), dst(size, 0);
+    for (std::size_t t : threads) {
+      for (const char* mode : kModes) {
+        const std::string m = mode;
+        progress.Step(m + " " + HumanSize(size) + " T=" + std::to_string(t));
+        const channel::StreamId id{1, m == "peer" ? channel::Direction::kPeer
+                                   : m.find("d2h") != std::string::npos ? channel::Direction::kDeviceToHost
+                                                                        : channel::Direction::kHostToDevice, 0};
+        auto sealer = channel::StreamSealer::Create(kEms, id, policy);
+        auto opener = channel::StreamOpener::Create(kEms, id, policy);
+        if (!sealer || !opener) return fail(mode, sealer ? opener.error() : sealer.error());
+        // D2H: the device's sealed chunk images, prepared before timing.
+        std::vector<Bytes> images;
+        TransferPlan d2h_plan;
+        if (m == "d2h" || m == "plain-d2h") {
+          d2h_plan = NextPlan(rig, size, opt.chunk);
+          rig.next_ticket -= d2h_plan.chunk_count();  // tickets are taken per run below
+          for (uint64_t i = 0; i < d2h_plan.chunk_count(); ++i) {
+            const auto c = d2h_plan.Chunk(i);
+            const ByteSpan pt = ByteSpan(src).subspan(i * opt.chunk, c.length);
+            if (m == "plain-d2h") {
+              images.emplace_back(pt.begin(), pt.end());
+            } else {
+              images.emplace_back(channel::kChunkOverhead + c.length);
+              if (auto n = sealer->SealChunk(c, pt, images.back()); !n) return fail(mode, n.error());
+            }
+          }
+        }
+        ResetPeakRss();
+        const std::size_t base_rss = PeakRss();
+        auto rate = Measure(opt.min_seconds, size, [&]() -> Status {
+          if (m == "plain-h2d") {
+            TransferPlan plan = NextPlan(rig, size, opt.chunk);
+            return RunPair([&] { return SendPlain(rig.ring, guest_pool, t, plan, src, Later()); },
+                           [&] { return SinkConsume(rig.ring, plan); });
+          }
+          if (m == "h2d") {
+            TransferPlan plan = NextPlan(rig, size, opt.chunk);
+            return RunPair([&] { return SendSealed(*sealer, rig.ring, guest_pool, t, plan, src, Later()); },
+                           [&] { return SinkConsume(rig.ring, plan); });
+          }
+          if (m == "plain-d2h" || m == "d2h") {
+            TransferPlan plan = d2h_plan;
+            plan.first_ticket = rig.next_ticket;
+            rig.next_ticket += plan.chunk_count();
+            return RunPair([&] { return SourceProduce(rig.ring, plan, images); },
+                           [&]() -> Status {
+                             if (m == "plain-d2h") {
+                               return ReceivePlain(rig.ring, guest_pool, t, plan, dst, Later());
+                             }
+                             return ToStatus(ReceiveSealed(*opener, rig.ring, guest_pool, t, plan, dst, Later()));
+                           });
+          }
+          // h2d-emulated and peer: both ends in software.
+          TransferPlan plan = NextPlan(rig, size, opt.chunk);
+          return RunPair([&] { return SendSealed(*sealer, rig.ring, guest_pool, t, plan, src, Later()); },
+                         [&] { return ToStatus(ReceiveSealed(*opener, rig.ring, device_pool, t, plan, dst, Later())); });
+        });
+        if (!rate) return fail(mode, rate.error());
+        const std::size_t peak = PeakRss();
+        rows.push_back({m, size, t, *rate, peak > base_rss ? peak - base_rss : 0});
+      }
+    }
+  }
+
+  // Batched small copies: 256 × 4 KiB in one sealed transfer, T = max.
+  progress.Step("batched-4k x256");
+  double batched_rate = 0;
+  {
+    auto sealer = channel::StreamSealer::Create(kEms, {2, channel::Direction::kHostToDevice, 0}, policy);
+    auto opener = channel::StreamOpener::Create(kEms, {2, channel::Direction::kHostToDevice, 0}, policy);
+    std::vector<Bytes> srcs(256, Bytes(4096, 0x77)), dsts(256, Bytes(4096));
+    std::vector<ByteSpan> src_spans(srcs.begin(), srcs.end());
+    std::vector<std::span<uint8_t>> dst_spans(dsts.begin(), dsts.end());
+    auto rate = Measure(opt.min_seconds, 256 * 4096, [&]() -> Status {
+      TransferPlan plan = NextPlan(rig, 256 * 4096, opt.chunk);
+      return RunPair([&] { return SendBatchSealed(*sealer, rig.ring, guest_pool, max_threads, plan, src_spans, Later()); },
+                     [&] { return SinkConsume(rig.ring, plan); });
+    });
+    if (!rate) return fail("batched", rate.error());
+    batched_rate = *rate;
+  }
+  progress.Step("done");
+
+  // Targets (issue 6), evaluated on the guest-side rows.
+  auto find = [&](const std::string& mode, std::size_t size, std::size_t t) -> double {
+    for (const Row& r : rows) {
+      if (r.mode == mode && r.size == size && r.threads == t) return r.bytes_per_s;
+    }
+    return 0;
+  };
+  const std::size_t large = *std::max_element(sizes.begin(), sizes.end());
+  nlohmann::json targets = nlohmann::json::array();
+  bool all_met = true;
+  for (std::size_t t : threads) {
+    for (const char* dir : {"h2d", "d2h"}) {
+      const std::string plain = std::string("plain-") + dir;
+      const double bound = std::min(static_cast<double>(t) * *one_core, find(plain, large, t));
+      const double got = find(dir, large, t);
+      const bool met = got >= 0.85 * bound;
+      all_met = all_met && met;
+      targets.push_back({{"target", std::string(dir) + " large >= 0.85 x min(T x one-core, plain)"},
+                         {"threads", t}, {"size", large}, {"ratio", bound > 0 ? got / bound : 0}, {"met", met}});
+    }
+  }
+  if (std::find(sizes.begin(), sizes.end(), 4096) != sizes.end()) {
+    const std::size_t t = threads.front();
+    const double ratio = find("plain-h2d", 4096, t) / std::max(1.0, find("h2d", 4096, t));
+    const bool met = ratio <= 2.0;
+    all_met = all_met && met;
+    targets.push_back({{"target", "4 KiB copy cost <= 2 x plain"}, {"threads", t},
+                       {"cost_ratio", ratio}, {"met", met}});
+  }
+  {
+    const double large_rate = find("h2d", large, max_threads);
+    const double ratio = large_rate > 0 ? batched_rate / large_rate : 0;
+    const bool met = ratio >= 0.5;
+    all_met = all_met && met;
+    targets.push_back({{"target", "batched 4 KiB copies >= 0.5 x large-copy throughput"},
+                       {"threads", max_threads}, {"ratio", ratio}, {"met", met}});
+  }
+
+  if (opt.json) {
+    nlohmann::json out;
+    out["one_core_aes_gcm_bytes_per_s"] = *one_core;
+    out["chunk_size"] = opt.chunk;
+    out["ring_slots"] = opt.ring_slots;
+    out["batched_4k_x256_bytes_per_s"] = batched_rate;
+    for (const Row& r : rows) {
+      out["rows"].push_back({{"mode", r.mode}, {"size", r.size}, {"threads", r.threads},
+                             {"bytes_per_s", r.bytes_per_s}, {"extra_peak_rss", r.extra_peak_bytes}});
+    }
+    out["targets"] = targets;
+    out["all_targets_met"] = all_met;
+    std::printf("%s\n", out.dump(2).c_str());
+  } else {
+    std::printf("one-core AES-256-GCM (crypto layer, %s records): %.2f GB/s\n",
+                HumanSize(opt.chunk).c_str(), *one_core / 1e9);
+    std::printf("%-13s %6s %3s %10s %14s\n", "mode", "size", "T", "GB/s", "extra peak RSS");
+    for (const Row& r : rows) {
+      std::printf("%-13s %6s %3zu %10.3f %13.1fM\n", r.mode.c_str(), HumanSize(r.size).c_str(),
+                  r.threads, r.bytes_per_s / 1e9, static_cast<double>(r.extra_peak_bytes) / (1 << 20));
+    }
+    std::printf("batched 256 x 4 KiB (T=%zu): %.3f GB/s\n", max_threads, batched_rate / 1e9);
+    for (const auto& t : targets) {
+      std::printf("target %-55s T=%s  %s  %s\n", t["target"].get<std::string>().c_str(),
+                  t["threads"].dump().c_str(),
+                  t.contains("ratio") ? ("ratio " + std::to_string(t["ratio"].get<double>())).c_str()
+                                      : ("cost ratio " + std::to_string(t["cost_ratio"].get<double>())).c_str(),
+                  t["met"].get<bool>() ? "MET" : "NOT MET");
+    }
+  }
+  return kExitOk;
+}
+
+}  // namespace
+
+void AddBenchCommand(CLI::App& app, Action& action) {
+  auto* bench = app.add_subcommand("bench", "Benchmarks (ratios against baselines measured in the same run)");
+  bench->require_subcommand(1);
+  auto* transfer = bench->add_subcommand(
+      "transfer", "Encrypted vs plain data-path throughput, by size and threads");
+  auto opt = std::make_shared<BenchOptions>();
+  transfer->add_option("--sizes", opt->sizes, "Transfer sizes (e.g. 4K 1M 1G)")->delimiter(',');
+  transfer->add_option("--threads", opt->threads, "Thread counts (default 1..cores)")->delimiter(',');
+  transfer->add_option("--chunk", opt->chunk, "Chunk size in bytes")->check(CLI::Range(4096u, 16u << 20));
+  transfer->add_option("--ring-slots", opt->ring_slots, "Ring depth (power of two)");
+  transfer->add_option("--min-seconds", opt->min_seconds, "Minimum measuring time per row");
+  transfer->add_flag("--json", opt->json, "Machine-readable output");
+  transfer->callback([&action, opt] { action = [opt] { return RunBench(*opt); }; });
+}
+
+}  // namespace ccgpu::cli
