@@ -857,6 +857,18 @@ Result<OcspClient> OcspClient::Offline(std::string dir, OcspClientOptions option
 
 OcspClient OcspClient::Off() { return OcspClient(std::make_shared<State>()); }
 
+Result<OcspClient> OcspClient::FromSpec(std::string_view spec, OcspClientOptions options) {
+  if (spec == "off") return Off();
+  if (spec.rfind("offline:", 0) == 0 || spec.rfind("offline=", 0) == 0) {
+    return Offline(std::string(spec.substr(8)), std::move(options));
+  }
+  if (spec.rfind("http://", 0) == 0 || spec.rfind("https://", 0) == 0) {
+    return Online(std::string(spec), std::move(options));
+  }
+  return Fail(Errc::kInvalidArgument,
+              "ocsp: mode must be off, offline:DIR or an http:// responder URL");
+}
+
 OcspMode OcspClient::mode() const { return state_->mode; }
 const std::string& OcspClient::location() const { return state_->location; }
 

@@ -697,6 +697,24 @@ TEST(OcspHttp, ErrorStatusWrongTypeAndRefusedConnection) {
   EXPECT_EQ(res.error().code, Errc::kIo) << res.error().ToString();
 }
 
+TEST(OcspModes, FromSpec) {
+  EXPECT_EQ(OcspClient::FromSpec("off")->mode(), OcspMode::kOff);
+  auto online = OcspClient::FromSpec("http://127.0.0.1:1/");
+  ASSERT_TRUE(online);
+  EXPECT_EQ(online->mode(), OcspMode::kOnline);
+  EXPECT_EQ(online->location(), "http://127.0.0.1:1/");
+  auto offline = OcspClient::FromSpec("offline:" + PkiEnvironment::scratch.string());
+  ASSERT_TRUE(offline);
+  EXPECT_EQ(offline->mode(), OcspMode::kOffline);
+  EXPECT_EQ(offline->location(), PkiEnvironment::scratch.string());
+  EXPECT_TRUE(OcspClient::FromSpec("offline=" + PkiEnvironment::scratch.string()));
+  EXPECT_EQ(OcspClient::FromSpec("offline:/no/such/dir").error().code, Errc::kNotFound);
+  EXPECT_EQ(OcspClient::FromSpec("https://ocsp.ndis.nvidia.com").error().code,
+            Errc::kInvalidArgument);
+  EXPECT_EQ(OcspClient::FromSpec("on").error().code, Errc::kInvalidArgument);
+  EXPECT_EQ(OcspClient::FromSpec("").error().code, Errc::kInvalidArgument);
+}
+
 TEST(OcspHttp, RejectsUnusableUrls) {
   for (const char* url : {"", "ftp://example/", "https://ocsp.ndis.nvidia.com/", "http://", "not a url"}) {
     auto c = OcspClient::Online(url);
