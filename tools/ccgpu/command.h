@@ -24,6 +24,8 @@ using Action = std::function<int()>;
 void AddSelftestCommand(CLI::App& app, Action& action);
 // Registers `ccgpu bench transfer`.
 void AddBenchCommand(CLI::App& app, Action& action);
+// Registers `ccgpu token` (verify, jwks, issue, inspect): token_cmd.cc.
+void AddTokenCommand(CLI::App& app, Action& action);
 
 }  // namespace ccgpu::cli
 
