@@ -3,7 +3,7 @@
 #include "spdm/transport/platform.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
-  using namespace ccgpu;                  // NOLINT
+  using namespace ccgpu;                   // NOLINT
   using namespace ccgpu::spdm::transport;  // NOLINT
   const ByteSpan in(data, size);
   if (auto f = ParseFrame(in, 1 << 16)) {

@@ -19,9 +19,13 @@ SecuredBinding BindingFor(TransportType type) {
   }
 }
 
-PlatformPortTransport::PlatformPortTransport(TcpConnection conn, TransportType type, Role role,
+PlatformPortTransport::PlatformPortTransport(TcpConnection conn,
+                                             TransportType type, Role role,
                                              std::size_t max_payload)
-    : conn_(std::move(conn)), codec_(conn_, max_payload), type_(type), role_(role) {}
+    : conn_(std::move(conn)),
+      codec_(conn_, max_payload),
+      type_(type),
+      role_(role) {}
 
 Status PlatformPortTransport::WriteFrame(uint32_t cmd, ByteSpan payload) {
   return codec_.Write(cmd, static_cast<uint32_t>(type_), payload);
@@ -30,7 +34,8 @@ Status PlatformPortTransport::WriteFrame(uint32_t cmd, ByteSpan payload) {
 Result<Frame> PlatformPortTransport::ReadOwnTypeFrame() {
   CCGPU_ASSIGN_OR_RETURN(Frame f, codec_.Read());
   if (f.transport_type != static_cast<uint32_t>(type_)) {
-    return Fail(Errc::kMalformed, "platform: transport_type differs from the configured one");
+    return Fail(Errc::kMalformed,
+                "platform: transport_type differs from the configured one");
   }
   return f;
 }
@@ -38,13 +43,18 @@ Result<Frame> PlatformPortTransport::ReadOwnTypeFrame() {
 Status PlatformPortTransport::Send(ByteSpan message, bool secured) {
   switch (type_) {
     case TransportType::kNone:
-      if (secured) return Fail(Errc::kUnsupported, "platform: transport NONE carries no secured messages");
+      if (secured)
+        return Fail(Errc::kUnsupported,
+                    "platform: transport NONE carries no secured messages");
       return WriteFrame(command::kNormal, message);
     case TransportType::kMctp:
-      return WriteFrame(command::kNormal,
-                        EncodeMctp(secured ? kMctpTypeSecuredSpdm : kMctpTypeSpdm, message));
+      return WriteFrame(
+          command::kNormal,
+          EncodeMctp(secured ? kMctpTypeSecuredSpdm : kMctpTypeSpdm, message));
     case TransportType::kPciDoe: {
-      CCGPU_ASSIGN_OR_RETURN(Bytes obj, EncodeDoe(secured ? kDoeTypeSecuredSpdm : kDoeTypeSpdm, message));
+      CCGPU_ASSIGN_OR_RETURN(
+          Bytes obj,
+          EncodeDoe(secured ? kDoeTypeSecuredSpdm : kDoeTypeSpdm, message));
       return WriteFrame(command::kNormal, obj);
     }
   }
@@ -56,7 +66,8 @@ Result<TransportMessage> PlatformPortTransport::Receive() {
     CCGPU_ASSIGN_OR_RETURN(Frame f, ReadOwnTypeFrame());
     if (f.command != command::kNormal) {
       if (role_ == Role::kRequester) {
-        return Fail(Errc::kMalformed, "platform: responder sent a non-NORMAL frame");
+        return Fail(Errc::kMalformed,
+                    "platform: responder sent a non-NORMAL frame");
       }
       switch (f.command) {
         case command::kTest:
@@ -71,11 +82,13 @@ Result<TransportMessage> PlatformPortTransport::Receive() {
         case command::kContinue:
           end_command_ = f.command;
           CCGPU_TRY(WriteFrame(f.command, {}));
-          return Fail(Errc::kClosed, "platform: requester ended the connection");
+          return Fail(Errc::kClosed,
+                      "platform: requester ended the connection");
         default:
           end_command_ = command::kUnknown;
           CCGPU_TRY(WriteFrame(command::kUnknown, {}));
-          return Fail(Errc::kClosed, "platform: unknown command, connection dropped");
+          return Fail(Errc::kClosed,
+                      "platform: unknown command, connection dropped");
       }
     }
     switch (type_) {
@@ -83,7 +96,8 @@ Result<TransportMessage> PlatformPortTransport::Receive() {
         return TransportMessage{false, std::move(f.payload)};
       case TransportType::kMctp: {
         CCGPU_ASSIGN_OR_RETURN(MctpMessage m, DecodeMctp(f.payload));
-        return TransportMessage{m.type == kMctpTypeSecuredSpdm, Bytes(m.body.begin(), m.body.end())};
+        return TransportMessage{m.type == kMctpTypeSecuredSpdm,
+                                Bytes(m.body.begin(), m.body.end())};
       }
       case TransportType::kPciDoe: {
         CCGPU_ASSIGN_OR_RETURN(DoeObject o, DecodeDoe(f.payload));
@@ -91,18 +105,25 @@ Result<TransportMessage> PlatformPortTransport::Receive() {
           return Fail(Errc::kUnsupported, "pci_doe: vendor other than PCI-SIG");
         }
         if (o.type == kDoeTypeDiscovery && role_ == Role::kResponder) {
-          CCGPU_ASSIGN_OR_RETURN(uint8_t index, ParseDoeDiscoveryRequest(o.body));
+          CCGPU_ASSIGN_OR_RETURN(uint8_t index,
+                                 ParseDoeDiscoveryRequest(o.body));
           auto entry = DoeDiscoveryEntry(index);
-          // An index past the table is answered with the last entry's end marker.
-          const DoeDiscoveryResponse rsp = entry ? *entry : DoeDiscoveryResponse{kDoeVendorPciSig, 0, 0};
-          CCGPU_ASSIGN_OR_RETURN(Bytes obj, EncodeDoe(kDoeTypeDiscovery, EncodeDoeDiscoveryResponse(rsp)));
+          // An index past the table is answered with the last entry's end
+          // marker.
+          const DoeDiscoveryResponse rsp =
+              entry ? *entry : DoeDiscoveryResponse{kDoeVendorPciSig, 0, 0};
+          CCGPU_ASSIGN_OR_RETURN(
+              Bytes obj,
+              EncodeDoe(kDoeTypeDiscovery, EncodeDoeDiscoveryResponse(rsp)));
           CCGPU_TRY(WriteFrame(command::kNormal, obj));
           continue;
         }
         if (o.type != kDoeTypeSpdm && o.type != kDoeTypeSecuredSpdm) {
-          return Fail(Errc::kUnsupported, "pci_doe: data object type is not SPDM");
+          return Fail(Errc::kUnsupported,
+                      "pci_doe: data object type is not SPDM");
         }
-        return TransportMessage{o.type == kDoeTypeSecuredSpdm, Bytes(o.body.begin(), o.body.end())};
+        return TransportMessage{o.type == kDoeTypeSecuredSpdm,
+                                Bytes(o.body.begin(), o.body.end())};
       }
     }
     return Fail(Errc::kUnsupported, "platform: unknown transport type");
@@ -113,24 +134,33 @@ Status PlatformPortTransport::Hello() {
   CCGPU_TRY(WriteFrame(command::kTest, kClientHello));
   CCGPU_ASSIGN_OR_RETURN(Frame f, ReadOwnTypeFrame());
   if (f.command != command::kTest ||
-      !std::equal(f.payload.begin(), f.payload.end(), kServerHello.begin(), kServerHello.end())) {
-    return Fail(Errc::kMalformed, "platform: TEST reply is not \"Server Hello!\"");
+      !std::equal(f.payload.begin(), f.payload.end(), kServerHello.begin(),
+                  kServerHello.end())) {
+    return Fail(Errc::kMalformed,
+                "platform: TEST reply is not \"Server Hello!\"");
   }
   return OkStatus();
 }
 
-Result<std::vector<DoeDiscoveryResponse>> PlatformPortTransport::DoeDiscovery() {
-  if (type_ != TransportType::kPciDoe) return Fail(Errc::kUnsupported, "pci_doe: discovery needs PCI_DOE");
+Result<std::vector<DoeDiscoveryResponse>>
+PlatformPortTransport::DoeDiscovery() {
+  if (type_ != TransportType::kPciDoe)
+    return Fail(Errc::kUnsupported, "pci_doe: discovery needs PCI_DOE");
   std::vector<DoeDiscoveryResponse> out;
   uint8_t index = 0;
   for (int i = 0; i < 256; ++i) {
-    CCGPU_ASSIGN_OR_RETURN(Bytes req, EncodeDoe(kDoeTypeDiscovery, EncodeDoeDiscoveryRequest(index)));
+    CCGPU_ASSIGN_OR_RETURN(
+        Bytes req,
+        EncodeDoe(kDoeTypeDiscovery, EncodeDoeDiscoveryRequest(index)));
     CCGPU_TRY(WriteFrame(command::kNormal, req));
     CCGPU_ASSIGN_OR_RETURN(Frame f, ReadOwnTypeFrame());
-    if (f.command != command::kNormal) return Fail(Errc::kMalformed, "pci_doe: discovery reply not NORMAL");
+    if (f.command != command::kNormal)
+      return Fail(Errc::kMalformed, "pci_doe: discovery reply not NORMAL");
     CCGPU_ASSIGN_OR_RETURN(DoeObject o, DecodeDoe(f.payload));
-    if (o.type != kDoeTypeDiscovery) return Fail(Errc::kMalformed, "pci_doe: discovery reply of another type");
-    CCGPU_ASSIGN_OR_RETURN(DoeDiscoveryResponse d, ParseDoeDiscoveryResponse(o.body));
+    if (o.type != kDoeTypeDiscovery)
+      return Fail(Errc::kMalformed, "pci_doe: discovery reply of another type");
+    CCGPU_ASSIGN_OR_RETURN(DoeDiscoveryResponse d,
+                           ParseDoeDiscoveryResponse(o.body));
     out.push_back(d);
     if (d.next_index == 0) return out;
     index = d.next_index;
@@ -140,11 +170,13 @@ Result<std::vector<DoeDiscoveryResponse>> PlatformPortTransport::DoeDiscovery() 
 
 Status PlatformPortTransport::End(uint32_t cmd) {
   if (cmd != command::kShutdown && cmd != command::kContinue) {
-    return Fail(Errc::kInvalidArgument, "platform: End takes SHUTDOWN or CONTINUE");
+    return Fail(Errc::kInvalidArgument,
+                "platform: End takes SHUTDOWN or CONTINUE");
   }
   CCGPU_TRY(WriteFrame(cmd, {}));
   CCGPU_ASSIGN_OR_RETURN(Frame f, ReadOwnTypeFrame());
-  if (f.command != cmd) return Fail(Errc::kMalformed, "platform: end command not echoed");
+  if (f.command != cmd)
+    return Fail(Errc::kMalformed, "platform: end command not echoed");
   end_command_ = cmd;
   return OkStatus();
 }

@@ -32,11 +32,11 @@ struct TransportMessage {
 // Per-binding parameters of DSP0277 secured messages (DSP0276 for MCTP,
 // PCIe CMA/DOE for DOE).
 struct SecuredBinding {
-  bool supported = false;               // NONE carries no secured messages
+  bool supported = false;                // NONE carries no secured messages
   std::size_t sequence_number_size = 0;  // bytes of SeqNum in the record header
   std::size_t max_random_padding = 0;    // random bytes a sender may add
   bool inner_mctp_type = false;          // application data starts with 0x05
-  bool dword_padding = false;            // the transport pads records to 4 bytes
+  bool dword_padding = false;  // the transport pads records to 4 bytes
 };
 
 SecuredBinding BindingFor(TransportType type);
@@ -72,9 +72,12 @@ class PlatformPortTransport final : public SpdmTransport {
   // kIo, kResourceExhausted).
   Result<TransportMessage> Receive() override;
   SecuredBinding binding() const override { return BindingFor(type_); }
-  bool pads_to_dword() const override { return type_ == TransportType::kPciDoe; }
+  bool pads_to_dword() const override {
+    return type_ == TransportType::kPciDoe;
+  }
 
-  // Requester: the TEST exchange. kMalformed if the reply is not "Server Hello!".
+  // Requester: the TEST exchange. kMalformed if the reply is not "Server
+  // Hello!".
   Status Hello();
   // Requester (PCI_DOE only): walks DOE Discovery from index 0 until NextIndex
   // is 0 (at most 256 entries). kUnsupported on other transports.

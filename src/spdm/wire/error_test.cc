@@ -1,6 +1,7 @@
+#include "spdm/wire/error.h"
+
 #include <gtest/gtest.h>
 
-#include "spdm/wire/error.h"
 #include "spdm/wire/wire_test_util.h"
 
 namespace ccgpu::spdm::wire {

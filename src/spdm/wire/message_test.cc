@@ -1,6 +1,7 @@
+#include "spdm/wire/message.h"
+
 #include <gtest/gtest.h>
 
-#include "spdm/wire/message.h"
 #include "spdm/wire/wire_test_util.h"
 
 namespace ccgpu::spdm::wire {
@@ -17,10 +18,12 @@ TEST(Dispatch, RequestsByCode) {
   ASSERT_TRUE(hb);
   EXPECT_TRUE(std::holds_alternative<Heartbeat>(hb->message));
   EXPECT_EQ(*SerializeRequest(hb->message), Hex("12e80000"));
-  EXPECT_ERRC(ParseRequest(Hex("12e60000"), P384()), Errc::kUnsupported);  // PSK_EXCHANGE
+  EXPECT_ERRC(ParseRequest(Hex("12e60000"), P384()),
+              Errc::kUnsupported);  // PSK_EXCHANGE
   EXPECT_ERRC(ParseRequest(Hex("12990000"), P384()), Errc::kUnsupported);
   EXPECT_ERRC(ParseRequest(Hex("1284"), {}), Errc::kTruncated);
-  EXPECT_ERRC(ParseRequest(Hex("12630000"), {}), Errc::kUnsupported);  // a response code
+  EXPECT_ERRC(ParseRequest(Hex("12630000"), {}),
+              Errc::kUnsupported);  // a response code
 }
 
 TEST(Dispatch, ResponsesByCode) {
@@ -36,7 +39,7 @@ TEST(Dispatch, ResponsesByCode) {
 TEST(Dispatch, ExactBytesExcludeDoePadding) {
   ParseParams p = P384();
   p.allow_dword_padding = true;
-  Bytes padded = Hex("10040000 0001 0012");  // 8 bytes, already aligned
+  Bytes padded = Hex("10040000 0001 0012");        // 8 bytes, already aligned
   Bytes ver = Hex("100400000002 0011 0012 0000");  // 10 bytes + 2 pad
   auto m = ParseResponse(ver, p);
   ASSERT_TRUE(m) << m.error().ToString();
@@ -47,7 +50,8 @@ TEST(Dispatch, ExactBytesExcludeDoePadding) {
 }
 
 TEST(Dispatch, VersionMismatchAgainstNegotiated) {
-  EXPECT_ERRC(ParseRequest(Hex("11e80000"), P384(kVersion12)), Errc::kVersionMismatch);
+  EXPECT_ERRC(ParseRequest(Hex("11e80000"), P384(kVersion12)),
+              Errc::kVersionMismatch);
 }
 
 }  // namespace

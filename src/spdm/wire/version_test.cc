@@ -1,6 +1,7 @@
+#include "spdm/wire/version.h"
+
 #include <gtest/gtest.h>
 
-#include "spdm/wire/version.h"
 #include "spdm/wire/wire_test_util.h"
 
 namespace ccgpu::spdm::wire {
@@ -37,9 +38,12 @@ TEST(Version, RoundTripsThreeEntries) {
 
 TEST(Version, EntryCountTooLargeTruncatesTooSmallLeavesTrailing) {
   Bytes msg = Hex("100400000002 0011 0012");
-  EXPECT_ERRC(ParseVersion(testing::Patched(msg, 5, 1, 3), {}), Errc::kTruncated);
-  EXPECT_ERRC(ParseVersion(testing::Patched(msg, 5, 1, 1), {}), Errc::kTrailingData);
-  EXPECT_ERRC(ParseVersion(testing::Patched(msg, 5, 1, 0), {}), Errc::kMalformed);
+  EXPECT_ERRC(ParseVersion(testing::Patched(msg, 5, 1, 3), {}),
+              Errc::kTruncated);
+  EXPECT_ERRC(ParseVersion(testing::Patched(msg, 5, 1, 1), {}),
+              Errc::kTrailingData);
+  EXPECT_ERRC(ParseVersion(testing::Patched(msg, 5, 1, 0), {}),
+              Errc::kMalformed);
 }
 
 TEST(Version, SerializeRejectsEmptyList) {
