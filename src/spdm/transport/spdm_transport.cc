@@ -40,25 +40,58 @@ Result<Frame> PlatformPortTransport::ReadOwnTypeFrame() {
   return f;
 }
 
-Status PlatformPortTransport::Send(ByteSpan message, bool secured) {
-  switch (type_) {
+Result<Bytes> Encapsulate(TransportType type, ByteSpan message, bool secured) {
+  switch (type) {
     case TransportType::kNone:
-      if (secured)
+      if (secured) {
         return Fail(Errc::kUnsupported,
                     "platform: transport NONE carries no secured messages");
-      return WriteFrame(command::kNormal, message);
+      }
+      return Bytes(message.begin(), message.end());
     case TransportType::kMctp:
-      return WriteFrame(
-          command::kNormal,
-          EncodeMctp(secured ? kMctpTypeSecuredSpdm : kMctpTypeSpdm, message));
+      return EncodeMctp(secured ? kMctpTypeSecuredSpdm : kMctpTypeSpdm,
+                        message);
+    case TransportType::kPciDoe:
+      return EncodeDoe(secured ? kDoeTypeSecuredSpdm : kDoeTypeSpdm, message);
+  }
+  return Fail(Errc::kUnsupported, "platform: unknown transport type");
+}
+
+Result<Decapsulated> Decapsulate(TransportType type, ByteSpan payload) {
+  using Kind = Decapsulated::Kind;
+  switch (type) {
+    case TransportType::kNone:
+      return Decapsulated{Kind::kSpdm, payload};
+    case TransportType::kMctp: {
+      CCGPU_ASSIGN_OR_RETURN(MctpMessage m, DecodeMctp(payload));
+      return Decapsulated{
+          m.type == kMctpTypeSecuredSpdm ? Kind::kSecured : Kind::kSpdm,
+          m.body};
+    }
     case TransportType::kPciDoe: {
-      CCGPU_ASSIGN_OR_RETURN(
-          Bytes obj,
-          EncodeDoe(secured ? kDoeTypeSecuredSpdm : kDoeTypeSpdm, message));
-      return WriteFrame(command::kNormal, obj);
+      CCGPU_ASSIGN_OR_RETURN(DoeObject o, DecodeDoe(payload));
+      if (o.vendor_id != kDoeVendorPciSig) {
+        return Fail(Errc::kUnsupported, "pci_doe: vendor other than PCI-SIG");
+      }
+      switch (o.type) {
+        case kDoeTypeDiscovery:
+          return Decapsulated{Kind::kDoeDiscovery, o.body};
+        case kDoeTypeSpdm:
+          return Decapsulated{Kind::kSpdm, o.body};
+        case kDoeTypeSecuredSpdm:
+          return Decapsulated{Kind::kSecured, o.body};
+        default:
+          return Fail(Errc::kUnsupported,
+                      "pci_doe: data object type is not SPDM");
+      }
     }
   }
   return Fail(Errc::kUnsupported, "platform: unknown transport type");
+}
+
+Status PlatformPortTransport::Send(ByteSpan message, bool secured) {
+  CCGPU_ASSIGN_OR_RETURN(Bytes payload, Encapsulate(type_, message, secured));
+  return WriteFrame(command::kNormal, payload);
 }
 
 Result<TransportMessage> PlatformPortTransport::Receive() {
@@ -91,42 +124,24 @@ Result<TransportMessage> PlatformPortTransport::Receive() {
                       "platform: unknown command, connection dropped");
       }
     }
-    switch (type_) {
-      case TransportType::kNone:
-        return TransportMessage{false, std::move(f.payload)};
-      case TransportType::kMctp: {
-        CCGPU_ASSIGN_OR_RETURN(MctpMessage m, DecodeMctp(f.payload));
-        return TransportMessage{m.type == kMctpTypeSecuredSpdm,
-                                Bytes(m.body.begin(), m.body.end())};
+    CCGPU_ASSIGN_OR_RETURN(Decapsulated d, Decapsulate(type_, f.payload));
+    if (d.kind == Decapsulated::Kind::kDoeDiscovery) {
+      if (role_ != Role::kResponder) {
+        return Fail(Errc::kMalformed, "pci_doe: unsolicited discovery object");
       }
-      case TransportType::kPciDoe: {
-        CCGPU_ASSIGN_OR_RETURN(DoeObject o, DecodeDoe(f.payload));
-        if (o.vendor_id != kDoeVendorPciSig) {
-          return Fail(Errc::kUnsupported, "pci_doe: vendor other than PCI-SIG");
-        }
-        if (o.type == kDoeTypeDiscovery && role_ == Role::kResponder) {
-          CCGPU_ASSIGN_OR_RETURN(uint8_t index,
-                                 ParseDoeDiscoveryRequest(o.body));
-          auto entry = DoeDiscoveryEntry(index);
-          // An index past the table is answered with the last entry's end
-          // marker.
-          const DoeDiscoveryResponse rsp =
-              entry ? *entry : DoeDiscoveryResponse{kDoeVendorPciSig, 0, 0};
-          CCGPU_ASSIGN_OR_RETURN(
-              Bytes obj,
-              EncodeDoe(kDoeTypeDiscovery, EncodeDoeDiscoveryResponse(rsp)));
-          CCGPU_TRY(WriteFrame(command::kNormal, obj));
-          continue;
-        }
-        if (o.type != kDoeTypeSpdm && o.type != kDoeTypeSecuredSpdm) {
-          return Fail(Errc::kUnsupported,
-                      "pci_doe: data object type is not SPDM");
-        }
-        return TransportMessage{o.type == kDoeTypeSecuredSpdm,
-                                Bytes(o.body.begin(), o.body.end())};
-      }
+      CCGPU_ASSIGN_OR_RETURN(uint8_t index, ParseDoeDiscoveryRequest(d.data));
+      auto entry = DoeDiscoveryEntry(index);
+      // An index past the table is answered with an end-of-list entry.
+      const DoeDiscoveryResponse rsp =
+          entry ? *entry : DoeDiscoveryResponse{kDoeVendorPciSig, 0, 0};
+      CCGPU_ASSIGN_OR_RETURN(
+          Bytes obj,
+          EncodeDoe(kDoeTypeDiscovery, EncodeDoeDiscoveryResponse(rsp)));
+      CCGPU_TRY(WriteFrame(command::kNormal, obj));
+      continue;
     }
-    return Fail(Errc::kUnsupported, "platform: unknown transport type");
+    return TransportMessage{d.kind == Decapsulated::Kind::kSecured,
+                            Bytes(d.data.begin(), d.data.end())};
   }
 }
 
@@ -179,6 +194,60 @@ Status PlatformPortTransport::End(uint32_t cmd) {
     return Fail(Errc::kMalformed, "platform: end command not echoed");
   end_command_ = cmd;
   return OkStatus();
+}
+
+std::pair<std::unique_ptr<MemoryTransport>, std::unique_ptr<MemoryTransport>>
+MemoryTransport::CreatePair(TransportType type,
+                            std::chrono::milliseconds receive_timeout) {
+  auto a_to_b = std::make_shared<Queue>();
+  auto b_to_a = std::make_shared<Queue>();
+  std::unique_ptr<MemoryTransport> a(
+      new MemoryTransport(type, receive_timeout, b_to_a, a_to_b));
+  std::unique_ptr<MemoryTransport> b(
+      new MemoryTransport(type, receive_timeout, a_to_b, b_to_a));
+  return {std::move(a), std::move(b)};
+}
+
+MemoryTransport::~MemoryTransport() { Close(); }
+
+void MemoryTransport::Close() {
+  for (Queue* q : {in_.get(), out_.get()}) {
+    std::lock_guard<std::mutex> lock(q->mu);
+    q->closed = true;
+    q->cv.notify_all();
+  }
+}
+
+Status MemoryTransport::Send(ByteSpan message, bool secured) {
+  CCGPU_ASSIGN_OR_RETURN(Bytes payload, Encapsulate(type_, message, secured));
+  std::lock_guard<std::mutex> lock(out_->mu);
+  if (out_->closed) return Fail(Errc::kClosed, "memory transport: closed");
+  out_->items.push_back(std::move(payload));
+  out_->cv.notify_all();
+  return OkStatus();
+}
+
+Result<TransportMessage> MemoryTransport::Receive() {
+  Bytes payload;
+  {
+    std::unique_lock<std::mutex> lock(in_->mu);
+    if (!in_->cv.wait_for(lock, timeout_,
+                          [&] { return !in_->items.empty() || in_->closed; })) {
+      return Fail(Errc::kTimeout, "memory transport: receive timed out");
+    }
+    if (in_->items.empty()) {
+      return Fail(Errc::kClosed, "memory transport: peer closed");
+    }
+    payload = std::move(in_->items.front());
+    in_->items.pop_front();
+  }
+  CCGPU_ASSIGN_OR_RETURN(Decapsulated d, Decapsulate(type_, payload));
+  if (d.kind == Decapsulated::Kind::kDoeDiscovery) {
+    return Fail(Errc::kUnsupported,
+                "memory transport: DOE discovery is a platform-port feature");
+  }
+  return TransportMessage{d.kind == Decapsulated::Kind::kSecured,
+                          Bytes(d.data.begin(), d.data.end())};
 }
 
 }  // namespace ccgpu::spdm::transport

@@ -244,3 +244,97 @@ TEST(SecuredBinding, PerTransportParameters) {
 
 }  // namespace
 }  // namespace ccgpu::spdm::transport
+
+namespace ccgpu::spdm::transport {
+namespace {
+
+class MemoryTypes : public ::testing::TestWithParam<TransportType> {};
+
+TEST_P(MemoryTypes, CarriesMessagesBothWaysAndReportsClose) {
+  auto [req, rsp] =
+      MemoryTransport::CreatePair(GetParam(), std::chrono::milliseconds(2000));
+  std::thread responder([&, r = rsp.get()] {
+    while (true) {
+      auto m = r->Receive();
+      if (!m) {
+        EXPECT_EQ(m.error().code, Errc::kClosed);
+        return;
+      }
+      ASSERT_TRUE(r->Send(m->secured ? m->data : kVersion, m->secured));
+    }
+  });
+  ASSERT_TRUE(req->Send(kGetVersion, false));
+  auto v = req->Receive();
+  ASSERT_TRUE(v);
+  EXPECT_FALSE(v->secured);
+  EXPECT_EQ(v->data, kVersion);
+  if (req->binding().supported) {
+    ASSERT_TRUE(req->Send(kRecord, true));
+    auto r = req->Receive();
+    ASSERT_TRUE(r);
+    EXPECT_TRUE(r->secured);
+    EXPECT_EQ(
+        Bytes(r->data.begin(),
+              r->data.begin() + static_cast<std::ptrdiff_t>(kRecord.size())),
+        kRecord);
+  }
+  req->Close();
+  responder.join();
+  auto after = req->Send(kGetVersion, false);
+  ASSERT_FALSE(after);
+  EXPECT_EQ(after.error().code, Errc::kClosed);
+}
+
+INSTANTIATE_TEST_SUITE_P(All, MemoryTypes,
+                         ::testing::Values(TransportType::kNone,
+                                           TransportType::kMctp,
+                                           TransportType::kPciDoe));
+
+TEST(MemoryTransport, ReceiveTimesOut) {
+  auto [a, b] = MemoryTransport::CreatePair(TransportType::kMctp,
+                                            std::chrono::milliseconds(30));
+  auto m = a->Receive();
+  ASSERT_FALSE(m);
+  EXPECT_EQ(m.error().code, Errc::kTimeout);
+}
+
+TEST(MemoryTransport, QueuedMessagesSurviveThePeerClosing) {
+  auto [a, b] = MemoryTransport::CreatePair(TransportType::kPciDoe);
+  ASSERT_TRUE(a->Send(Bytes{0x12, 0x84, 0x00, 0x00, 0x01}, false));
+  a.reset();
+  auto m = b->Receive();
+  ASSERT_TRUE(m);
+  EXPECT_EQ(m->data, (Bytes{0x12, 0x84, 0x00, 0x00, 0x01, 0, 0,
+                            0}));  // DOE padding kept
+  auto end = b->Receive();
+  ASSERT_FALSE(end);
+  EXPECT_EQ(end.error().code, Errc::kClosed);
+}
+
+TEST(Encapsulation, InverseForEveryTypeAndRejectsForeignPayloads) {
+  for (TransportType t :
+       {TransportType::kNone, TransportType::kMctp, TransportType::kPciDoe}) {
+    for (bool secured : {false, true}) {
+      auto enc = Encapsulate(t, kRecord, secured);
+      if (t == TransportType::kNone && secured) {
+        ASSERT_FALSE(enc);
+        EXPECT_EQ(enc.error().code, Errc::kUnsupported);
+        continue;
+      }
+      ASSERT_TRUE(enc);
+      auto dec = Decapsulate(t, *enc);
+      ASSERT_TRUE(dec);
+      EXPECT_EQ(dec->kind == Decapsulated::Kind::kSecured, secured);
+      EXPECT_TRUE(
+          std::equal(kRecord.begin(), kRecord.end(), dec->data.begin()));
+    }
+  }
+  const Bytes foreign_vendor = {0x02, 0x00, 0x01, 0x00, 0x02, 0x00, 0x00, 0x00};
+  EXPECT_FALSE(Decapsulate(TransportType::kPciDoe, foreign_vendor));
+  const Bytes cma_type5 = {0x01, 0x00, 0x05, 0x00, 0x02, 0x00, 0x00, 0x00};
+  EXPECT_FALSE(Decapsulate(TransportType::kPciDoe, cma_type5));
+  EXPECT_FALSE(Decapsulate(TransportType::kMctp, Bytes{0x07, 0x10}));
+}
+
+}  // namespace
+}  // namespace ccgpu::spdm::transport
