@@ -77,7 +77,9 @@ TEST(ChallengeAuth, RoundTripsWithAndWithoutSummaryHash) {
   ParseParams p = P384(kVersion12);
   p.measurement_summary_hash = true;
   EXPECT_EQ(ChallengeAuthMsg(kVersion12, true, 0).size(), 230u);
-  auto m = ParseChallengeAuth(ChallengeAuthMsg(kVersion12, true, 0), p);
+  const Bytes msg =
+      ChallengeAuthMsg(kVersion12, true, 0);  // outlives m's spans
+  auto m = ParseChallengeAuth(msg, p);
   ASSERT_TRUE(m);
   EXPECT_EQ(m->measurement_summary_hash[0], 0x60);
   EXPECT_EQ(m->signature[0], 0xC0);

@@ -21,7 +21,8 @@ Bytes FinishMsg(bool with_signature) {
 TEST(Finish, RoundTripsWithAndWithoutMutualAuthSignature) {
   CheckCodec(FinishMsg(false), P384(), ParseFinish, SerializeFinish);
   CheckCodec(FinishMsg(true), P384(), ParseFinish, SerializeFinish);
-  auto m = ParseFinish(FinishMsg(true), P384());
+  const Bytes msg = FinishMsg(true);  // outlives m's spans
+  auto m = ParseFinish(msg, P384());
   ASSERT_TRUE(m);
   EXPECT_EQ(m->signature.size(), 96u);
   EXPECT_EQ(m->requester_verify_data.size(), 48u);

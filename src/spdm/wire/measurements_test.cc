@@ -105,7 +105,8 @@ TEST(Measurements, RoundTripsEachVersionSignedAndUnsigned) {
     }
   }
   ParseParams p = P384(kVersion13);
-  auto m = ParseMeasurements(MeasurementsMsg(kVersion13, false), p);
+  const Bytes msg = MeasurementsMsg(kVersion13, false);  // outlives m's spans
+  auto m = ParseMeasurements(msg, p);
   ASSERT_TRUE(m);
   ASSERT_EQ(m->blocks.size(), 2u);
   auto d = ParseDmtfMeasurement(m->blocks[1].measurement);

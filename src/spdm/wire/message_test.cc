@@ -11,10 +11,12 @@ using testing::Hex;
 using testing::P384;
 
 TEST(Dispatch, RequestsByCode) {
-  auto m = ParseRequest(Hex("10840000"), {});
+  const Bytes gv = Hex("10840000");
+  auto m = ParseRequest(gv, {});
   ASSERT_TRUE(m);
   EXPECT_TRUE(std::holds_alternative<GetVersion>(m->message));
-  auto hb = ParseRequest(Hex("12e80000"), P384());
+  const Bytes hbm = Hex("12e80000");
+  auto hb = ParseRequest(hbm, P384());
   ASSERT_TRUE(hb);
   EXPECT_TRUE(std::holds_alternative<Heartbeat>(hb->message));
   EXPECT_EQ(*SerializeRequest(hb->message), Hex("12e80000"));
@@ -27,10 +29,12 @@ TEST(Dispatch, RequestsByCode) {
 }
 
 TEST(Dispatch, ResponsesByCode) {
-  auto e = ParseResponse(Hex("127f4200 0ce0077f"), P384());
+  const Bytes rnr = Hex("127f4200 0ce0077f");
+  auto e = ParseResponse(rnr, P384());
   ASSERT_TRUE(e);
   ASSERT_TRUE(std::holds_alternative<ErrorResponse>(e->message));
-  auto v = ParseResponse(Hex("10040000 0001 0012"), {});
+  const Bytes ver = Hex("10040000 0001 0012");
+  auto v = ParseResponse(ver, {});
   ASSERT_TRUE(v);
   EXPECT_TRUE(std::holds_alternative<Version>(v->message));
   EXPECT_ERRC(ParseResponse(Hex("12e80000"), P384()), Errc::kUnsupported);

@@ -20,7 +20,8 @@ TEST(VendorDefined, RoundTripsBothDirections) {
              SerializeVendorDefinedRequest);
   CheckCodec(Hex(kRsp), {}, ParseVendorDefinedResponse,
              SerializeVendorDefinedResponse);
-  auto m = ParseVendorDefinedRequest(Hex(kReq), {});
+  const Bytes msg = Hex(kReq);  // outlives m's spans
+  auto m = ParseVendorDefinedRequest(msg, {});
   ASSERT_TRUE(m);
   EXPECT_EQ(m->standard_id, standard_id::kPciSig);
   EXPECT_EQ(m->vendor_id.size(), 2u);

@@ -26,8 +26,7 @@ TEST(GetVersion, IgnoresReservedParams) {
 }
 
 TEST(Version, RoundTripsThreeEntries) {
-  Bytes msg = Hex("1004000000030010001100120013");
-  msg.resize(msg.size() - 2);  // 3 entries: 1.0, 1.1, 1.2
+  const Bytes msg = Hex("10040000 0003 0010 0011 0012");  // 1.0, 1.1, 1.2
   CheckCodec(msg, {}, ParseVersion, SerializeVersion);
   auto v = ParseVersion(msg, {});
   ASSERT_TRUE(v);
