@@ -75,16 +75,17 @@ void BM_Open(benchmark::State& state, AeadAlg alg) {
   state.SetBytesProcessed(static_cast<int64_t>(state.iterations()) * state.range(0));
 }
 
-// The loop `openssl speed -evp aes-256-gcm [-decrypt]` times (streaming
-// update in place; no nonce, AAD or tag per message), in this process, so
-// scripts/bench_crypto.sh can interleave it with BM_Seal/BM_Open.
-void BM_OpensslSpeedLoop(benchmark::State& state, AeadAlg alg, bool decrypt) {
+// The loops `openssl speed -evp aes-256-gcm [-aead] [-decrypt]` time (see
+// crypto/bench_support.h), in this process, so scripts/bench_crypto.sh can
+// interleave them with BM_Seal/BM_Open under the same load.
+void BM_OpensslSpeedLoop(benchmark::State& state, AeadAlg alg, bool decrypt,
+                         bench::SpeedLoopMode mode) {
   const auto n = static_cast<std::size_t>(state.range(0));
-  auto loop = bench::OpensslSpeedLoop::Create(alg, decrypt);
+  auto loop = bench::OpensslSpeedLoop::Create(alg, decrypt, mode);
   if (!loop) std::abort();
   Bytes buf(n, 0x5c);
   for (auto _ : state) {
-    if (!loop->Update(buf)) state.SkipWithError("update failed");
+    if (!loop->Run(buf)) state.SkipWithError("openssl loop failed");
     benchmark::DoNotOptimize(buf.data());
   }
   state.SetBytesProcessed(static_cast<int64_t>(state.iterations()) * state.range(0));
@@ -97,8 +98,12 @@ void Sizes(benchmark::internal::Benchmark* b) {
 BENCHMARK_CAPTURE(BM_Seal, AesGcm, AeadAlg::kAes256Gcm)->Apply(Sizes);
 BENCHMARK_CAPTURE(BM_Open, AesGcm, AeadAlg::kAes256Gcm)->Apply(Sizes);
 BENCHMARK_CAPTURE(BM_SealCopy, AesGcm, AeadAlg::kAes256Gcm)->Apply(Sizes);
-BENCHMARK_CAPTURE(BM_OpensslSpeedLoop, AesGcmEnc, AeadAlg::kAes256Gcm, false)->Apply(Sizes);
-BENCHMARK_CAPTURE(BM_OpensslSpeedLoop, AesGcmDec, AeadAlg::kAes256Gcm, true)->Apply(Sizes);
+BENCHMARK_CAPTURE(BM_OpensslSpeedLoop, AesGcmEnc, AeadAlg::kAes256Gcm, false,
+                  bench::SpeedLoopMode::kStream)->Apply(Sizes);
+BENCHMARK_CAPTURE(BM_OpensslSpeedLoop, AesGcmAeadEnc, AeadAlg::kAes256Gcm, false,
+                  bench::SpeedLoopMode::kAeadRecord)->Apply(Sizes);
+BENCHMARK_CAPTURE(BM_OpensslSpeedLoop, AesGcmAeadDec, AeadAlg::kAes256Gcm, true,
+                  bench::SpeedLoopMode::kAeadRecord)->Apply(Sizes);
 BENCHMARK_CAPTURE(BM_Seal, ChaCha20Poly1305, AeadAlg::kChaCha20Poly1305)->Apply(Sizes);
 BENCHMARK_CAPTURE(BM_Open, ChaCha20Poly1305, AeadAlg::kChaCha20Poly1305)->Apply(Sizes);
 

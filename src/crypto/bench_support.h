@@ -16,19 +16,26 @@ namespace ccgpu::crypto::bench {
 
 struct SpeedLoopState;
 
-// One cipher context keyed and given an IV once; each Update() is one
-// EVP_EncryptUpdate (or EVP_DecryptUpdate) in place over the buffer, with no
-// AAD, no final and no tag — what `openssl speed -evp` (OpenSSL 3.0
-// apps/speed.c, EVP_Update_loop) measures.
+// The loops of OpenSSL 3.0 apps/speed.c for `-evp aes-256-gcm`:
+// - kStream (EVP_Update_loop, plain `-evp`): one context keyed and given an
+//   IV once; each Run() is one EVP_EncryptUpdate/EVP_DecryptUpdate in place,
+//   no AAD, no final, no tag.
+// - kAeadRecord (EVP_Update_loop_aead, `-aead`): each Run() sets the IV,
+//   (decrypt: sets a tag,) feeds 13 bytes of AAD, updates in place and
+//   finalises — one TLS-like record.
+enum class SpeedLoopMode { kStream, kAeadRecord };
+
 class OpensslSpeedLoop {
  public:
   // kInvalidArgument for a key that is not 32 bytes; kCryptoFailure.
-  static Result<OpensslSpeedLoop> Create(AeadAlg alg, bool decrypt);
+  static Result<OpensslSpeedLoop> Create(AeadAlg alg, bool decrypt, SpeedLoopMode mode);
   OpensslSpeedLoop(OpensslSpeedLoop&&) noexcept;
   OpensslSpeedLoop& operator=(OpensslSpeedLoop&&) noexcept;
   ~OpensslSpeedLoop();
-  // kCryptoFailure (also for buffers over 1 GiB).
-  Status Update(std::span<uint8_t> buf);
+  // One iteration of the loop over `buf`. kCryptoFailure (also for buffers
+  // over 1 GiB). In kAeadRecord decrypt mode the fake tag fails, as in
+  // openssl speed; that outcome is ignored (the work is the same).
+  Status Run(std::span<uint8_t> buf);
 
  private:
   explicit OpensslSpeedLoop(std::unique_ptr<SpeedLoopState> state);
