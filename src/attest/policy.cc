@@ -52,7 +52,7 @@ bool DefaultDeviceRules(const ojson& claims, const PolicyOptions& options,
     }
     const std::string ocsp = c.value("x-nvidia-cert-ocsp-status", std::string());
     if (ocsp == "good") {
-      if (!c.value("x-nvidia-cert-ocsp-nonce-matches", false)) {
+      if (!c.value("x-nvidia-cert-ocsp-nonce-matches", false) && !options.accept_ocsp_without_nonce) {
         reasons.push_back(name + ": " + key + " OCSP nonce does not match");
       }
       if (!c.value("x-nvidia-cert-ocsp-response-valid", false)) {

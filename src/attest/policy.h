@@ -26,6 +26,7 @@ namespace ccgpu::attest {
 struct PolicyOptions {
   bool accept_ocsp_unknown = false;  // OCSP off: "unknown" accepted (never "good")
   bool allow_emulated = false;
+  bool accept_ocsp_without_nonce = false;  // offline OCSP files carry no nonce of ours
 };
 
 struct PolicyDecision {

@@ -78,24 +78,36 @@ void RimStep(const VerifierConfig& config, DeviceReport& d, Step step, RimRole r
   RimOutcome rim = config.rims->Load(role, rim_id, at);
   rim.role = role;
   if (rim.rim_id.empty()) rim.rim_id = rim_id;
+  if (rim.unusable) {
+    d.input_unusable = true;
+    Record(d, step, false, what + " " + rim_id + " unusable: " + rim.why);
+    slot = std::move(rim);
+    return;
+  }
   if (!rim.fetched) {
     Record(d, step, false, what + " " + rim_id + ": not found" + (rim.why.empty() ? "" : " (" + rim.why + ")"));
     slot = std::move(rim);
     return;
   }
-  CheckRevocation(config, rim.chain_certs, 0, rim_roots, at, rim.chain);
+  if (rim.signature_verified && rim.chain.status == CertStatus::kValid) {
+    CheckRevocation(config, rim.chain_certs, 0, rim_roots, at, rim.chain);
+  }
   rim.version_match = report_version && Upper(rim.version) == Upper(*report_version);
+  const std::string version_why =
+      "RIM version " + rim.version + " differs from the report's " + report_version.value_or("(none)");
   std::string why;
   if (!rim.schema_validated) {
-    why = "schema validation failed";
-  } else if (!rim.signature_verified) {
-    why = "XML signature does not verify";
+    why = "schema validation failed: " + rim.why;
+  } else if (rim.signature_check_skipped) {
+    d.warnings.push_back(what + " " + rim_id + ": signature and chain NOT verified (check disabled)");
+    if (!rim.version_match) why = version_why;
   } else if (rim.chain.status != CertStatus::kValid) {
-    why = "RIM certificate chain " + ChainWhy(rim.chain);
+    why = "RIM signer certificate chain " + ChainWhy(rim.chain);
+  } else if (!rim.signature_verified) {
+    why = rim.why.empty() ? std::string("XML signature does not verify") : rim.why;
   } else if (!rim.version_match) {
-    why = "RIM version " + rim.version + " differs from the report's " + report_version.value_or("(none)");
+    why = version_why;
   }
-  if (!why.empty() && !rim.why.empty()) why += " (" + rim.why + ")";
   const bool ok = why.empty();
   Record(d, step, ok,
          ok ? what + " " + rim_id + " version " + rim.version + ": schema, signature, chain (" +
@@ -219,7 +231,12 @@ DeviceReport VerifyDevice(const VerifierConfig& config, const DeviceInput& input
     auto s = VerifyDeviceChain(chain, config.device_roots, at, nullptr, nv);
     d.emulated = !(s && nv.status == CertStatus::kValid);
   }
-  if (chain_ok) CheckRevocation(config, chain, 1, config.device_roots, at, d.device_chain);
+  if (chain_ok) {
+    // OCSP for certificates 1..3 (the per-boot leaf is not checked, as
+    // NVIDIA does); certificate 3's issuer is the pinned root.
+    const std::vector<crypto::Certificate> sub(chain.begin(), chain.begin() + 4);
+    CheckRevocation(config, sub, 1, config.device_roots, at, d.device_chain);
+  }
   if (!sigs) {
     Record(d, Step::kCertChain, false, std::string("certificate chain: ") + sigs.error().context);
     return d;
@@ -285,8 +302,9 @@ DeviceReport VerifyDevice(const VerifierConfig& config, const DeviceInput& input
   // A RIM version mismatch is a hard error (NVAT); so is a RIM that could not
   // be fetched or whose signature fails (no trustworthy golden values).
   for (const auto* rim : {&d.driver_rim, &d.vbios_rim}) {
-    if (rim->has_value() && (!(*rim)->fetched || !(*rim)->signature_verified || !(*rim)->schema_validated ||
-                             !(*rim)->version_match)) {
+    if (rim->has_value() && (!(*rim)->fetched || !(*rim)->schema_validated || !(*rim)->version_match ||
+                             (!(*rim)->signature_verified && !(*rim)->signature_check_skipped) ||
+                             (!(*rim)->signature_check_skipped && (*rim)->chain.status != CertStatus::kValid))) {
       return d;
     }
   }

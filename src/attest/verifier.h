@@ -42,6 +42,10 @@ struct RimOutcome {
   std::string manufacturer_id;  // FirmwareManufacturerId
   GoldenValues golden;
   std::string why;  // first failure, empty when all checks passed
+  bool unusable = false;                 // unreadable, empty, not XML / not a RIM
+  bool signature_check_skipped = false;  // caller disabled XML-DSig (NVAT option)
+  bool from_cache = false;               // verified earlier (same document digest)
+  std::string source;                    // file it came from
   // Filled by the verifier:
   bool version_match = false;
 };
