@@ -376,6 +376,12 @@ Result<OcspTarget> OcspTarget::Create(ByteSpan cert_der, ByteSpan issuer_der) {
   return OcspTarget(std::move(impl));
 }
 
+Result<OcspTarget> OcspTarget::Create(const Certificate& cert, const Certificate& issuer) {
+  const Bytes cert_der = cert.Der();
+  const Bytes issuer_der = issuer.Der();
+  return Create(ByteSpan(cert_der), ByteSpan(issuer_der));
+}
+
 const std::string& OcspTarget::serial_hex() const { return impl_->serial_hex; }
 const std::string& OcspTarget::issuer_key_sha1_hex() const { return impl_->issuer_key_sha1_hex; }
 std::string OcspTarget::CacheKey() const {
@@ -833,6 +839,12 @@ void OcspClient::ClearCache() const {
 Result<OcspResult> OcspClient::Check(ByteSpan cert_der, ByteSpan issuer_der,
                                      const Clock& clock) const {
   CCGPU_ASSIGN_OR_RETURN(OcspTarget target, OcspTarget::Create(cert_der, issuer_der));
+  return Check(target, clock);
+}
+
+Result<OcspResult> OcspClient::Check(const Certificate& cert, const Certificate& issuer,
+                                     const Clock& clock) const {
+  CCGPU_ASSIGN_OR_RETURN(OcspTarget target, OcspTarget::Create(cert, issuer));
   return Check(target, clock);
 }
 

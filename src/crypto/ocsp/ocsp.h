@@ -26,6 +26,7 @@
 #include "base/bytes.h"
 #include "base/clock.h"
 #include "base/result.h"
+#include "crypto/x509.h"
 
 namespace ccgpu::crypto {
 
@@ -100,6 +101,7 @@ class OcspTarget {
   // kBadCertificate if either DER does not parse (or has trailing bytes);
   // kInvalidArgument if `issuer_der`'s subject is not `cert_der`'s issuer.
   static Result<OcspTarget> Create(ByteSpan cert_der, ByteSpan issuer_der);
+  static Result<OcspTarget> Create(const Certificate& cert, const Certificate& issuer);
 
   // The certificate's serial number, lowercase hex of its magnitude ("0" for 0;
   // a leading '-' for negative serials).
@@ -254,6 +256,8 @@ class OcspClient {
   Result<OcspResult> Check(ByteSpan cert_der, ByteSpan issuer_der,
                            const Clock& clock) const;
   Result<OcspResult> Check(const OcspTarget& target, const Clock& clock) const;
+  Result<OcspResult> Check(const Certificate& cert, const Certificate& issuer,
+                           const Clock& clock) const;
 
   struct Stats {
     std::size_t responder_contacts = 0;  // HTTP exchanges attempted

@@ -794,6 +794,16 @@ TEST(OcspParse, UnusableCertificatesAreRejected) {
   EXPECT_FALSE(OcspRequest::Create(Target("good"), huge));
 }
 
+TEST(OcspOnline, CertificateObjectsWork) {
+  Responder r("resp");
+  auto cert = Certificate::FromDer(Der("revoked"));
+  auto issuer = Certificate::FromDer(Der("int"));
+  ASSERT_TRUE(cert && issuer);
+  auto res = OnlineClient(r).Check(*cert, *issuer, SystemClock::Get());
+  ASSERT_TRUE(res) << res.error().ToString();
+  EXPECT_EQ(res->status, OcspCertStatus::kRevoked);
+}
+
 TEST(OcspParse, TargetNamesAndKeys) {
   const OcspTarget t = Target("good");
   EXPECT_EQ(t.serial_hex(), "10");
