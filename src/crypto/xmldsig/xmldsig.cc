@@ -498,6 +498,16 @@ Status CheckXmlWellFormed(ByteSpan xml) {
   return OkStatus();
 }
 
+Result<Bytes> XmlDocumentDigest(ByteSpan xml) {
+  Bytes out(48);
+  unsigned int len = 0;
+  if (EVP_Digest(xml.data(), xml.size(), out.data(), &len, EVP_sha384(), nullptr) != 1 ||
+      len != out.size()) {
+    return Fail(Errc::kCryptoFailure, "xmldsig: SHA-384 failed");
+  }
+  return out;
+}
+
 struct XmlDsigVerifier::State {
   X509Ptr root;
   Bytes root_der;

@@ -49,6 +49,11 @@ inline constexpr std::size_t kMaxXmlDocumentSize = 16u << 20;
 // the verifier uses the same rules.)
 Status CheckXmlWellFormed(ByteSpan xml);
 
+// SHA-384 of the document bytes exactly as given: the key under which
+// callers cache verified documents (e.g. the RIM verifier). kCryptoFailure
+// only if OpenSSL fails.
+Result<Bytes> XmlDocumentDigest(ByteSpan xml);
+
 // What was checked and why it failed, for reports. Filled as far as
 // verification got, also on failure.
 struct XmlDsigReport {

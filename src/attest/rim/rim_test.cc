@@ -1,0 +1,547 @@
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <cstring>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <string>
+#include <unistd.h>
+
+#include "attest/rim/rim.h"
+#include "attest/rim/rim_schema.h"
+#include "attest/rim/rim_store.h"
+#include "attest/rim/rim_verifier.h"
+#include "base/encoding.h"
+
+namespace ccgpu::attest {
+namespace {
+
+namespace fs = std::filesystem;
+
+const std::string kNv = std::string(CCGPU_TESTDATA_DIR) + "/third_party/nvidia/";
+const std::string kGpu = kNv + "nvtrust/guest_tools/gpu_verifiers/local_gpu_verifier/src/verifier/";
+const std::string kSamples = kGpu + "samples/";
+const std::string kSdk = kNv + "attestation-sdk/nv-attestation-sdk-cpp/unit-tests/testdata/";
+const std::string kRootPem = kGpu + "certs/verifier_RIM_root.pem";
+const std::string kDriver550 = kSdk + "NV_GPU_DRIVER_GH100_550.144.03.xml";
+const std::string kDriverNoGpu = kSamples + "Driver_RIM_test_no_gpu.swidtag";
+const std::string kSwitch = kSdk + "switchVBIOSRim_NV_SWITCH_BIOS_5612_0002_890_9610550001.xml";
+
+std::string ReadText(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  EXPECT_TRUE(in.good()) << path;
+  return std::string(std::istreambuf_iterator<char>(in), {});
+}
+Bytes ReadBytes(const std::string& path) {
+  std::string s = ReadText(path);
+  return Bytes(s.begin(), s.end());
+}
+TimePoint At(const char* t) { return *ParseRfc3339(t); }
+
+std::vector<std::string> VbiosSamples() {
+  std::vector<std::string> out;
+  for (const auto& e : fs::directory_iterator(kSamples)) {
+    const std::string name = e.path().filename().string();
+    if (name.find("_PROD.swidtag") != std::string::npos ||
+        name == "1010_0200_882_96005E0001_test_no_gpu.swidtag") {
+      out.push_back(e.path().string());
+    }
+  }
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+std::vector<std::string> AllRimFiles() {
+  std::vector<std::string> out = VbiosSamples();
+  out.push_back(kDriverNoGpu);
+  for (const char* f :
+       {"NV_GPU_DRIVER_GH100_550.144.03.xml", "incorrect_cert_chain_driver_rim.xml",
+        "incorrect_signature_driver_rim.xml",
+        "switchVBIOSRim_NV_SWITCH_BIOS_5612_0002_890_9610550001.xml",
+        "sample_rims/NV_GPU_DRIVER_GH100_570.124.03_expired.xml",
+        "sample_rims/NV_SWITCH_BIOS_5612_0002_890_9610550001_invalid_signature.xml",
+        "sample_rims/NV_GPU_DRIVER_GH100_535.86.09_measurement_mismatch.xml",
+        "sample_rims/NV_GPU_VBIOS_1010_0200_882_96005E0001_measurement_mismatch.xml"}) {
+    out.push_back(kSdk + f);
+  }
+  return out;
+}
+
+std::vector<uint32_t> Range(uint32_t a, uint32_t b) {
+  std::vector<uint32_t> out;
+  for (uint32_t i = a; i <= b; ++i) out.push_back(i);
+  return out;
+}
+
+// ---------------------------------------------------------------- reader ---
+
+TEST(RimReaderTest, ReadsDriverRim550) {
+  auto rim = ParseRim(ReadBytes(kDriver550));
+  ASSERT_TRUE(rim.has_value()) << rim.error().ToString();
+  EXPECT_EQ(rim->colloquial_version, "550.144.03");
+  EXPECT_EQ(rim->firmware_manufacturer_id, "5703");
+  EXPECT_EQ(rim->platform_manufacturer_id, "5703");
+  EXPECT_EQ(rim->name, "GH100");
+  EXPECT_EQ(rim->product, "GH100");
+  EXPECT_EQ(rim->edition, "GPU");
+  EXPECT_EQ(rim->swid_version, "1.0");
+  EXPECT_EQ(rim->binding_spec, "RIMIM");
+  EXPECT_EQ(rim->binding_spec_version, "1.01");
+  EXPECT_EQ(rim->entity_name, "NVIDIA Corporation");
+  EXPECT_EQ(rim->tag_id,
+            "8aa5c875798aecff29b7e3ca2e564ccbda4d47c37276f44f927ffc2ca17d84b1ec3198c69854bbe15562"
+            "70c1feb493cd");
+  EXPECT_EQ(rim->measurements.size(), 64u);
+  std::vector<uint32_t> active = {7};
+  for (uint32_t i : Range(21, 40)) active.push_back(i);
+  EXPECT_EQ(rim->ActiveIndices(), active);
+  const RimMeasurement* m7 = rim->Find(7);
+  ASSERT_NE(m7, nullptr);
+  EXPECT_EQ(m7->name, "Measurement_7");
+  EXPECT_TRUE(m7->active);
+  EXPECT_EQ(m7->size, 48u);
+  ASSERT_EQ(m7->alternatives.size(), 1u);
+  EXPECT_EQ(m7->alternatives[0].size(), 48u);
+  EXPECT_EQ(rim->Find(64), nullptr);
+}
+
+TEST(RimReaderTest, ReadsTestNoGpuDriverRimWithAlternatives) {
+  auto rim = ParseRim(ReadBytes(kDriverNoGpu));
+  ASSERT_TRUE(rim.has_value()) << rim.error().ToString();
+  EXPECT_EQ(rim->colloquial_version, "545.00");
+  std::vector<uint32_t> active = {7};
+  for (uint32_t i : Range(21, 40)) active.push_back(i);
+  EXPECT_EQ(rim->ActiveIndices(), active);
+  for (uint32_t i : {23u, 24u, 35u}) EXPECT_EQ(rim->Find(i)->alternatives.size(), 2u) << i;
+  EXPECT_EQ(HexEncode(rim->Find(7)->alternatives[0]),
+            "0e0ee161b59bf124ce6b6dca6efa7616d28077862c0e57dca7d5efd63d00eeed4851922941e846a38c46"
+            "4cbedbc168d9");
+}
+
+TEST(RimReaderTest, ReadsEveryVbiosRim) {
+  auto files = VbiosSamples();
+  ASSERT_GE(files.size(), 8u);
+  std::vector<uint32_t> active = Range(0, 6);
+  for (uint32_t i : Range(8, 12)) active.push_back(i);
+  for (const auto& f : files) {
+    SCOPED_TRACE(f);
+    auto rim = ParseRim(ReadBytes(f));
+    ASSERT_TRUE(rim.has_value()) << rim.error().ToString();
+    EXPECT_EQ(rim->ActiveIndices(), active);
+    EXPECT_EQ(rim->Find(12)->alternatives.size(), 4u);
+    EXPECT_EQ(rim->firmware_manufacturer_id, "5703");
+    EXPECT_EQ(rim->colloquial_version.size(), 14u);  // "96.00.5E.00.01"
+  }
+  auto rim = ParseRim(ReadBytes(kSamples + "1010_0200_882_96005E0001_PROD.swidtag"));
+  EXPECT_EQ(rim->colloquial_version, "96.00.5E.00.01");
+}
+
+TEST(RimReaderTest, ReadsSwitchBiosRim) {
+  auto rim = ParseRim(ReadBytes(kSwitch));
+  ASSERT_TRUE(rim.has_value()) << rim.error().ToString();
+  EXPECT_EQ(rim->name, "LS10");
+  EXPECT_EQ(rim->edition, "SWITCH");
+  EXPECT_EQ(rim->colloquial_version, "96.10.55.00.01");
+  EXPECT_EQ(rim->ActiveIndices(), Range(0, 30));
+  EXPECT_EQ(rim->Find(0)->name, "HashedMeasurement_0_FSP");
+}
+
+TEST(RimReaderTest, ReadsEverySampleIncludingTamperedOnes) {
+  for (const auto& f : AllRimFiles()) {
+    auto rim = ParseRim(ReadBytes(f));
+    EXPECT_TRUE(rim.has_value()) << f << ": " << rim.error().ToString();
+  }
+}
+
+Errc ParseCode(std::string_view xml, RimParseError* err = nullptr) {
+  auto r = ParseRim(AsBytes(xml), err);
+  return r.has_value() ? Errc{0} : r.error().code;
+}
+
+TEST(RimReaderTest, RejectsNonRimInputWithClearErrors) {
+  EXPECT_EQ(ParseCode(""), Errc::kMalformed);
+  EXPECT_EQ(ParseCode("   "), Errc::kMalformed);
+  EXPECT_EQ(ParseCode("{\"rim\": \"json\"}"), Errc::kMalformed);
+  EXPECT_EQ(ParseCode("<a><b></a>"), Errc::kMalformed);
+  RimParseError err;
+  auto r = ParseRim(AsBytes("<html><body>hello</body></html>"), &err);
+  ASSERT_FALSE(r.has_value());
+  EXPECT_EQ(r.error().code, Errc::kRimInvalid);
+  EXPECT_STREQ(r.error().context, "rim: root element is not swid:SoftwareIdentity");
+  EXPECT_EQ(err.detail, "root is html");
+  // Right local name, wrong namespace.
+  EXPECT_EQ(ParseCode("<SoftwareIdentity name='x' tagId='y'/>"), Errc::kRimInvalid);
+  // DTDs and entities are refused (XXE, billion laughs).
+  EXPECT_EQ(ParseCode("<!DOCTYPE SoftwareIdentity [<!ENTITY x SYSTEM 'file:///etc/passwd'>]>"
+                      "<SoftwareIdentity>&x;</SoftwareIdentity>"),
+            Errc::kMalformed);
+  EXPECT_EQ(ParseCode("<!DOCTYPE a [<!ENTITY a 'aaaaaaaaaa'><!ENTITY b '&a;&a;&a;&a;&a;&a;'>]>"
+                      "<a>&b;</a>"),
+            Errc::kMalformed);
+}
+
+// One valid document, one attribute changed at a time.
+class RimMutationTest : public ::testing::Test {
+ protected:
+  std::string doc_ = ReadText(kDriver550);
+  std::string With(std::string_view from, std::string_view to) const {
+    std::string s = doc_;
+    auto pos = s.find(from);
+    EXPECT_NE(pos, std::string::npos) << from;
+    if (pos != std::string::npos) s.replace(pos, from.size(), to);
+    return s;
+  }
+  void ExpectInvalid(std::string_view from, std::string_view to, const char* context,
+                     const char* detail_part = "") const {
+    RimParseError err;
+    auto r = ParseRim(AsBytes(With(from, to)), &err);
+    ASSERT_FALSE(r.has_value()) << from << " -> " << to;
+    EXPECT_EQ(r.error().code, Errc::kRimInvalid);
+    EXPECT_STREQ(r.error().context, context);
+    EXPECT_NE(err.detail.find(detail_part), std::string::npos) << err.detail;
+  }
+};
+
+constexpr char kM7[] =
+    "index=\"7\" active=\"True\" alternatives=\"1\" ns2:Hash0=\"";
+
+TEST_F(RimMutationTest, RejectsEachBrokenField) {
+  ExpectInvalid("colloquialVersion=\"550.144.03\"", "x=\"1\"", "rim: Meta lacks colloquialVersion");
+  ExpectInvalid(kM7, "index=\"7x\" active=\"True\" alternatives=\"1\" ns2:Hash0=\"",
+                "rim: Resource index is not a decimal 0..253", "7x");
+  ExpectInvalid(kM7, "index=\"254\" active=\"True\" alternatives=\"1\" ns2:Hash0=\"",
+                "rim: Resource index is not a decimal 0..253");
+  ExpectInvalid(kM7, "index=\"-1\" active=\"True\" alternatives=\"1\" ns2:Hash0=\"",
+                "rim: Resource index is not a decimal 0..253");
+  ExpectInvalid(kM7, "index=\"8\" active=\"True\" alternatives=\"1\" ns2:Hash0=\"",
+                "rim: two Resource entries share an index", "index 8");
+  ExpectInvalid(kM7, "index=\"7\" active=\"yes\" alternatives=\"1\" ns2:Hash0=\"",
+                "rim: Resource active is not True/False");
+  // alternatives too large / too small for the Hash attributes present.
+  ExpectInvalid(kM7, "index=\"7\" active=\"True\" alternatives=\"2\" ns2:Hash0=\"",
+                "rim: Resource lacks a Hash attribute its alternatives count promises", "no Hash1");
+  ExpectInvalid(kM7, "index=\"7\" active=\"True\" alternatives=\"0\" ns2:Hash0=\"",
+                "rim: Resource alternatives is not a decimal 1..64");
+  ExpectInvalid(kM7, "index=\"7\" active=\"True\" alternatives=\"65\" ns2:Hash0=\"",
+                "rim: Resource alternatives is not a decimal 1..64");
+  ExpectInvalid(kM7, "index=\"7\" active=\"True\" alternatives=\"1\" ns2:Hash1=\"00\" ns2:Hash0=\"",
+                "rim: Hash attribute index not below alternatives", "Hash1");
+  // size too short / too long for SHA-384.
+  ExpectInvalid("name=\"Measurement_7\" size=\"48\"", "name=\"Measurement_7\" size=\"47\"",
+                "rim: Resource size differs from the digest algorithm's size");
+  ExpectInvalid("name=\"Measurement_7\" size=\"48\"", "name=\"Measurement_7\" size=\"49\"",
+                "rim: Resource size differs from the digest algorithm's size");
+  // Hash values too short / too long / not hex (the first two digits of
+  // index 7's Hash0).
+  const std::size_t at = doc_.find(kM7) + std::strlen(kM7);
+  const std::string h2 = std::string(kM7) + doc_.substr(at, 2);
+  ExpectInvalid(kM7, std::string(kM7) + "0", "rim: Hash attribute has the wrong length",
+                "97 hex digits");
+  ExpectInvalid(h2, std::string(kM7) + doc_.substr(at, 1) + "g",
+                "rim: Hash attribute is not hexadecimal");
+  ExpectInvalid(h2, std::string(kM7), "rim: Hash attribute has the wrong length", "94 hex digits");
+  ExpectInvalid(h2, std::string(kM7) + "zz", "rim: Hash attribute is not hexadecimal");
+  ExpectInvalid("ns2:Hash0", "Hash0", "rim: Hash attribute has no digest-algorithm namespace");
+  ExpectInvalid("type=\"Measurement\"", "type=\"File\"", "rim: Resource type is not Measurement");
+  ExpectInvalid("<ns0:Meta ", "<ns0:Other ", "rim: no Meta element");
+  ExpectInvalid("tagId=", "tagIdX=", "rim: SoftwareIdentity lacks name or tagId");
+}
+
+TEST_F(RimMutationTest, TruncationAtEveryLengthNeverCrashesOrSucceeds) {
+  // Every prefix shorter than the document is not well-formed XML.
+  for (std::size_t n = 0; n < doc_.size(); n += 7) {
+    auto r = ParseRim(AsBytes(std::string_view(doc_).substr(0, n)));
+    ASSERT_FALSE(r.has_value()) << n;
+  }
+}
+
+// ---------------------------------------------------------------- schema ---
+
+TEST(RimSchemaTest, EverySampleValidatesAgainstBuiltinAndShippedSchemas) {
+  auto builtin = RimSchema::Builtin();
+  ASSERT_TRUE(builtin.has_value()) << builtin.error().ToString();
+  auto shipped = RimSchema::FromDirectory(std::string(CCGPU_SOURCE_DIR) + "/data/rim-schemas");
+  ASSERT_TRUE(shipped.has_value()) << shipped.error().ToString();
+  auto nvtrust = RimSchema::FromDirectory(kGpu + "rim");
+  ASSERT_TRUE(nvtrust.has_value()) << nvtrust.error().ToString();
+  for (const auto& f : AllRimFiles()) {
+    Bytes doc = ReadBytes(f);
+    std::string detail;
+    EXPECT_TRUE((*builtin)->Validate(doc, &detail).has_value()) << f << ": " << detail;
+    EXPECT_TRUE((*shipped)->Validate(doc).has_value()) << f;
+    EXPECT_TRUE((*nvtrust)->Validate(doc).has_value()) << f;
+  }
+}
+
+TEST(RimSchemaTest, RejectsTamperedStructureNonRimAndEmpty) {
+  auto schema = *RimSchema::Builtin();
+  std::string doc = ReadText(kDriver550);
+  std::string detail;
+  // An element the schema does not allow inside Payload.
+  std::string tampered = doc;
+  tampered.replace(tampered.find("<ns0:Resource "), 14, "<ns0:Bogus ");
+  auto r = schema->Validate(AsBytes(tampered), &detail);
+  ASSERT_FALSE(r.has_value());
+  EXPECT_EQ(r.error().code, Errc::kSchemaInvalid);
+  EXPECT_NE(detail.find("Bogus"), std::string::npos) << detail;
+  EXPECT_NE(detail.find("line "), std::string::npos) << detail;
+  // A required attribute removed (Resource@type).
+  std::string no_type = doc;
+  no_type.replace(no_type.find("type=\"Measurement\" "), 19, "");
+  EXPECT_EQ(schema->Validate(AsBytes(no_type), &detail).error().code, Errc::kSchemaInvalid);
+  // Entity without the required role.
+  std::string no_role = doc;
+  no_role.replace(no_role.find(" role=\"softwareCreator tagCreator\""), 34, "");
+  EXPECT_EQ(schema->Validate(AsBytes(no_role), &detail).error().code, Errc::kSchemaInvalid);
+  // Non-RIM XML, empty, not XML.
+  EXPECT_EQ(schema->Validate(AsBytes("<html/>"), &detail).error().code, Errc::kSchemaInvalid);
+  EXPECT_NE(detail.find("html"), std::string::npos) << detail;
+  EXPECT_EQ(schema->Validate(AsBytes("")).error().code, Errc::kMalformed);
+  EXPECT_EQ(schema->Validate(AsBytes("\x01\x02garbage")).error().code, Errc::kMalformed);
+}
+
+TEST(RimSchemaTest, MissingDirectoryIsNotFound) {
+  EXPECT_EQ(RimSchema::FromDirectory("/nonexistent/ccgpu").error().code, Errc::kNotFound);
+}
+
+// ----------------------------------------------------------------- store ---
+
+TEST(RimIdTest, BuildsNvidiaIdentifiers) {
+  EXPECT_EQ(*DriverRimId("GH100", "550.144.03"), "NV_GPU_DRIVER_GH100_550.144.03");
+  EXPECT_EQ(*BlackwellDriverRimId("", "570.00"), "NV_GPU_CC_DRIVER_GB100_570.00");
+  EXPECT_EQ(*BlackwellDriverRimId("GB202", "575.1"), "NV_GPU_CC_DRIVER_GB202_575.1");
+  EXPECT_EQ(*VbiosRimId("1010", "0200", "882", "96.00.5E.00.01"),
+            "NV_GPU_VBIOS_1010_0200_882_96005E0001");
+  EXPECT_EQ(*VbiosRimId("g520", "0200", "885", "96.00.74.00.01"),
+            "NV_GPU_VBIOS_G520_0200_885_9600740001");
+  EXPECT_EQ(*SwitchBiosRimId("5612", "0002", "890", "96.10.55.00.01"),
+            "NV_SWITCH_BIOS_5612_0002_890_9610550001");
+  EXPECT_EQ(DriverRimId("GH100", "../../etc").error().code, Errc::kInvalidArgument);
+  EXPECT_EQ(DriverRimId("", "1").error().code, Errc::kInvalidArgument);
+  EXPECT_EQ(VbiosRimId("1010", "0200", "8/2", "96").error().code, Errc::kInvalidArgument);
+
+  auto id = ParseRimId("NV_GPU_VBIOS_1010_0200_882_96005E0001");
+  ASSERT_TRUE(id.has_value());
+  EXPECT_EQ(id->kind, RimKind::kVbios);
+  EXPECT_EQ(NvtrustFileStem(*id), "1010_0200_882_96005E0001");
+  auto drv = ParseRimId("NV_GPU_DRIVER_GH100_550.144.03");
+  ASSERT_TRUE(drv.has_value());
+  EXPECT_EQ(drv->chip, "GH100");
+  EXPECT_EQ(drv->version, "550.144.03");
+  EXPECT_EQ(ParseRimId("NV_GPU_CC_DRIVER_GB100_570.00")->kind, RimKind::kBlackwellDriver);
+  EXPECT_EQ(ParseRimId("NV_SWITCH_BIOS_5612_0002_890_9610550001")->kind, RimKind::kSwitchBios);
+  EXPECT_EQ(ParseRimId("NV_GPU_VBIOS_1010_0200_882").error().code, Errc::kInvalidArgument);
+  EXPECT_EQ(ParseRimId("hello").error().code, Errc::kInvalidArgument);
+  EXPECT_EQ(ParseRimId("NV_GPU_DRIVER_GH100").error().code, Errc::kInvalidArgument);
+}
+
+class RimStoreTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = fs::temp_directory_path() / ("ccgpu_rim_store_" + std::to_string(::getpid()));
+    fs::remove_all(dir_);
+    fs::create_directories(dir_);
+  }
+  void TearDown() override { fs::remove_all(dir_); }
+  void Put(const std::string& from, const std::string& name) { fs::copy_file(from, dir_ / name); }
+  fs::path dir_;
+};
+
+TEST_F(RimStoreTest, FindsByIdFileNameConventionsAndContent) {
+  Put(kDriver550, "NV_GPU_DRIVER_GH100_550.144.03.xml");
+  Put(kSamples + "1010_0200_882_96005E0001_PROD.swidtag", "1010_0200_882_96005E0001_PROD.swidtag");
+  Put(kSamples + "1010_0200_882_96005E0001_test_no_gpu.swidtag",
+      "1010_0200_882_96005E0001_test_no_gpu.swidtag");
+  Put(kSamples + "g520_0200_885_9600740001_PROD.swidtag", "g520_0200_885_9600740001_PROD.swidtag");
+  Put(kSwitch, "switchVBIOSRim_NV_SWITCH_BIOS_5612_0002_890_9610550001.xml");
+  Put(kDriverNoGpu, "some-name.swidtag");  // only findable by content
+  Put(kSamples + "1010_0205_862_96005E0004_PROD.swidtag", "renamed.xml");
+  std::ofstream(dir_ / "notes.txt") << "not a rim";
+  std::ofstream(dir_ / "garbage.xml") << "<not a rim";
+
+  auto store = RimStore::Open(dir_);
+  ASSERT_TRUE(store.has_value());
+  EXPECT_EQ(store->Files().size(), 8u);  // .xml/.swidtag only
+
+  auto drv = store->Find("NV_GPU_DRIVER_GH100_550.144.03");
+  ASSERT_TRUE(drv.has_value()) << drv.error().ToString();
+  EXPECT_EQ(drv->path.filename(), "NV_GPU_DRIVER_GH100_550.144.03.xml");
+  EXPECT_EQ(drv->bytes, ReadBytes(kDriver550));
+
+  auto vbios = store->Find(*VbiosRimId("1010", "0200", "882", "96.00.5E.00.01"));
+  ASSERT_TRUE(vbios.has_value());
+  EXPECT_EQ(vbios->path.filename(), "1010_0200_882_96005E0001_PROD.swidtag");
+  auto g520 = store->Find("NV_GPU_VBIOS_G520_0200_885_9600740001");
+  ASSERT_TRUE(g520.has_value());
+  EXPECT_EQ(g520->path.filename(), "g520_0200_885_9600740001_PROD.swidtag");
+  auto sw = store->Find("NV_SWITCH_BIOS_5612_0002_890_9610550001");
+  ASSERT_TRUE(sw.has_value());
+  EXPECT_EQ(sw->path.filename(), "switchVBIOSRim_NV_SWITCH_BIOS_5612_0002_890_9610550001.xml");
+
+  // By content: driver 545.00 under an arbitrary name; VBIOS 96.00.5E.00.04.
+  auto by_content = store->Find("NV_GPU_DRIVER_GH100_545.00");
+  ASSERT_TRUE(by_content.has_value()) << by_content.error().ToString();
+  EXPECT_EQ(by_content->path.filename(), "some-name.swidtag");
+  auto vb_content = store->Find("NV_GPU_VBIOS_1010_0205_862_96005E0004");
+  ASSERT_TRUE(vb_content.has_value());
+  EXPECT_EQ(vb_content->path.filename(), "renamed.xml");
+
+  auto tag = store->FindByTagId(ParseRim(ReadBytes(kDriver550))->tag_id);
+  ASSERT_TRUE(tag.has_value());
+  EXPECT_EQ(tag->path.filename(), "NV_GPU_DRIVER_GH100_550.144.03.xml");
+
+  EXPECT_EQ(store->Find("NV_GPU_DRIVER_GH100_999.99").error().code, Errc::kNotFound);
+  EXPECT_EQ(store->Find("../../etc/passwd").error().code, Errc::kInvalidArgument);
+  EXPECT_EQ(store->FindByTagId("nope").error().code, Errc::kNotFound);
+}
+
+TEST_F(RimStoreTest, AmbiguousContentMatchIsAnError) {
+  Put(kSamples + "1010_0200_882_96005E0001_PROD.swidtag", "a.xml");
+  Put(kSamples + "1010_0200_882_96005E0001_test_no_gpu.swidtag", "b.xml");
+  auto store = RimStore::Open(dir_);
+  auto r = store->Find("NV_GPU_VBIOS_1010_0200_882_96005E0001");
+  ASSERT_FALSE(r.has_value());
+  EXPECT_EQ(r.error().code, Errc::kNotFound);
+  EXPECT_STREQ(r.error().context,
+               "rim store: several documents match the id by content; name the file");
+}
+
+TEST(RimStoreOpenTest, MissingDirectoryIsNotFound) {
+  EXPECT_EQ(RimStore::Open("/nonexistent/ccgpu-rims").error().code, Errc::kNotFound);
+}
+
+// -------------------------------------------------------------- verifier ---
+
+RimVerifier MakeVerifier(RimVerifierOptions options = {}) {
+  auto v = RimVerifier::Create(ReadText(kRootPem), std::move(options));
+  EXPECT_TRUE(v.has_value());
+  return *v;
+}
+
+TEST(RimVerifierTest, VerifiesValidRimsAtTheirTimesAndReportsExpiryToday) {
+  RimVerifier v = MakeVerifier();
+  std::vector<std::string> at_2024 = VbiosSamples();
+  at_2024.push_back(kDriverNoGpu);
+  for (const auto& f : at_2024) {
+    SCOPED_TRACE(f);
+    RimVerifyReport report;
+    auto r = v.Verify(ReadBytes(f), At("2024-06-01T00:00:00Z"), &report);
+    ASSERT_TRUE(r.has_value()) << r.error().ToString() << " " << report.dsig.chain_failure_reason;
+    EXPECT_FALSE(report.cache_hit);
+    EXPECT_EQ((*r)->signature.chain_der.size(), 4u);  // L4, L3, CA, pinned root
+    EXPECT_EQ((*r)->rim.firmware_manufacturer_id, "5703");
+    auto today = v.Verify(ReadBytes(f), At("2026-11-25T00:00:00Z"), &report);
+    ASSERT_FALSE(today.has_value());
+    EXPECT_EQ(today.error().code, Errc::kCertExpired);
+    EXPECT_EQ(report.dsig.chain_failure_reason, "certificate has expired");
+  }
+  auto drv = v.Verify(ReadBytes(kDriver550), At("2025-06-01T00:00:00Z"));
+  ASSERT_TRUE(drv.has_value());
+  EXPECT_EQ((*drv)->rim.colloquial_version, "550.144.03");
+  auto sw = v.Verify(ReadBytes(kSwitch), At("2026-06-01T00:00:00Z"));
+  ASSERT_TRUE(sw.has_value());
+  EXPECT_EQ((*sw)->rim.name, "LS10");
+}
+
+TEST(RimVerifierTest, ReportsEachFailureClass) {
+  RimVerifier v = MakeVerifier();
+  const TimePoint t = At("2025-06-01T00:00:00Z");
+  EXPECT_EQ(v.Verify(ReadBytes(kSdk + "incorrect_signature_driver_rim.xml"), t).error().code,
+            Errc::kXmlSignatureInvalid);
+  EXPECT_EQ(v.Verify(ReadBytes(kSdk + "sample_rims/"
+                               "NV_SWITCH_BIOS_5612_0002_890_9610550001_invalid_signature.xml"),
+                     t)
+                .error()
+                .code,
+            Errc::kXmlSignatureInvalid);
+  RimVerifyReport report;
+  EXPECT_EQ(v.Verify(ReadBytes(kSdk + "incorrect_cert_chain_driver_rim.xml"), t, &report)
+                .error()
+                .code,
+            Errc::kChainInvalid);
+  EXPECT_EQ(report.dsig.chain_failure_reason, "unable to get local issuer certificate");
+  EXPECT_EQ(v.Verify(ReadBytes(kSdk + "sample_rims/NV_GPU_DRIVER_GH100_570.124.03_expired.xml"),
+                     At("2026-11-25T00:00:00Z"))
+                .error()
+                .code,
+            Errc::kCertExpired);
+  auto wrong_root = RimVerifier::Create(ReadText(kSdk + "incorrect_rim_root.crt"));
+  ASSERT_TRUE(wrong_root.has_value());
+  EXPECT_EQ(wrong_root->Verify(ReadBytes(kDriver550), t).error().code, Errc::kChainInvalid);
+  // Not a RIM at all: the schema says so before any signature work.
+  EXPECT_EQ(v.Verify(AsBytes("<html/>"), t, &report).error().code, Errc::kSchemaInvalid);
+  EXPECT_FALSE(report.schema_detail.empty());
+  EXPECT_EQ(v.Verify(AsBytes(""), t).error().code, Errc::kMalformed);
+}
+
+TEST(RimVerifierTest, CacheReusesVerdictOnlyInsideTheValidityWindow) {
+  RimVerifier v = MakeVerifier();
+  Bytes doc = ReadBytes(kDriver550);
+  RimVerifyReport report;
+  auto first = v.Verify(doc, At("2025-06-01T00:00:00Z"), &report);
+  ASSERT_TRUE(first.has_value());
+  EXPECT_FALSE(report.cache_hit);
+  auto second = v.Verify(doc, At("2026-01-01T00:00:00Z"), &report);
+  ASSERT_TRUE(second.has_value());
+  EXPECT_TRUE(report.cache_hit);
+  EXPECT_EQ(first->get(), second->get());
+  // Outside the window the cached verdict is not used: the chain is rechecked.
+  auto later = v.Verify(doc, At("2027-01-01T00:00:00Z"), &report);
+  ASSERT_FALSE(later.has_value());
+  EXPECT_EQ(later.error().code, Errc::kCertExpired);
+  EXPECT_FALSE(report.cache_hit);
+  // A one-byte change is a different document: full verification, fails.
+  Bytes edited = doc;
+  edited[doc.size() / 3] ^= 0x01;
+  EXPECT_FALSE(v.Verify(edited, At("2025-06-01T00:00:00Z"), &report).has_value());
+  EXPECT_FALSE(report.cache_hit);
+  auto stats = v.cache_stats();
+  EXPECT_EQ(stats.hits, 1u);
+  EXPECT_EQ(stats.entries, 1u);
+  v.ClearCache();
+  EXPECT_EQ(v.cache_stats().entries, 0u);
+}
+
+TEST(RimVerifierTest, CacheEvictsOldestBeyondCapacity) {
+  RimVerifierOptions options;
+  options.cache_capacity = 2;
+  RimVerifier v = MakeVerifier(options);
+  auto files = VbiosSamples();
+  for (std::size_t i = 0; i < 3; ++i) {
+    ASSERT_TRUE(v.Verify(ReadBytes(files[i]), At("2024-06-01T00:00:00Z")).has_value());
+  }
+  EXPECT_EQ(v.cache_stats().entries, 2u);
+  RimVerifyReport report;
+  ASSERT_TRUE(v.Verify(ReadBytes(files[0]), At("2024-06-01T00:00:00Z"), &report).has_value());
+  EXPECT_FALSE(report.cache_hit);  // evicted
+  ASSERT_TRUE(v.Verify(ReadBytes(files[2]), At("2024-06-01T00:00:00Z"), &report).has_value());
+  EXPECT_TRUE(report.cache_hit);
+}
+
+TEST(RimVerifierTest, RepeatVerificationIsAtLeastThreeTimesFaster) {
+  RimVerifier v = MakeVerifier();
+  Bytes driver = ReadBytes(kDriverNoGpu);
+  Bytes vbios = ReadBytes(kSamples + "1010_0200_882_96005E0001_test_no_gpu.swidtag");
+  const TimePoint t = At("2024-06-01T00:00:00Z");
+  using Clock = std::chrono::steady_clock;
+  auto t0 = Clock::now();
+  ASSERT_TRUE(v.Verify(driver, t).has_value());
+  ASSERT_TRUE(v.Verify(vbios, t).has_value());
+  auto cold = Clock::now() - t0;
+  constexpr int kRepeats = 20;
+  auto t1 = Clock::now();
+  for (int i = 0; i < kRepeats; ++i) {
+    ASSERT_TRUE(v.Verify(driver, t).has_value());
+    ASSERT_TRUE(v.Verify(vbios, t).has_value());
+  }
+  auto warm = (Clock::now() - t1) / kRepeats;
+  EXPECT_GE(cold.count(), 3 * warm.count())
+      << "cold " << std::chrono::duration<double, std::micro>(cold).count() << " us, warm "
+      << std::chrono::duration<double, std::micro>(warm).count() << " us";
+  EXPECT_EQ(v.cache_stats().hits, 2u * kRepeats);
+}
+
+}  // namespace
+}  // namespace ccgpu::attest
