@@ -23,6 +23,13 @@ using Action = std::function<int()>;
 // Registers `ccgpu selftest`.
 void AddSelftestCommand(CLI::App& app, Action& action);
 
+// Registers `ccgpu gpud` and `ccgpu gpud provision` (emulated GPUs).
+void AddGpudCommand(CLI::App& app, Action& action);
+// Registers `ccgpu host status|set-cc-mode|reset|read-mem|write-mem|evidence`.
+void AddHostCommand(CLI::App& app, Action& action);
+// Registers `ccgpu rim make` (adds to an existing `rim` subcommand if any).
+void AddRimMakeCommand(CLI::App& app, Action& action);
+
 }  // namespace ccgpu::cli
 
 #endif  // CCGPU_TOOLS_CCGPU_COMMAND_H_

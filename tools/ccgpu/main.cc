@@ -18,6 +18,9 @@ int main(int argc, char** argv) {
 
   ccgpu::cli::Action action;
   ccgpu::cli::AddSelftestCommand(app, action);
+  ccgpu::cli::AddGpudCommand(app, action);
+  ccgpu::cli::AddHostCommand(app, action);
+  ccgpu::cli::AddRimMakeCommand(app, action);
 
   try {
     app.parse(argc, argv);
