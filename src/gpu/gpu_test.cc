@@ -440,3 +440,106 @@ TEST_F(GpuTest, ProvisionRefusesNonEmptyDirectoryAndBadCounts) {
 
 }  // namespace
 }  // namespace ccgpu::gpu
+
+// End to end with the attest verifier (the same code path as real NVIDIA
+// evidence): provision -> boot -> RIMs -> evidence -> verify passes with
+// the emulated roots and --allow-emulated; an image change fails at the
+// measurements with the index named; the default policy refuses emulated.
+#include "attest/policy.h"
+#include "attest/sources.h"
+#include "attest/verifier.h"
+
+namespace ccgpu::gpu {
+namespace {
+
+struct VerifyRun {
+  attest::VerificationReport report;
+  std::string text;
+};
+
+VerifyRun RunVerifier(const fs::path& state, Device& d, const fs::path& rims, bool allow_emulated,
+                      Bytes nonce, Bytes evidence_nonce) {
+  auto root = crypto::Certificate::FromPem(*ReadFileText(ManufacturerDir(state) / "device_root.pem")).value();
+  auto rim_verifier = attest::RimVerifier::Create(*ReadFileText(ManufacturerDir(state) / "rim_root.pem")).value();
+  attest::FileRimSource source(rim_verifier);
+  EXPECT_TRUE(source.SetDirectory(rims).has_value());
+  attest::VerifierConfig config;
+  config.emulated_roots = {root};
+  config.rims = &source;
+  attest::DeviceInput in;
+  in.arch = attest::Arch::kHopper;
+  in.evidence = d.Evidence(evidence_nonce).value();
+  in.cert_chain_pem = d.CertificateChainPem();
+  attest::PolicyOptions po;
+  po.accept_ocsp_unknown = true;
+  po.allow_emulated = allow_emulated;
+  VerifyRun run;
+  run.report = attest::Verify(config, {in}, nonce, SystemClock::Get().Now(), attest::Policy::Default(po));
+  run.text = attest::FormatReport(run.report);
+  return run;
+}
+
+TEST_F(GpuTest, GoldenRunVerifiesAndTamperedImageFailsAtMeasurementsWithIndex) {
+  fs::path rims = dir_ / "rims";
+  ASSERT_TRUE(MakeRims(dir_, 0, rims).has_value());
+  auto d = OpenDevice();
+  ASSERT_TRUE(d);
+  Bytes nonce = Nonce(9);
+  {
+    VerifyRun run = RunVerifier(dir_, *d, rims, true, nonce, nonce);
+    ASSERT_EQ(run.report.devices.size(), 1u);
+    const auto& dev = run.report.devices[0];
+    EXPECT_TRUE(dev.emulated);
+    EXPECT_FALSE(dev.failed_step.has_value()) << run.text;
+    ASSERT_TRUE(dev.measurements.has_value()) << run.text;
+    EXPECT_TRUE(dev.measurements->success) << run.text;
+    EXPECT_EQ(dev.measurements->compared, 33u);
+    EXPECT_TRUE(dev.fwid_match);
+    EXPECT_TRUE(run.report.policy_passed) << run.text;
+  }
+  {
+    // Without --allow-emulated the policy refuses it.
+    VerifyRun run = RunVerifier(dir_, *d, rims, false, nonce, nonce);
+    EXPECT_FALSE(run.report.policy_passed) << run.text;
+  }
+  {
+    // Stale nonce: fails at the nonce step.
+    VerifyRun run = RunVerifier(dir_, *d, rims, true, nonce, Nonce(10));
+    ASSERT_TRUE(run.report.devices[0].failed_step.has_value());
+    EXPECT_EQ(*run.report.devices[0].failed_step, attest::Step::kNonce) << run.text;
+    EXPECT_FALSE(run.report.policy_passed);
+  }
+  // Tamper with the GSP firmware (driver RIM index 21) and reboot.
+  const fs::path img = DeviceDir(dir_, 0) / "firmware/gsp-firmware.bin";
+  Bytes fw = ReadFileBytes(img).value();
+  fw[100] ^= 0x01;
+  ASSERT_TRUE(WriteFileAtomic(img, fw).has_value());
+  ASSERT_TRUE(d->Reset().has_value());
+  {
+    VerifyRun run = RunVerifier(dir_, *d, rims, true, nonce, nonce);
+    const auto& dev = run.report.devices[0];
+    ASSERT_TRUE(dev.measurements.has_value()) << run.text;
+    EXPECT_FALSE(dev.measurements->success);
+    ASSERT_EQ(dev.measurements->mismatches.size(), 1u) << run.text;
+    EXPECT_EQ(dev.measurements->mismatches[0].index, 21u);
+    EXPECT_EQ(dev.measurements->mismatches[0].source, attest::RimRole::kDriver);
+    EXPECT_FALSE(run.report.policy_passed);
+    EXPECT_NE(run.text.find("21"), std::string::npos) << run.text;
+  }
+  // Devtools mode is measured: a RIM made for CC on fails in devtools at 4 and 5.
+  fw[100] ^= 0x01;
+  ASSERT_TRUE(WriteFileAtomic(img, fw).has_value());
+  EXPECT_EQ(d->RequestCcMode(CcMode::kDevtools).error().code, Errc::kResetRequired);
+  ASSERT_TRUE(d->Reset().has_value());
+  {
+    VerifyRun run = RunVerifier(dir_, *d, rims, true, nonce, nonce);
+    const auto& dev = run.report.devices[0];
+    ASSERT_TRUE(dev.measurements.has_value()) << run.text;
+    ASSERT_EQ(dev.measurements->mismatches.size(), 2u) << run.text;
+    EXPECT_EQ(dev.measurements->mismatches[0].index, kIndexCcMode);
+    EXPECT_EQ(dev.measurements->mismatches[1].index, kIndexDevtools);
+  }
+}
+
+}  // namespace
+}  // namespace ccgpu::gpu
