@@ -422,6 +422,29 @@ TEST_F(GpuTest, ManagementRequestsDriveTheDevices) {
   EXPECT_EQ(ev["evidence"]["arch"], "HOPPER");
 }
 
+TEST_F(GpuTest, ManagementRequestTruncatedOrFlippedNeverCrashesAndIsRefused) {
+  auto set = DeviceSet::Open(dir_);
+  ASSERT_TRUE(set.has_value());
+  const std::string reqs[] = {
+      R"({"op":"write-mem","device":0,"offset":8,"data":"c0ffee"})",
+      R"({"op":"set-cc-mode","device":1,"mode":"devtools"})",
+  };
+  for (const std::string& req : reqs) {
+    for (std::size_t n = 0; n < req.size(); ++n) {
+      auto reply = nlohmann::json::parse(HandleManagementRequest(*set, req.substr(0, n)));
+      EXPECT_FALSE(reply["ok"].get<bool>()) << req.substr(0, n);
+      EXPECT_TRUE(reply["error"].is_string());
+    }
+    for (std::size_t bit = 0; bit < req.size() * 8; ++bit) {
+      std::string t = req;
+      t[bit / 8] = static_cast<char>(t[bit / 8] ^ (1 << (bit % 8)));
+      auto reply = nlohmann::json::parse(HandleManagementRequest(*set, t), nullptr, false);
+      EXPECT_FALSE(reply.is_discarded());
+      EXPECT_TRUE(reply["ok"].is_boolean());
+    }
+  }
+}
+
 TEST_F(GpuTest, VbiosVersionEncodingInvertsNvidiaDecoding) {
   Bytes b = EncodeVbiosVersion("96.00.9F.00.01").value();
   EXPECT_EQ(b, (Bytes{0x00, 0x9f, 0x00, 0x96, 0x01, 0, 0, 0}));
