@@ -481,7 +481,7 @@ struct VerifyRun {
 };
 
 VerifyRun RunVerifier(const fs::path& state, Device& d, const fs::path& rims, bool allow_emulated,
-                      Bytes nonce, Bytes evidence_nonce) {
+                      Bytes nonce, Bytes evidence_nonce, Device* chain_device = nullptr) {
   auto root = crypto::Certificate::FromPem(*ReadFileText(ManufacturerDir(state) / "device_root.pem")).value();
   auto rim_verifier = attest::RimVerifier::Create(*ReadFileText(ManufacturerDir(state) / "rim_root.pem")).value();
   attest::FileRimSource source(rim_verifier);
@@ -492,7 +492,7 @@ VerifyRun RunVerifier(const fs::path& state, Device& d, const fs::path& rims, bo
   attest::DeviceInput in;
   in.arch = attest::Arch::kHopper;
   in.evidence = d.Evidence(evidence_nonce).value();
-  in.cert_chain_pem = d.CertificateChainPem();
+  in.cert_chain_pem = (chain_device != nullptr ? *chain_device : d).CertificateChainPem();
   attest::PolicyOptions po;
   po.accept_ocsp_unknown = true;
   po.allow_emulated = allow_emulated;
@@ -530,6 +530,15 @@ TEST_F(GpuTest, GoldenRunVerifiesAndTamperedImageFailsAtMeasurementsWithIndex) {
     VerifyRun run = RunVerifier(dir_, *d, rims, true, nonce, Nonce(10));
     ASSERT_TRUE(run.report.devices[0].failed_step.has_value());
     EXPECT_EQ(*run.report.devices[0].failed_step, attest::Step::kNonce) << run.text;
+    EXPECT_FALSE(run.report.policy_passed);
+  }
+  {
+    // A device swapped by the host: evidence of device 1 with device 0's chain.
+    auto other = OpenDevice(1);
+    ASSERT_TRUE(other);
+    VerifyRun run = RunVerifier(dir_, *other, rims, true, nonce, nonce, d.get());
+    ASSERT_TRUE(run.report.devices[0].failed_step.has_value()) << run.text;
+    EXPECT_EQ(*run.report.devices[0].failed_step, attest::Step::kSignature) << run.text;
     EXPECT_FALSE(run.report.policy_passed);
   }
   // Tamper with the GSP firmware (driver RIM index 21) and reboot.
