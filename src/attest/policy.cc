@@ -83,6 +83,15 @@ Result<Policy> Policy::FromNvidiaJson(std::string_view text, PolicyOptions optio
   Policy p;
   p.options_ = options;
   p.rules_ = *it;
+  // A file that asks for OCSP status "unknown" accepts it explicitly; the
+  // overall result (built-in rules) then accepts it too.
+  if (auto dc = it->find("detached-claims"); dc != it->end() && dc->is_object()) {
+    for (const auto& [k, v] : dc->items()) {
+      if (v.is_object() && v.value("x-nvidia-cert-ocsp-status", std::string()) == "unknown") {
+        p.options_.accept_ocsp_unknown = true;
+      }
+    }
+  }
   return p;
 }
 

@@ -37,7 +37,9 @@ struct PolicyDecision {
 class Policy {
  public:
   static Policy Default(PolicyOptions options = {});
-  // kInvalidJson if the text is not JSON or lacks "authorization-rules".
+  // kInvalidJson if the text is not JSON or lacks "authorization-rules". A
+  // detached cert-chain rule asking for "x-nvidia-cert-ocsp-status":
+  // "unknown" sets options().accept_ocsp_unknown (explicit acceptance).
   static Result<Policy> FromNvidiaJson(std::string_view text, PolicyOptions options = {});
 
   // Evaluates the overall claims and each device's claims.
