@@ -33,9 +33,8 @@ const char* ChainKeys[] = {
 }  // namespace
 
 bool DefaultDeviceRules(const ojson& claims, const PolicyOptions& options,
-                        std::vector<std::string>& reasons) {
+                        std::vector<std::string>& reasons, const std::string& name) {
   const std::size_t before = reasons.size();
-  const std::string name = claims.value("x-nvidia-device-type", std::string("device"));
   if (claims.value(kEmulatedClaim, false) && !options.allow_emulated) {
     reasons.push_back(name + ": evidence is from an emulated device and emulated evidence is not allowed");
   }
@@ -83,14 +82,25 @@ Result<Policy> Policy::FromNvidiaJson(std::string_view text, PolicyOptions optio
   Policy p;
   p.options_ = options;
   p.rules_ = *it;
+  // A file that asks for OCSP status "unknown" accepts it explicitly; the
+  // overall result (built-in rules) then accepts it too.
+  if (auto dc = it->find("detached-claims"); dc != it->end() && dc->is_object()) {
+    for (const auto& [k, v] : dc->items()) {
+      if (v.is_object() && v.value("x-nvidia-cert-ocsp-status", std::string()) == "unknown") {
+        p.options_.accept_ocsp_unknown = true;
+      }
+    }
+  }
   return p;
 }
 
-PolicyDecision Policy::Evaluate(const ojson& overall, const std::vector<const ojson*>& devices) const {
+PolicyDecision Policy::Evaluate(const ojson& overall, const std::vector<const ojson*>& devices,
+                                const std::vector<std::string>& names) const {
   PolicyDecision d;
+  auto name = [&](std::size_t i) { return i < names.size() ? names[i] : "device " + std::to_string(i); };
   if (devices.empty()) d.reasons.push_back("no devices");
   if (!rules_) {
-    for (const ojson* c : devices) DefaultDeviceRules(*c, options_, d.reasons);
+    for (std::size_t i = 0; i < devices.size(); ++i) DefaultDeviceRules(*devices[i], options_, d.reasons, name(i));
   } else {
     const nlohmann::json& r = *rules_;
     const bool structured = r.contains("overall-claims") || r.contains("detached-claims");
@@ -100,7 +110,7 @@ PolicyDecision Policy::Evaluate(const ojson& overall, const std::vector<const oj
       }
       if (auto dc = r.find("detached-claims"); dc != r.end() && dc->is_object()) {
         for (std::size_t i = 0; i < devices.size(); ++i) {
-          MatchRules(*dc, *devices[i], "device " + std::to_string(i), d.reasons);
+          MatchRules(*dc, *devices[i], name(i), d.reasons);
         }
       }
     } else {
@@ -108,7 +118,7 @@ PolicyDecision Policy::Evaluate(const ojson& overall, const std::vector<const oj
       nlohmann::json flat = r;
       flat.erase("type");
       for (std::size_t i = 0; i < devices.size(); ++i) {
-        MatchRules(flat, *devices[i], "device " + std::to_string(i), d.reasons);
+        MatchRules(flat, *devices[i], name(i), d.reasons);
       }
     }
     // Emulated evidence is refused whatever the file says.

@@ -37,12 +37,16 @@ struct PolicyDecision {
 class Policy {
  public:
   static Policy Default(PolicyOptions options = {});
-  // kInvalidJson if the text is not JSON or lacks "authorization-rules".
+  // kInvalidJson if the text is not JSON or lacks "authorization-rules". A
+  // detached cert-chain rule asking for "x-nvidia-cert-ocsp-status":
+  // "unknown" sets options().accept_ocsp_unknown (explicit acceptance).
   static Result<Policy> FromNvidiaJson(std::string_view text, PolicyOptions options = {});
 
   // Evaluates the overall claims and each device's claims.
+  // `names` (optional, same order) label the reasons ("GPU-0").
   PolicyDecision Evaluate(const nlohmann::ordered_json& overall,
-                          const std::vector<const nlohmann::ordered_json*>& devices) const;
+                          const std::vector<const nlohmann::ordered_json*>& devices,
+                          const std::vector<std::string>& names = {}) const;
   const PolicyOptions& options() const { return options_; }
   bool is_default() const { return !rules_.has_value(); }
 
@@ -53,7 +57,7 @@ class Policy {
 
 // The built-in rules alone for one device's claims (appends reasons).
 bool DefaultDeviceRules(const nlohmann::ordered_json& claims, const PolicyOptions& options,
-                        std::vector<std::string>& reasons);
+                        std::vector<std::string>& reasons, const std::string& name = "device");
 
 }  // namespace ccgpu::attest
 

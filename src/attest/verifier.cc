@@ -334,13 +334,8 @@ DeviceReport VerifyDevice(const VerifierConfig& config, const DeviceInput& input
       why << "; ";
     }
     if (!m.mismatches.empty()) {
-      why << m.mismatches.size() << " mismatch(es):";
-      for (const auto& mm : m.mismatches) {
-        why << " [index " << mm.index << " (" << MeasurementSourceName(mm.source) << "): runtime "
-            << (mm.runtime.empty() ? std::string("missing") : HexEncode(mm.runtime)) << ", golden ";
-        for (std::size_t i = 0; i < mm.golden.size(); ++i) why << (i ? " | " : "") << HexEncode(mm.golden[i]);
-        why << "]";
-      }
+      why << m.mismatches.size() << " measurement(s) differ from the RIMs at index";
+      for (const auto& mm : m.mismatches) why << " " << mm.index << " (" << MeasurementSourceName(mm.source) << ")";
     }
     Record(d, Step::kMeasurements, false, why.str());
   }
@@ -365,14 +360,18 @@ VerificationReport Verify(const VerifierConfig& config, const std::vector<Device
   // Overall result: every device passed every step and NVIDIA's built-in
   // rules (with the caller's OCSP-unknown / emulated options).
   std::vector<const nlohmann::ordered_json*> claims;
-  for (const auto& d : r.devices) claims.push_back(&d.claims);
-  PolicyDecision builtin = Policy::Default(policy.options()).Evaluate({}, claims);
+  std::vector<std::string> names;
+  for (const auto& d : r.devices) {
+    claims.push_back(&d.claims);
+    names.push_back(d.name);
+  }
+  PolicyDecision builtin = Policy::Default(policy.options()).Evaluate({}, claims, names);
   bool all_steps = !r.devices.empty();
   for (const auto& d : r.devices) all_steps = all_steps && !d.failed_step;
   const bool overall = all_steps && builtin.pass;
   r.overall_claims = BuildOverallClaims(r.devices, overall, nonce, at,
                                         any_switch ? config.issuer_switch : config.issuer_gpu);
-  PolicyDecision decision = policy.is_default() ? builtin : policy.Evaluate(r.overall_claims, claims);
+  PolicyDecision decision = policy.is_default() ? builtin : policy.Evaluate(r.overall_claims, claims, names);
   r.policy_passed = all_steps && decision.pass;
   for (const auto& d : r.devices) {
     if (d.failed_step) r.policy_reasons.push_back(d.name + ": " + std::string(StepName(*d.failed_step, d.kind)) + " failed");
@@ -390,6 +389,17 @@ std::string FormatReport(const VerificationReport& r) {
     }
     if (d.failed_step) {
       out << "  -> " << d.name << " FAILED at step \"" << StepName(*d.failed_step, d.kind) << "\": " << d.why << "\n";
+    }
+    if (d.measurements) {
+      for (const auto& mm : d.measurements->mismatches) {
+        out << "     index " << mm.index << " (" << MeasurementSourceName(mm.source) << " RIM"
+            << (mm.source == RimRole::kDriver && d.driver_rim ? " " + d.driver_rim->rim_id
+                : d.vbios_rim                                 ? " " + d.vbios_rim->rim_id
+                                                              : std::string())
+            << "):\n       runtime " << (mm.runtime.empty() ? std::string("(no such block)") : HexEncode(mm.runtime))
+            << "\n";
+        for (const auto& g : mm.golden) out << "       golden  " << HexEncode(g) << "\n";
+      }
     }
     for (const auto& w : d.warnings) out << "  warning: " << w << "\n";
   }

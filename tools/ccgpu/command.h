@@ -23,6 +23,8 @@ using Action = std::function<int()>;
 // Registers `ccgpu selftest`.
 void AddSelftestCommand(CLI::App& app, Action& action);
 
+// Registers `ccgpu verify` (NVIDIA attestation evidence; verify_cmd.cc).
+void AddVerifyCommand(CLI::App& app, Action& action);
 // Registers `ccgpu gpud` and `ccgpu gpud provision` (emulated GPUs).
 void AddGpudCommand(CLI::App& app, Action& action);
 // Registers `ccgpu host status|set-cc-mode|reset|read-mem|write-mem|evidence`.

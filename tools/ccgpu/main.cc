@@ -18,6 +18,7 @@ int main(int argc, char** argv) {
 
   ccgpu::cli::Action action;
   ccgpu::cli::AddSelftestCommand(app, action);
+  ccgpu::cli::AddVerifyCommand(app, action);
   ccgpu::cli::AddGpudCommand(app, action);
   ccgpu::cli::AddHostCommand(app, action);
   ccgpu::cli::AddRimMakeCommand(app, action);
