@@ -99,6 +99,32 @@ echo "== evidence relay"
 "$CCGPU" host evidence --state "$S" --device 0 --nonce "$(printf '%064d' 7)" --out "$WORK/evidence.json" >/dev/null
 grep -q '"arch": "HOPPER"' "$WORK/evidence.json" || fail "evidence json"
 
+echo "== golden attestation with ccgpu verify, then a tampered image fails at measurements"
+NONCE="$(printf '%064d' 7)"
+"$CCGPU" rim make --state "$S" --device 0 --out "$WORK/rims" >/dev/null
+verify() {
+  "$CCGPU" verify --evidence "$1" --nonce "$NONCE" --rim-dir "$WORK/rims" \
+    --device-root "$S/manufacturer/device_root.pem" --rim-root "$S/manufacturer/rim_root.pem" \
+    --allow-emulated --accept-ocsp-unknown 2>&1
+}
+rc=0; out=$(verify "$WORK/evidence.json") || rc=$?
+[[ $rc -eq 0 ]] || fail "golden verify exit $rc: $out"
+expect_in "$out" "policy: PASS" "golden verify"
+expect_in "$out" "33 active golden measurements match" "golden verify"
+# Stale nonce: evidence for another nonce fails at the nonce step.
+"$CCGPU" host evidence --state "$S" --device 0 --nonce "$(printf '%064d' 8)" --out "$WORK/stale.json" >/dev/null
+rc=0; out=$(verify "$WORK/stale.json") || rc=$?
+[[ $rc -eq 1 ]] || fail "stale nonce verify exit $rc: $out"
+expect_in "$out" 'at step "nonce"' "stale nonce"
+# Tamper with the GSP firmware (driver RIM index 21); the reset re-measures.
+printf '\x5a' | dd of="$S/device0/firmware/gsp-firmware.bin" bs=1 seek=100 conv=notrunc status=none
+"$CCGPU" host reset --state "$S" --device 0 >/dev/null
+"$CCGPU" host evidence --state "$S" --device 0 --nonce "$NONCE" --out "$WORK/tampered.json" >/dev/null
+rc=0; out=$(verify "$WORK/tampered.json") || rc=$?
+[[ $rc -eq 1 ]] || fail "tampered verify exit $rc: $out"
+expect_in "$out" 'at step "measurements"' "tampered image"
+expect_in "$out" "index 21" "tampered image index"
+
 echo "== SIGTERM: clean exit, state saved"
 stop_gpud
 [[ ! -e "$S/gpud.sock" ]] || fail "socket left behind"
