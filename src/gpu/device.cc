@@ -211,24 +211,25 @@ void Device::RemoveResetListener(int id) {
 ccgpu::Status Device::EngineWrite(uint64_t offset, ByteSpan data) {
   return WithEngineRange(offset, data.size(), [&](std::span<uint8_t> dst) {
     std::copy(data.begin(), data.end(), dst.begin());
+    return OkStatus();
   });
 }
 
 ccgpu::Status Device::EngineRead(uint64_t offset, std::span<uint8_t> out) {
   return WithEngineRange(offset, out.size(), [&](std::span<uint8_t> src) {
     std::copy(src.begin(), src.end(), out.begin());
+    return OkStatus();
   });
 }
 
 ccgpu::Status Device::WithEngineRange(uint64_t offset, uint64_t length,
-                                      const std::function<void(std::span<uint8_t>)>& fn) {
+                                      const std::function<ccgpu::Status(std::span<uint8_t>)>& fn) {
   std::shared_lock lock(mem_mu_);
   if (!ready_.load()) {
     return Fail(Errc::kNotReady, "device not ready: the guest has not verified it and set it ready; work refused");
   }
   CCGPU_ASSIGN_OR_RETURN(std::span<uint8_t> range, memory_->Range(offset, length));
-  fn(range);
-  return OkStatus();
+  return fn(range);
 }
 
 Result<HostAccess> Device::HostRead(uint64_t offset, std::span<uint8_t> out) {

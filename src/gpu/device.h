@@ -123,8 +123,11 @@ class Device {
   // guest has not verified it and set it ready"); kOutOfRange.
   ccgpu::Status EngineWrite(uint64_t offset, ByteSpan data);
   ccgpu::Status EngineRead(uint64_t offset, std::span<uint8_t> out);
-  // Runs fn on a span of protected memory under the engine (shared) lock.
-  ccgpu::Status WithEngineRange(uint64_t offset, uint64_t length, const std::function<void(std::span<uint8_t>)>& fn);
+  // Runs fn on a span of protected memory under the engine (shared) lock
+  // (no reset can scrub it meanwhile) and returns fn's status. kNotReady,
+  // kOutOfRange before fn runs. fn must not call Reset.
+  ccgpu::Status WithEngineRange(uint64_t offset, uint64_t length,
+                                const std::function<ccgpu::Status(std::span<uint8_t>)>& fn);
   // Host (untrusted) access: allowed only in CC off; otherwise reads are
   // poisoned and writes dropped; every denied access is logged. kOutOfRange.
   Result<HostAccess> HostRead(uint64_t offset, std::span<uint8_t> out);

@@ -297,6 +297,12 @@ TEST_F(GpuTest, WorkBeforeReadyIsRefused) {
   d->SetReady(true);
   EXPECT_TRUE(d->EngineWrite(0, buf).has_value());
   EXPECT_EQ(d->EngineWrite(16u << 20, buf).error().code, Errc::kOutOfRange);
+  // WithEngineRange hands the engine the range and returns its status.
+  auto st = d->WithEngineRange(64, 4, [](std::span<uint8_t> r) -> ccgpu::Status {
+    if (r.size() != 4) return Fail(Errc::kOutOfRange, "wrong size");
+    return Fail(Errc::kTransferFailed, "engine reported a failure");
+  });
+  EXPECT_EQ(st.error().code, Errc::kTransferFailed);
 }
 
 TEST_F(GpuTest, HostAccessDeniedInCcOnAndAllowedInOff) {
