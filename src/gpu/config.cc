@@ -4,6 +4,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cstdio>
 #include <nlohmann/json.hpp>
 
@@ -139,7 +140,8 @@ Bytes GenerateFirmwareImage(const FirmwareImage& image, const DeviceConfig& conf
 
 Status WriteFileAtomic(const std::filesystem::path& path, ByteSpan data, unsigned mode, bool sync) {
   std::filesystem::path tmp = path;
-  tmp += ".tmp" + std::to_string(::getpid());
+  static std::atomic<unsigned> counter{0};  // unique per write, also across threads
+  tmp += ".tmp" + std::to_string(::getpid()) + "." + std::to_string(counter.fetch_add(1));
   int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, static_cast<mode_t>(mode));
   if (fd < 0) return Fail(Errc::kIo, "state: cannot create a file");
   bool ok = ::fchmod(fd, static_cast<mode_t>(mode)) == 0;
