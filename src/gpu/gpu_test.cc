@@ -9,6 +9,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <nlohmann/json.hpp>
+#include <thread>
 
 #include "attest/evidence.h"
 #include "base/encoding.h"
@@ -283,6 +284,44 @@ TEST_F(GpuTest, ResetScrubsMemoryDestroysSessionsAndClearsReady) {
   d->RemoveResetListener(id);
   ASSERT_TRUE(d->Reset().has_value());
   EXPECT_EQ(seen_generation, gen + 1);  // listener removed
+}
+
+TEST_F(GpuTest, EnginesRacingResetsSeeOnlyWholeStates) {
+  auto d = OpenDevice();
+  ASSERT_TRUE(d);
+  std::atomic<bool> stop{false};
+  std::atomic<int> ok{0}, not_ready{0}, other{0};
+  std::vector<std::thread> engines;
+  for (int t = 0; t < 3; ++t) {
+    engines.emplace_back([&, t] {
+      Bytes buf(4096, static_cast<uint8_t>(t + 1));
+      while (!stop.load()) {
+        auto s = d->EngineWrite(static_cast<uint64_t>(t) * 4096, buf);
+        if (s) {
+          ++ok;
+        } else if (s.error().code == Errc::kNotReady) {
+          ++not_ready;
+        } else {
+          ++other;
+        }
+      }
+    });
+  }
+  for (int i = 0; i < 5; ++i) {
+    d->SetReady(true);
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    ASSERT_TRUE(d->Reset().has_value());
+  }
+  stop.store(true);
+  for (auto& t : engines) t.join();
+  EXPECT_EQ(other.load(), 0);
+  EXPECT_GT(not_ready.load(), 0);
+  // After the last reset nothing written before it survives.
+  d->SetReady(true);
+  Bytes back(3 * 4096);
+  ASSERT_TRUE(d->EngineRead(0, back).has_value());
+  EXPECT_EQ(back, Bytes(back.size(), 0));
+  EXPECT_EQ(d->session_generation(), 5u);
 }
 
 TEST_F(GpuTest, WorkBeforeReadyIsRefused) {
