@@ -27,6 +27,15 @@ void AddBenchCommand(CLI::App& app, Action& action);
 // Registers `ccgpu token` (verify, jwks, issue, inspect): token_cmd.cc.
 void AddTokenCommand(CLI::App& app, Action& action);
 
+// Registers `ccgpu verify` (NVIDIA attestation evidence; verify_cmd.cc).
+void AddVerifyCommand(CLI::App& app, Action& action);
+// Registers `ccgpu gpud` and `ccgpu gpud provision` (emulated GPUs).
+void AddGpudCommand(CLI::App& app, Action& action);
+// Registers `ccgpu host status|set-cc-mode|reset|read-mem|write-mem|evidence`.
+void AddHostCommand(CLI::App& app, Action& action);
+// Registers `ccgpu rim make` (adds to an existing `rim` subcommand if any).
+void AddRimMakeCommand(CLI::App& app, Action& action);
+
 }  // namespace ccgpu::cli
 
 #endif  // CCGPU_TOOLS_CCGPU_COMMAND_H_

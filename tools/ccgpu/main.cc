@@ -20,6 +20,10 @@ int main(int argc, char** argv) {
   ccgpu::cli::AddSelftestCommand(app, action);
   ccgpu::cli::AddBenchCommand(app, action);
   ccgpu::cli::AddTokenCommand(app, action);
+  ccgpu::cli::AddVerifyCommand(app, action);
+  ccgpu::cli::AddGpudCommand(app, action);
+  ccgpu::cli::AddHostCommand(app, action);
+  ccgpu::cli::AddRimMakeCommand(app, action);
 
   try {
     app.parse(argc, argv);
