@@ -236,6 +236,11 @@ DeviceReport VerifyDevice(const VerifierConfig& config, const DeviceInput& input
     // NVIDIA does); certificate 3's issuer is the pinned root.
     const std::vector<crypto::Certificate> sub(chain.begin(), chain.begin() + 4);
     CheckRevocation(config, sub, 1, config.device_roots, at, d.device_chain);
+    chain_ok = d.device_chain.status == CertStatus::kValid;  // revoked -> not ok
+    if (!chain_ok) {
+      d.device_chain.why = "revoked (OCSP" +
+                           (d.device_chain.revocation_reason ? ", " + *d.device_chain.revocation_reason : "") + ")";
+    }
   }
   if (!sigs) {
     Record(d, Step::kCertChain, false, std::string("certificate chain: ") + sigs.error().context);
