@@ -189,6 +189,13 @@ DeviceReport VerifyDevice(const VerifierConfig& config, const DeviceInput& input
   }
   d.kind = KindOf(d.arch);
   d.name = std::string(d.kind == DeviceKind::kSwitch ? "SWITCH-" : "GPU-") + std::to_string(index);
+  // Architecture check: the declared architecture must be the chain's.
+  if (auto from_chain = ArchFromChain(chain); input.arch && from_chain && *from_chain != *input.arch) {
+    Record(d, Step::kParse, false,
+           "evidence declared " + std::string(ArchName(*input.arch)) + " but the certificate chain is " +
+               std::string(ArchName(*from_chain)));
+    return d;
+  }
   d.arch_check = true;
   {
     auto ev = ParseEvidence(input.evidence, d.kind);
@@ -288,6 +295,10 @@ DeviceReport VerifyDevice(const VerifierConfig& config, const DeviceInput& input
   if (input.driver_version && opaque.driver_version && *input.driver_version != *opaque.driver_version) {
     d.warnings.push_back("driver version reported outside the evidence (" + *input.driver_version +
                          ") differs from the signed one (" + *opaque.driver_version + ")");
+  }
+  if (input.vbios_version && opaque.vbios_version && Upper(*input.vbios_version) != Upper(*opaque.vbios_version)) {
+    d.warnings.push_back("VBIOS version reported outside the evidence (" + *input.vbios_version +
+                         ") differs from the signed one (" + *opaque.vbios_version + ")");
   }
 
   // --- 5. RIMs.

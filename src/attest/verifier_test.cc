@@ -505,3 +505,20 @@ TEST(PolicyTest, JsonPolicyComparesNestedObjectsAndNamesTheClaim) {
 
 }  // namespace
 }  // namespace ccgpu::attest
+
+namespace ccgpu::attest {
+namespace {
+TEST(VerifierTest, DeclaredArchMustMatchTheChain) {
+  VerifierConfig cfg;
+  cfg.device_roots = DeviceRoots();
+  DeviceInput in = Input(kSdk + "switchAttestationReport.txt", kSdk + "switchCertChain.txt");
+  in.arch = Arch::kHopper;
+  DeviceReport d = VerifyDevice(cfg, in, HexDecode(k931Nonce).value(), At("2026-11-25T00:00:00Z"), 0);
+  ASSERT_TRUE(d.failed_step);
+  EXPECT_EQ(*d.failed_step, Step::kParse);
+  EXPECT_FALSE(d.arch_check);
+  EXPECT_FALSE(d.input_unusable);
+  EXPECT_NE(d.why.find("declared HOPPER but the certificate chain is LS10"), std::string::npos) << d.why;
+}
+}  // namespace
+}  // namespace ccgpu::attest
