@@ -151,6 +151,7 @@ Status AeadPrimitive::Seal(ByteSpan nonce, ByteSpan aad, ByteSpan pt,
       PartialOverlap(aad.data(), aad.size(), out.data(), out.size())) {
     return Fail(Errc::kInvalidArgument, "aead: seal buffers overlap");
   }
+  if (!state_) return Fail(Errc::kStateError, "aead: key was moved away");
   AeadState& s = *state_;
   std::unique_lock<std::mutex> lock(s.enc_mu, std::try_to_lock);
   OsslPtr<EVP_CIPHER_CTX> temporary;
@@ -193,6 +194,7 @@ Status AeadPrimitive::Open(ByteSpan nonce, ByteSpan aad, ByteSpan in,
       PartialOverlap(aad.data(), aad.size(), out.data(), out.size())) {
     return Fail(Errc::kInvalidArgument, "aead: open buffers overlap");
   }
+  if (!state_) return Fail(Errc::kStateError, "aead: key was moved away");
   AeadState& s = *state_;
   std::unique_lock<std::mutex> lock(s.dec_mu, std::try_to_lock);
   OsslPtr<EVP_CIPHER_CTX> temporary;

@@ -103,8 +103,7 @@ Result<Bytes> RawPointOf(const EVP_PKEY* pkey, Curve curve) {
   return out;
 }
 
-// Builds an EC key from OSSL parameters and checks it (public part, and the
-// pair when `selection` includes the private key).
+// Builds an EC key from OSSL parameters and checks its public point.
 Result<OsslPtr<EVP_PKEY>> KeyFromParams(OSSL_PARAM_BLD* bld, int selection,
                                         Errc on_bad, const char* what) {
   OsslPtr<OSSL_PARAM> params(OSSL_PARAM_BLD_to_param(bld));
@@ -120,8 +119,10 @@ Result<OsslPtr<EVP_PKEY>> KeyFromParams(OSSL_PARAM_BLD* bld, int selection,
   OsslPtr<EVP_PKEY> pkey(raw);
   OsslPtr<EVP_PKEY_CTX> check(EVP_PKEY_CTX_new_from_pkey(nullptr, pkey.get(), nullptr));
   if (!check) return OsslFail(Errc::kCryptoFailure, "ec: EVP_PKEY_CTX_new_from_pkey");
-  const int ok = selection == EVP_PKEY_KEYPAIR ? EVP_PKEY_pairwise_check(check.get())
-                                               : EVP_PKEY_public_check(check.get());
+  // P-256 and P-384 have cofactor 1: a point that decodes, lies on the curve
+  // and is not the identity is in the prime-order group, so the quick check
+  // (no n*Q multiplication) is complete here.
+  const int ok = EVP_PKEY_public_check_quick(check.get());
   if (ok != 1) return OsslFail(on_bad, what);
   return pkey;
 }
@@ -407,7 +408,9 @@ Result<SecretBytes> EcPrivateKey::Ecdh(const EcPublicKey& peer) const {
   if (!ctx || EVP_PKEY_derive_init(ctx.get()) != 1) {
     return OsslFail(Errc::kCryptoFailure, "ecdh: EVP_PKEY_derive_init");
   }
-  if (EVP_PKEY_derive_set_peer_ex(ctx.get(), peer.ossl_key(), 1) != 1) {
+  // The peer key was validated when its EcPublicKey was made (on the curve,
+  // not the identity); no need to check it again here.
+  if (EVP_PKEY_derive_set_peer_ex(ctx.get(), peer.ossl_key(), 0) != 1) {
     return OsslFail(Errc::kBadPublicPoint, "ecdh: peer key rejected");
   }
   std::size_t len = 0;

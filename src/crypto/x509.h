@@ -86,7 +86,9 @@ struct ChainFailure {
 };
 
 // Verifies `chain` (leaf first; intermediates follow; the root may be
-// included or not) up to one of `roots`, at options.at. Only `roots` are
+// included or not) up to one of `roots`, at options.at. A certificate counts
+// as valid for notBefore <= at < notAfter (OpenSSL treats the notAfter second
+// itself as expired, one second stricter than RFC 5280 4.1.2.5). Only `roots` are
 // trusted. kCertExpired / kCertNotYetValid when that is the failure;
 // kChainInvalid for every other failure (wrong root, bad signature, bad
 // CA constraints, unhandled critical extension, empty chain); *failure, if
