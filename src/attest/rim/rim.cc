@@ -156,6 +156,18 @@ std::vector<uint32_t> Rim::ActiveIndices() const {
   return out;
 }
 
+bool RimVersionMatches(const Rim& rim, std::string_view reported_version) {
+  const std::string& v = rim.colloquial_version;
+  if (v.empty() || v.size() != reported_version.size()) return false;
+  for (std::size_t i = 0; i < v.size(); ++i) {
+    auto lower = [](char c) {
+      return static_cast<char>(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c);
+    };
+    if (lower(v[i]) != lower(reported_version[i])) return false;
+  }
+  return true;
+}
+
 Result<Rim> ParseRim(ByteSpan xml, RimParseError* error) {
   Ctx ctx{error};
   CCGPU_ASSIGN_OR_RETURN(internal::XmlDoc doc, internal::ParseHardened(xml));

@@ -24,6 +24,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "base/bytes.h"
@@ -83,6 +84,13 @@ struct Rim {
   // Indices of active entries, ascending.
   std::vector<uint32_t> ActiveIndices() const;
 };
+
+// True when the RIM's colloquialVersion names `reported_version` (the
+// driver or VBIOS version decoded from the evidence), compared ASCII
+// case-insensitively ("96.00.5e.00.01" == "96.00.5E.00.01"), as NVIDIA's
+// verifiers do. The caller decides whether a mismatch is an error (NVAT) or
+// a warning (Python verifier).
+bool RimVersionMatches(const Rim& rim, std::string_view reported_version);
 
 // Where a parse failed, for reports (the Error context names the rule).
 struct RimParseError {

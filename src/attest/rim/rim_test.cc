@@ -1,11 +1,14 @@
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <chrono>
+#include <thread>
 #include <cstring>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
+#include <sstream>
 #include <string>
 #include <unistd.h>
 
@@ -32,7 +35,9 @@ const std::string kSwitch = kSdk + "switchVBIOSRim_NV_SWITCH_BIOS_5612_0002_890_
 std::string ReadText(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   EXPECT_TRUE(in.good()) << path;
-  return std::string(std::istreambuf_iterator<char>(in), {});
+  std::ostringstream out;
+  out << in.rdbuf();
+  return out.str();
 }
 Bytes ReadBytes(const std::string& path) {
   std::string s = ReadText(path);
@@ -138,6 +143,19 @@ TEST(RimReaderTest, ReadsEveryVbiosRim) {
   EXPECT_EQ(rim->colloquial_version, "96.00.5E.00.01");
 }
 
+TEST(RimReaderTest, VersionMatchIsCaseInsensitiveAndExact) {
+  auto rim = ParseRim(ReadBytes(kSamples + "1010_0200_882_96005E0001_PROD.swidtag"));
+  ASSERT_TRUE(rim.has_value());
+  EXPECT_TRUE(RimVersionMatches(*rim, "96.00.5E.00.01"));
+  EXPECT_TRUE(RimVersionMatches(*rim, "96.00.5e.00.01"));
+  EXPECT_FALSE(RimVersionMatches(*rim, "96.00.5E.00.02"));
+  EXPECT_FALSE(RimVersionMatches(*rim, "96.00.5E.00.0"));
+  EXPECT_FALSE(RimVersionMatches(*rim, ""));
+  auto drv = ParseRim(ReadBytes(kDriver550));
+  EXPECT_TRUE(RimVersionMatches(*drv, "550.144.03"));
+  EXPECT_FALSE(RimVersionMatches(*drv, "550.144.3"));
+}
+
 TEST(RimReaderTest, ReadsSwitchBiosRim) {
   auto rim = ParseRim(ReadBytes(kSwitch));
   ASSERT_TRUE(rim.has_value()) << rim.error().ToString();
@@ -180,6 +198,24 @@ TEST(RimReaderTest, RejectsNonRimInputWithClearErrors) {
   EXPECT_EQ(ParseCode("<!DOCTYPE a [<!ENTITY a 'aaaaaaaaaa'><!ENTITY b '&a;&a;&a;&a;&a;&a;'>]>"
                       "<a>&b;</a>"),
             Errc::kMalformed);
+}
+
+TEST(RimReaderTest, BillionLaughsIsRefusedQuickly) {
+  std::string dtd = "<!DOCTYPE SoftwareIdentity [<!ENTITY l0 'lol'>";
+  for (int i = 1; i <= 10; ++i) {
+    dtd += "<!ENTITY l" + std::to_string(i) + " '";
+    for (int k = 0; k < 10; ++k) dtd += "&l" + std::to_string(i - 1) + ";";
+    dtd += "'>";
+  }
+  dtd += "]>";
+  const std::string in_text = dtd + "<SoftwareIdentity>&l10;</SoftwareIdentity>";
+  const std::string in_attr = dtd + "<SoftwareIdentity name='&l10;'/>";
+  auto t0 = std::chrono::steady_clock::now();
+  EXPECT_EQ(ParseCode(in_text), Errc::kMalformed);
+  EXPECT_EQ(ParseCode(in_attr), Errc::kMalformed);
+  auto schema = *RimSchema::Builtin();
+  EXPECT_EQ(schema->Validate(AsBytes(in_attr)).error().code, Errc::kMalformed);
+  EXPECT_LT(std::chrono::steady_clock::now() - t0, std::chrono::seconds(2));
 }
 
 // One valid document, one attribute changed at a time.
@@ -249,9 +285,30 @@ TEST_F(RimMutationTest, RejectsEachBrokenField) {
   ExpectInvalid("tagId=", "tagIdX=", "rim: SoftwareIdentity lacks name or tagId");
 }
 
-TEST_F(RimMutationTest, TruncationAtEveryLengthNeverCrashesOrSucceeds) {
-  // Every prefix shorter than the document is not well-formed XML.
-  for (std::size_t n = 0; n < doc_.size(); n += 7) {
+constexpr char kSmallRim[] =
+    "<SoftwareIdentity xmlns=\"http://standards.iso.org/iso/19770/-2/2015/schema.xsd\" "
+    "xmlns:h=\"http://www.w3.org/2001/04/xmlenc#sha384\" name=\"GH100\" tagId=\"t\">"
+    "<Meta colloquialVersion=\"550.144.03\"/><Payload>"
+    "<Resource type=\"Measurement\" index=\"7\" active=\"True\" alternatives=\"2\" size=\"48\" "
+    "h:Hash0=\"000000000000000000000000000000000000000000000000000000000000000000000000000000000000"
+    "000000000000\" h:Hash1=\"11111111111111111111111111111111111111111111111111111111111111111111"
+    "1111111111111111111111111111\"/></Payload></SoftwareIdentity>";
+
+TEST(RimTruncationTest, EveryPrefixOfASmallRimIsRejected) {
+  const std::string_view doc(kSmallRim);
+  ASSERT_TRUE(ParseRim(AsBytes(doc)).has_value());
+  for (std::size_t n = 0; n < doc.size(); ++n) {
+    auto r = ParseRim(AsBytes(doc.substr(0, n)));
+    ASSERT_FALSE(r.has_value()) << n;
+    ASSERT_TRUE(r.error().code == Errc::kMalformed || r.error().code == Errc::kRimInvalid) << n;
+  }
+}
+
+TEST_F(RimMutationTest, TruncatedRealRimIsRejected) {
+  // Every 7th prefix up to the end of the root element (what follows it is
+  // only whitespace, which XML allows to be cut).
+  const std::size_t end = doc_.rfind("</SoftwareIdentity>") + std::strlen("</SoftwareIdentity>");
+  for (std::size_t n = 0; n < end; n += 7) {
     auto r = ParseRim(AsBytes(std::string_view(doc_).substr(0, n)));
     ASSERT_FALSE(r.has_value()) << n;
   }
@@ -504,6 +561,65 @@ TEST(RimVerifierTest, CacheReusesVerdictOnlyInsideTheValidityWindow) {
   EXPECT_EQ(v.cache_stats().entries, 0u);
 }
 
+TEST(RimVerifierTest, AcceptExpiredChainReportsInsteadOfFailing) {
+  RimVerifierOptions options;
+  options.accept_expired_chain = true;
+  RimVerifier v = MakeVerifier(options);
+  auto r = v.Verify(ReadBytes(kDriverNoGpu), At("2026-11-25T00:00:00Z"));
+  ASSERT_TRUE(r.has_value()) << r.error().ToString();
+  EXPECT_FALSE((*r)->signature.time_valid);
+  EXPECT_EQ((*r)->signature.time_failure, "certificate has expired");
+  EXPECT_EQ((*r)->rim.colloquial_version, "545.00");
+  EXPECT_EQ(v.Verify(ReadBytes(kSdk + "incorrect_signature_driver_rim.xml"),
+                     At("2026-11-25T00:00:00Z"))
+                .error()
+                .code,
+            Errc::kXmlSignatureInvalid);
+}
+
+TEST(RimReaderTest, ReadsMinimalSha256Rim) {
+  const std::string doc =
+      "<SoftwareIdentity xmlns=\"http://standards.iso.org/iso/19770/-2/2015/schema.xsd\" "
+      "xmlns:h=\"http://www.w3.org/2001/04/xmlenc#sha256\" name=\"n\" tagId=\"t\">"
+      "<Meta colloquialVersion=\"1\"/><Payload><Resource type=\"Measurement\" index=\"0\" "
+      "active=\"true\" alternatives=\"1\" size=\"32\" name=\"a&amp;b\" h:Hash0=\"" +
+      std::string(64, '0') + "\"/></Payload></SoftwareIdentity>";
+  auto rim = ParseRim(AsBytes(doc));
+  ASSERT_TRUE(rim.has_value()) << rim.error().ToString();
+  ASSERT_EQ(rim->measurements.size(), 1u);
+  EXPECT_EQ(rim->measurements[0].name, "a&b");
+  EXPECT_EQ(rim->measurements[0].size, 32u);
+  EXPECT_TRUE(rim->measurements[0].active);
+  EXPECT_TRUE(rim->firmware_manufacturer_id.empty());
+}
+
+TEST(RimVerifierTest, ConcurrentVerificationsShareTheCache) {
+  RimVerifier v = MakeVerifier();
+  const Bytes driver = ReadBytes(kDriver550);
+  const Bytes bad = ReadBytes(kSdk + "incorrect_signature_driver_rim.xml");
+  const TimePoint t = At("2025-06-01T00:00:00Z");
+  std::atomic<int> ok{0};
+  std::vector<std::thread> threads;
+  for (int i = 0; i < 4; ++i) {
+    threads.emplace_back([&] {
+      for (int k = 0; k < 5; ++k) {
+        auto g = v.Verify(driver, t);
+        auto b = v.Verify(bad, t);
+        if (g.has_value() && (*g)->rim.colloquial_version == "550.144.03" && !b.has_value() &&
+            b.error().code == Errc::kXmlSignatureInvalid) {
+          ++ok;
+        }
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  EXPECT_EQ(ok.load(), 20);
+  auto stats = v.cache_stats();
+  EXPECT_EQ(stats.entries, 1u);          // failures are never cached
+  EXPECT_EQ(stats.hits + stats.misses, 40u);
+  EXPECT_GE(stats.hits, 16u);            // at most one miss per thread for the good RIM
+}
+
 TEST(RimVerifierTest, CacheEvictsOldestBeyondCapacity) {
   RimVerifierOptions options;
   options.cache_capacity = 2;
@@ -537,6 +653,10 @@ TEST(RimVerifierTest, RepeatVerificationIsAtLeastThreeTimesFaster) {
     ASSERT_TRUE(v.Verify(vbios, t).has_value());
   }
   auto warm = (Clock::now() - t1) / kRepeats;
+  RecordProperty("cold_us_two_rims",
+                 std::to_string(std::chrono::duration_cast<std::chrono::microseconds>(cold).count()));
+  RecordProperty("warm_us_two_rims",
+                 std::to_string(std::chrono::duration_cast<std::chrono::microseconds>(warm).count()));
   EXPECT_GE(cold.count(), 3 * warm.count())
       << "cold " << std::chrono::duration<double, std::micro>(cold).count() << " us, warm "
       << std::chrono::duration<double, std::micro>(warm).count() << " us";

@@ -1,7 +1,8 @@
 #include "attest/rim/rim_verifier.h"
 
 #include <deque>
-#include <map>
+#include <string>
+#include <unordered_map>
 #include <mutex>
 
 namespace ccgpu::attest {
@@ -11,8 +12,8 @@ struct RimVerifier::State {
   RimVerifierOptions options;
   Bytes root_digest;
   mutable std::mutex mu;
-  std::map<Bytes, std::shared_ptr<const VerifiedRim>> cache;  // guarded by mu
-  std::deque<Bytes> order;                                     // insertion order
+  std::unordered_map<std::string, std::shared_ptr<const VerifiedRim>> cache;  // guarded by mu
+  std::deque<std::string> order;                                    // insertion order
   CacheStats stats;
 
   State(crypto::XmlDsigVerifier d, RimVerifierOptions o) : dsig(std::move(d)), options(std::move(o)) {}
@@ -40,8 +41,9 @@ Result<std::shared_ptr<const VerifiedRim>> RimVerifier::Verify(ByteSpan xml, Tim
   State& s = *state_;
 
   CCGPU_ASSIGN_OR_RETURN(Bytes digest, crypto::XmlDocumentDigest(xml));
-  Bytes key = digest;
-  key.insert(key.end(), s.root_digest.begin(), s.root_digest.end());
+  // Raw bytes of SHA-384(document) || SHA-384(root) as the map key.
+  std::string key(digest.begin(), digest.end());
+  key.append(s.root_digest.begin(), s.root_digest.end());
   if (s.options.cache_capacity > 0) {
     std::lock_guard<std::mutex> lock(s.mu);
     auto it = s.cache.find(key);
@@ -57,7 +59,11 @@ Result<std::shared_ptr<const VerifiedRim>> RimVerifier::Verify(ByteSpan xml, Tim
   if (s.options.validate_schema) {
     CCGPU_TRY(s.options.schema->Validate(xml, &report.schema_detail));
   }
-  CCGPU_ASSIGN_OR_RETURN(crypto::VerifiedXmlSignature sig, s.dsig.Verify(xml, at, &report.dsig));
+  crypto::XmlDsigOptions dsig_options;
+  dsig_options.at = at;
+  dsig_options.time_errors_fatal = !s.options.accept_expired_chain;
+  CCGPU_ASSIGN_OR_RETURN(crypto::VerifiedXmlSignature sig,
+                         s.dsig.Verify(xml, dsig_options, &report.dsig));
   CCGPU_ASSIGN_OR_RETURN(Rim rim, ParseRim(xml, &report.parse));
   auto verified = std::make_shared<VerifiedRim>();
   verified->rim = std::move(rim);

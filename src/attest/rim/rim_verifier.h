@@ -39,6 +39,12 @@ struct RimVerifierOptions {
   bool validate_schema = true;
   // Schema to validate with; null = RimSchema::Builtin().
   std::shared_ptr<const RimSchema> schema;
+  // false (default): a chain certificate expired / not yet valid at the
+  // verification time fails with kCertExpired / kCertNotYetValid.
+  // true: such a RIM still verifies (chain otherwise valid, signature valid)
+  // and VerifiedRim::signature.time_valid = false says why, for policies
+  // that accept expired RIM certificates (NVIDIA's C++ SDK behaviour).
+  bool accept_expired_chain = false;
   // Verified documents kept (oldest evicted first); 0 disables the cache.
   std::size_t cache_capacity = 64;
 };

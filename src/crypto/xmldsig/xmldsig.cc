@@ -265,6 +265,8 @@ struct ChainOutcome {
   std::vector<Bytes> chain_der;
   TimePoint valid_from{};
   TimePoint valid_until{};
+  bool time_valid = true;
+  std::string time_failure;
 };
 
 // Picks the signer: the one embedded certificate that issued none of the
@@ -294,7 +296,8 @@ Result<X509*> FindSigner(const std::vector<X509Ptr>& certs) {
 }
 
 Result<ChainOutcome> VerifySignerChain(const std::vector<X509Ptr>& certs, X509* root,
-                                       TimePoint at, XmlDsigReport& report) {
+                                       TimePoint at, bool time_errors_fatal,
+                                       XmlDsigReport& report) {
   CCGPU_ASSIGN_OR_RETURN(X509 * signer, FindSigner(certs));
   report.signer_subject = SubjectText(signer);
 
@@ -332,16 +335,20 @@ Result<ChainOutcome> VerifySignerChain(const std::vector<X509Ptr>& certs, X509* 
     report.chain_failure_reason = X509_verify_cert_error_string(err);
     return Fail(Errc::kChainInvalid, "xmldsig: signer chain does not verify to the pinned root");
   }
+  ChainOutcome out;
   if (errors.first_time != X509_V_OK) {
     report.chain_failure_depth = static_cast<std::size_t>(errors.time_depth);
     report.chain_failure_reason = X509_verify_cert_error_string(errors.first_time);
+    out.time_valid = false;
+    out.time_failure = report.chain_failure_reason;
+  }
+  if (errors.first_time != X509_V_OK && time_errors_fatal) {
     if (errors.first_time == X509_V_ERR_CERT_HAS_EXPIRED) {
       return Fail(Errc::kCertExpired, "xmldsig: a signer chain certificate has expired");
     }
     return Fail(Errc::kCertNotYetValid, "xmldsig: a signer chain certificate is not yet valid");
   }
 
-  ChainOutcome out;
   out.signer = signer;
   STACK_OF(X509)* chain = X509_STORE_CTX_get0_chain(ctx.get());
   bool first = true;
@@ -355,7 +362,7 @@ Result<ChainOutcome> VerifySignerChain(const std::vector<X509Ptr>& certs, X509* 
     if (first || *na < out.valid_until) out.valid_until = *na;
     first = false;
   }
-  report.chain_valid = true;
+  report.chain_valid = out.time_valid;
   return out;
 }
 
@@ -546,6 +553,13 @@ const Bytes& XmlDsigVerifier::root_der() const { return state_->root_der; }
 
 Result<VerifiedXmlSignature> XmlDsigVerifier::Verify(ByteSpan xml, TimePoint at,
                                                      XmlDsigReport* report_out) const {
+  XmlDsigOptions options;
+  options.at = at;
+  return Verify(xml, options, report_out);
+}
+
+Result<VerifiedXmlSignature> XmlDsigVerifier::Verify(ByteSpan xml, const XmlDsigOptions& options,
+                                                     XmlDsigReport* report_out) const {
   CCGPU_TRY(InitXmlSecurity());
   XmlDsigReport local;
   XmlDsigReport& report = report_out != nullptr ? *report_out : local;
@@ -578,7 +592,8 @@ Result<VerifiedXmlSignature> XmlDsigVerifier::Verify(ByteSpan xml, TimePoint at,
     certs.push_back(std::move(c));
   }
   CCGPU_ASSIGN_OR_RETURN(ChainOutcome chain,
-                         VerifySignerChain(certs, state_->root.get(), at, report));
+                         VerifySignerChain(certs, state_->root.get(), options.at,
+                                                           options.time_errors_fatal, report));
   CCGPU_TRY(VerifySignatureValue(signature, chain.signer, report));
 
   VerifiedXmlSignature out;
@@ -586,6 +601,8 @@ Result<VerifiedXmlSignature> XmlDsigVerifier::Verify(ByteSpan xml, TimePoint at,
   out.signer_subject = report.signer_subject;
   out.valid_from = chain.valid_from;
   out.valid_until = chain.valid_until;
+  out.time_valid = chain.time_valid;
+  out.time_failure = std::move(chain.time_failure);
   return out;
 }
 

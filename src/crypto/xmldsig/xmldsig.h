@@ -61,7 +61,8 @@ struct XmlDsigReport {
   std::vector<Bytes> embedded_certs_der;
   // Subject (RFC 2253) of the certificate whose key signs the document.
   std::string signer_subject;
-  // Chain result: true when the signer chain verified to the pinned root.
+  // Chain result: true when the signer chain verified to the pinned root
+  // and every certificate was time-valid at the verification time.
   bool chain_valid = false;
   // On chain failure: index into the built chain (0 = signer) and OpenSSL's
   // reason text ("certificate has expired", "unable to get local issuer
@@ -93,6 +94,23 @@ struct VerifiedXmlSignature {
   // reuse a verdict for another verification time.
   TimePoint valid_from;
   TimePoint valid_until;
+  // False only when XmlDsigOptions::time_errors_fatal was false and a chain
+  // certificate was expired / not yet valid at the verification time; then
+  // `time_failure` holds OpenSSL's reason ("certificate has expired").
+  bool time_valid = true;
+  std::string time_failure;
+};
+
+// Options for XmlDsigVerifier::Verify.
+struct XmlDsigOptions {
+  TimePoint at;  // verification time for certificate validity
+  // true: an expired / not-yet-valid chain certificate fails verification
+  // (kCertExpired / kCertNotYetValid), like xmlsec1. false: the chain must
+  // still verify in every other respect and the signature must verify, but
+  // the time failure is only reported (VerifiedXmlSignature::time_valid),
+  // as NVIDIA's C++ SDK does (X509_V_FLAG_NO_CHECK_TIME + expiry claim), so
+  // a policy can decide.
+  bool time_errors_fatal = true;
 };
 
 // Verifies enveloped XML signatures against one pinned root certificate.
@@ -127,6 +145,9 @@ class XmlDsigVerifier {
   //   kUnsupportedAlgorithm  the signer key is not an EC key
   // `report` (optional, caller-owned) receives the details, also on failure.
   Result<VerifiedXmlSignature> Verify(ByteSpan xml, TimePoint at,
+                                      XmlDsigReport* report = nullptr) const;
+  // Same, with options (see XmlDsigOptions).
+  Result<VerifiedXmlSignature> Verify(ByteSpan xml, const XmlDsigOptions& options,
                                       XmlDsigReport* report = nullptr) const;
 
   // DER of the pinned root.

@@ -25,7 +25,9 @@ const std::string kRoot = kGpu + "certs/verifier_RIM_root.pem";
 std::string ReadText(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   EXPECT_TRUE(in.good()) << path;
-  return std::string(std::istreambuf_iterator<char>(in), {});
+  std::ostringstream out;
+  out << in.rdbuf();
+  return out.str();
 }
 Bytes ReadBytes(const std::string& path) {
   std::string s = ReadText(path);
@@ -132,6 +134,37 @@ TEST(XmlDsigTest, ExpiryNamesTheExpiredCertificate) {
   ASSERT_TRUE(report.chain_failure_depth.has_value());
   EXPECT_FALSE(report.signature_checked);
   EXPECT_NE(report.signer_subject.find("CN="), std::string::npos);
+}
+
+TEST(XmlDsigTest, NonFatalTimeErrorsReportExpiryButStillCheckEverythingElse) {
+  XmlDsigVerifier v = PinnedVerifier();
+  XmlDsigOptions options;
+  options.at = At("2026-11-25T00:00:00Z");
+  options.time_errors_fatal = false;
+  XmlDsigReport report;
+  auto r = v.Verify(ReadBytes(kGpu + "samples/Driver_RIM_test_no_gpu.swidtag"), options, &report);
+  ASSERT_TRUE(r.has_value()) << r.error().ToString();
+  EXPECT_FALSE(r->time_valid);
+  EXPECT_EQ(r->time_failure, "certificate has expired");
+  EXPECT_FALSE(report.chain_valid);
+  EXPECT_TRUE(report.signature_valid);
+  EXPECT_LT(r->valid_until, options.at);
+  // The synthetic expired RIM has a broken digest: now that expiry is not
+  // fatal, the signature failure shows.
+  auto e = v.Verify(ReadBytes(kSdk + "sample_rims/NV_GPU_DRIVER_GH100_570.124.03_expired.xml"),
+                    options, &report);
+  ASSERT_FALSE(e.has_value());
+  EXPECT_EQ(e.error().code, Errc::kXmlSignatureInvalid);
+  // A foreign chain still fails.
+  EXPECT_EQ(v.Verify(ReadBytes(kSdk + "incorrect_cert_chain_driver_rim.xml"), options)
+                .error()
+                .code,
+            Errc::kChainInvalid);
+  // In-window verification reports time_valid.
+  options.at = At("2024-06-01T00:00:00Z");
+  auto ok = v.Verify(ReadBytes(kGpu + "samples/Driver_RIM_test_no_gpu.swidtag"), options);
+  ASSERT_TRUE(ok.has_value());
+  EXPECT_TRUE(ok->time_valid);
 }
 
 TEST(XmlDsigTest, ForeignChainIsUnableToGetLocalIssuer) {
