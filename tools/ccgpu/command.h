@@ -22,6 +22,8 @@ using Action = std::function<int()>;
 
 // Registers `ccgpu selftest`.
 void AddSelftestCommand(CLI::App& app, Action& action);
+// Registers `ccgpu token` (verify, jwks, issue, inspect): token_cmd.cc.
+void AddTokenCommand(CLI::App& app, Action& action);
 
 // Registers `ccgpu verify` (NVIDIA attestation evidence; verify_cmd.cc).
 void AddVerifyCommand(CLI::App& app, Action& action);

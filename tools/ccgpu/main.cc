@@ -19,6 +19,7 @@ int main(int argc, char** argv) {
   ccgpu::cli::Action action;
   ccgpu::cli::AddSelftestCommand(app, action);
   ccgpu::cli::AddVerifyCommand(app, action);
+  ccgpu::cli::AddTokenCommand(app, action);
 
   try {
     app.parse(argc, argv);

@@ -60,8 +60,8 @@ Status VerifyJws(const Jws& jws, const crypto::EcPublicKey& key);
 Result<std::string> SignJwt(const nlohmann::json& claims, const crypto::EcPrivateKey& key,
                             std::string_view kid);
 
-// JWT time claims (RFC 7519 §4.1.4/4.1.5) at `at` with `leeway`: "exp" must
-// be present and at + ... <= exp + leeway; "nbf", if present, <= at + leeway;
+// JWT time claims (RFC 7519 §4.1.4-4.1.6) at `at` with `leeway`: "exp" must
+// be present and at <= exp + leeway; "nbf", if present, nbf <= at + leeway;
 // "iat", if present, must be a number. kTokenInvalid "jwt: expired (exp)",
 // "jwt: not yet valid (nbf)", "jwt: exp missing", "jwt: exp/nbf/iat is not a
 // number".

@@ -12,6 +12,8 @@
 #include <utility>
 
 #include <netdb.h>
+#include <pthread.h>
+#include <signal.h>
 #include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -696,6 +698,39 @@ Error HttpError() {
   return found ? *found : Error{Errc::kIo, "ocsp http: exchange with the responder failed"};
 }
 
+// Blocks SIGPIPE in this thread while alive, so that writing to a socket the
+// peer closed fails with EPIPE instead of killing the process; a SIGPIPE
+// raised meanwhile is consumed before the old mask comes back.
+class SigpipeGuard {
+ public:
+  SigpipeGuard() {
+    sigemptyset(&pipe_);
+    sigaddset(&pipe_, SIGPIPE);
+    sigset_t pending;
+    sigemptyset(&pending);
+    was_pending_ = sigpending(&pending) == 0 && sigismember(&pending, SIGPIPE) == 1;
+    blocked_ = pthread_sigmask(SIG_BLOCK, &pipe_, &old_) == 0;
+  }
+  ~SigpipeGuard() {
+    if (!blocked_) return;
+    sigset_t pending;
+    sigemptyset(&pending);
+    if (!was_pending_ && sigpending(&pending) == 0 && sigismember(&pending, SIGPIPE) == 1) {
+      const timespec zero{0, 0};
+      (void)sigtimedwait(&pipe_, nullptr, &zero);
+    }
+    pthread_sigmask(SIG_SETMASK, &old_, nullptr);
+  }
+  SigpipeGuard(const SigpipeGuard&) = delete;
+  SigpipeGuard& operator=(const SigpipeGuard&) = delete;
+
+ private:
+  sigset_t pipe_{};
+  sigset_t old_{};
+  bool was_pending_ = false;
+  bool blocked_ = false;
+};
+
 // Connects a non-blocking TCP socket to host:port within `timeout`.
 // (OpenSSL's own connect retries a refused connection until its timeout; a
 // refused connection should fail at once.)
@@ -748,6 +783,7 @@ Result<Bytes> OcspHttpPost(const std::string& url, ByteSpan request_der,
   BioPtr req(BIO_new_mem_buf(request_der.data(), static_cast<int>(request_der.size())));
   if (!req) return Fail(Errc::kCryptoFailure, "ocsp http: BIO_new_mem_buf failed");
   const auto deadline = std::chrono::steady_clock::now() + timeout;
+  const SigpipeGuard no_sigpipe;
   CCGPU_ASSIGN_OR_RETURN(const int fd, ConnectTcp(u.host, u.port, deadline));
   BioPtr conn(BIO_new_socket(fd, BIO_CLOSE));
   if (!conn) {
@@ -820,6 +856,18 @@ Result<OcspClient> OcspClient::Offline(std::string dir, OcspClientOptions option
 }
 
 OcspClient OcspClient::Off() { return OcspClient(std::make_shared<State>()); }
+
+Result<OcspClient> OcspClient::FromSpec(std::string_view spec, OcspClientOptions options) {
+  if (spec == "off") return Off();
+  if (spec.rfind("offline:", 0) == 0 || spec.rfind("offline=", 0) == 0) {
+    return Offline(std::string(spec.substr(8)), std::move(options));
+  }
+  if (spec.rfind("http://", 0) == 0 || spec.rfind("https://", 0) == 0) {
+    return Online(std::string(spec), std::move(options));
+  }
+  return Fail(Errc::kInvalidArgument,
+              "ocsp: mode must be off, offline:DIR or an http:// responder URL");
+}
 
 OcspMode OcspClient::mode() const { return state_->mode; }
 const std::string& OcspClient::location() const { return state_->location; }

@@ -243,6 +243,10 @@ class OcspClient {
   // kNotFound if `dir` is not a directory.
   static Result<OcspClient> Offline(std::string dir, OcspClientOptions options = {});
   static OcspClient Off();
+  // From a command-line value (`ccgpu verify --ocsp ...`): "off"; an
+  // http:// URL (online); "offline:DIR" or "offline=DIR" (offline). Errors as
+  // Online/Offline; kInvalidArgument for anything else.
+  static Result<OcspClient> FromSpec(std::string_view spec, OcspClientOptions options = {});
 
   OcspMode mode() const;
   // The URL or directory ("" when off).

@@ -153,8 +153,10 @@ class Responder {
 // with fixed bytes (or never answers), for transport faults and replays.
 class CannedServer {
  public:
-  explicit CannedServer(std::string reply, bool silent = false)
-      : reply_(std::move(reply)), silent_(silent) {
+  // silent: read the request, never answer. reset: read one chunk of the
+  // request, then close.
+  explicit CannedServer(std::string reply, bool silent = false, bool reset = false)
+      : reply_(std::move(reply)), silent_(silent), reset_(reset) {
     fd_ = socket(AF_INET, SOCK_STREAM, 0);
     sockaddr_in addr{};
     addr.sin_family = AF_INET;
@@ -181,6 +183,17 @@ class CannedServer {
       if (poll(&p, 1, 50) <= 0) continue;
       const int c = accept(fd_, nullptr, nullptr);
       if (c < 0) continue;
+      if (reset_) {
+        // Read what is there, then close: the client's next writes meet a
+        // closed socket (RST, then EPIPE).
+        pollfd q{c, POLLIN, 0};
+        if (poll(&q, 1, 1000) > 0) {
+          char buf[4096];
+          (void)!read(c, buf, sizeof buf);
+        }
+        close(c);
+        continue;
+      }
       // Read until the headers and Content-Length bytes of body arrived.
       std::string in;
       const auto deadline = std::chrono::steady_clock::now() + seconds(5);
@@ -209,6 +222,7 @@ class CannedServer {
   }
   std::string reply_;
   bool silent_;
+  bool reset_;
   int fd_ = -1;
   int port_ = 0;
   std::atomic<bool> stop_{false};
@@ -642,6 +656,22 @@ TEST(OcspHttp, SilentResponderTimesOut) {
   EXPECT_LT(std::chrono::steady_clock::now() - start, seconds(5));
 }
 
+TEST(OcspHttp, ResponderClosingMidRequestDoesNotKillTheProcess) {
+  // A 1 MiB body cannot fit the socket buffers: writes after the close get
+  // EPIPE (SIGPIPE, which must not kill us).
+  CannedServer reset("", /*silent=*/false, /*reset=*/true);
+  const Bytes big(1u << 20, 0x30);
+  for (int i = 0; i < 3; ++i) {
+    auto res = OcspHttpPost(reset.url(), big, seconds(5));
+    ASSERT_FALSE(res);
+    EXPECT_EQ(res.error().code, Errc::kIo) << res.error().ToString();
+  }
+  sigset_t pending;
+  sigemptyset(&pending);
+  ASSERT_EQ(sigpending(&pending), 0);
+  EXPECT_EQ(sigismember(&pending, SIGPIPE), 0);
+}
+
 TEST(OcspHttp, ErrorStatusWrongTypeAndRefusedConnection) {
   auto req = OcspRequest::Create(Target("good"));
   ASSERT_TRUE(req);
@@ -665,6 +695,24 @@ TEST(OcspHttp, ErrorStatusWrongTypeAndRefusedConnection) {
   auto res = OcspHttpPost("http://127.0.0.1:" + std::to_string(port) + "/", req->der(), seconds(5));
   ASSERT_FALSE(res);
   EXPECT_EQ(res.error().code, Errc::kIo) << res.error().ToString();
+}
+
+TEST(OcspModes, FromSpec) {
+  EXPECT_EQ(OcspClient::FromSpec("off")->mode(), OcspMode::kOff);
+  auto online = OcspClient::FromSpec("http://127.0.0.1:1/");
+  ASSERT_TRUE(online);
+  EXPECT_EQ(online->mode(), OcspMode::kOnline);
+  EXPECT_EQ(online->location(), "http://127.0.0.1:1/");
+  auto offline = OcspClient::FromSpec("offline:" + PkiEnvironment::scratch.string());
+  ASSERT_TRUE(offline);
+  EXPECT_EQ(offline->mode(), OcspMode::kOffline);
+  EXPECT_EQ(offline->location(), PkiEnvironment::scratch.string());
+  EXPECT_TRUE(OcspClient::FromSpec("offline=" + PkiEnvironment::scratch.string()));
+  EXPECT_EQ(OcspClient::FromSpec("offline:/no/such/dir").error().code, Errc::kNotFound);
+  EXPECT_EQ(OcspClient::FromSpec("https://ocsp.ndis.nvidia.com").error().code,
+            Errc::kInvalidArgument);
+  EXPECT_EQ(OcspClient::FromSpec("on").error().code, Errc::kInvalidArgument);
+  EXPECT_EQ(OcspClient::FromSpec("").error().code, Errc::kInvalidArgument);
 }
 
 TEST(OcspHttp, RejectsUnusableUrls) {
