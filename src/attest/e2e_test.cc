@@ -367,3 +367,76 @@ TEST(EndToEndTest, MultiDeviceListNamesEachDevice) {
 
 }  // namespace
 }  // namespace ccgpu::attest
+
+namespace ccgpu::attest {
+namespace {
+
+// VBIOS RIM vs report comparisons the MANIFEST states (VBIOS RIMs checked
+// at 2024-06-01, when their signers were valid).
+std::vector<uint32_t> VbiosMismatches(const std::string& report, const std::string& rim, const std::string& id) {
+  Fixture f;
+  f.rims.SetFile(RimRole::kVbios, testing::NvidiaPath(kNvtrustSamples + rim));
+  const Evidence ev = ParseEvidence(HexFile(report), DeviceKind::kGpu).value();
+  RimOutcome vb = f.rims.Load(RimRole::kVbios, id, At("2024-06-01T00:00:00Z"));
+  EXPECT_TRUE(vb.signature_verified) << vb.why;
+  EXPECT_EQ(vb.version, *ev.response.opaque.vbios_version);
+  auto cmp = CompareMeasurements(ev, {&vb.golden});
+  EXPECT_TRUE(cmp);
+  std::vector<uint32_t> out;
+  for (const auto& m : cmp->mismatches) out.push_back(m.index);
+  return out;
+}
+
+TEST(ManifestTest, Report580VersusVbiosRim9600740020MismatchesOnlyAt9) {
+  EXPECT_EQ(VbiosMismatches(kSdk + "hopperAttestationReport.txt", "1010_0205_862_9600740020_PROD.swidtag",
+                            "NV_GPU_VBIOS_1010_0205_862_9600740020"),
+            std::vector<uint32_t>{9});
+}
+
+TEST(ManifestTest, ExpiredScenarioReportVersusVbiosRim96005E0004MismatchesOnlyAt9) {
+  EXPECT_EQ(VbiosMismatches(kGpuSamples + "hopperAttestationReportExpired.txt", "1010_0205_862_96005E0004_PROD.swidtag",
+                            "NV_GPU_VBIOS_1010_0205_862_96005E0004"),
+            std::vector<uint32_t>{9});
+}
+
+TEST(ManifestTest, Report580SignatureAndClaimsFromChain) {
+  Fixture f;
+  ASSERT_TRUE(f.rims.SetDirectory(testing::NvidiaPath(kNvtrustSamples)));
+  const DeviceInput in = Input(kSdk + "hopperAttestationReport.txt", kSdk + "hopperCertChain.txt");
+  const std::string nonce = "5bb22e377702d4e1e8215a903ba094826b9ac7f731dee1fe8102958bf2840aca";
+  VerificationReport r = f.Run(in, nonce, "2026-11-25T00:00:00Z");
+  const DeviceReport& d = r.devices[0];
+  EXPECT_TRUE(d.signature_verified);
+  EXPECT_TRUE(d.fwid_match);
+  EXPECT_EQ(d.ueid, "509096176156678437554566035365892618958504054724");
+  EXPECT_EQ(d.hwmodel, "GH100 A01 GSP BROM");
+  // Its driver RIM (580.159.03) is not in the test data: offline it fails there.
+  ASSERT_TRUE(d.failed_step);
+  EXPECT_EQ(*d.failed_step, Step::kDriverRim);
+  EXPECT_NE(d.why.find("NV_GPU_DRIVER_GH100_580.159.03: not found"), std::string::npos) << d.why;
+  EXPECT_FALSE(r.input_unusable());
+}
+
+// The serialized evidence lists: signature valid; success needs live RIMs.
+TEST(ManifestTest, SerializedEvidenceListsVerifyUpToTheRims) {
+  for (const std::string& rel : {std::string("attestation-sdk/common-test-data/serialized_test_evidence/hopper_evidence.json"),
+                                std::string("attestation-sdk/common-test-data/serialized_test_evidence/hopper_evidence_cert_hold.json"),
+                                kSdk + "evidence_hopper_590_12.json"}) {
+    Fixture f;
+    auto list = ParseEvidenceList(testing::ReadNvidia(rel));
+    ASSERT_TRUE(list) << rel;
+    const auto& e = (*list)[0];
+    ASSERT_TRUE(e.nonce.has_value());
+    DeviceInput in{.arch = e.arch, .evidence = e.evidence, .cert_chain_pem = e.certificate,
+                   .driver_version = e.driver_version, .vbios_version = e.vbios_version};
+    VerificationReport r = f.Run(in, HexEncode(*e.nonce), "2026-11-25T00:00:00Z");
+    const DeviceReport& d = r.devices[0];
+    EXPECT_TRUE(d.signature_verified) << rel << ": " << d.why;
+    EXPECT_TRUE(d.fwid_match) << rel;
+    ASSERT_TRUE(d.failed_step) << rel;
+    EXPECT_EQ(*d.failed_step, Step::kDriverRim) << rel << ": " << d.why;
+  }
+}
+
+}  // namespace
+}  // namespace ccgpu::attest

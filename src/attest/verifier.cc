@@ -189,6 +189,13 @@ DeviceReport VerifyDevice(const VerifierConfig& config, const DeviceInput& input
   }
   d.kind = KindOf(d.arch);
   d.name = std::string(d.kind == DeviceKind::kSwitch ? "SWITCH-" : "GPU-") + std::to_string(index);
+  // Architecture check: the declared architecture must be the chain's.
+  if (auto from_chain = ArchFromChain(chain); input.arch && from_chain && *from_chain != *input.arch) {
+    Record(d, Step::kParse, false,
+           "evidence declared " + std::string(ArchName(*input.arch)) + " but the certificate chain is " +
+               std::string(ArchName(*from_chain)));
+    return d;
+  }
   d.arch_check = true;
   {
     auto ev = ParseEvidence(input.evidence, d.kind);
@@ -236,6 +243,11 @@ DeviceReport VerifyDevice(const VerifierConfig& config, const DeviceInput& input
     // NVIDIA does); certificate 3's issuer is the pinned root.
     const std::vector<crypto::Certificate> sub(chain.begin(), chain.begin() + 4);
     CheckRevocation(config, sub, 1, config.device_roots, at, d.device_chain);
+    chain_ok = d.device_chain.status == CertStatus::kValid;  // revoked -> not ok
+    if (!chain_ok) {
+      d.device_chain.why = "revoked (OCSP" +
+                           (d.device_chain.revocation_reason ? ", " + *d.device_chain.revocation_reason : "") + ")";
+    }
   }
   if (!sigs) {
     Record(d, Step::kCertChain, false, std::string("certificate chain: ") + sigs.error().context);
@@ -283,6 +295,10 @@ DeviceReport VerifyDevice(const VerifierConfig& config, const DeviceInput& input
   if (input.driver_version && opaque.driver_version && *input.driver_version != *opaque.driver_version) {
     d.warnings.push_back("driver version reported outside the evidence (" + *input.driver_version +
                          ") differs from the signed one (" + *opaque.driver_version + ")");
+  }
+  if (input.vbios_version && opaque.vbios_version && Upper(*input.vbios_version) != Upper(*opaque.vbios_version)) {
+    d.warnings.push_back("VBIOS version reported outside the evidence (" + *input.vbios_version +
+                         ") differs from the signed one (" + *opaque.vbios_version + ")");
   }
 
   // --- 5. RIMs.

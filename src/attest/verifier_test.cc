@@ -1,5 +1,6 @@
 #include "attest/verifier.h"
 
+#include <map>
 #include <string>
 
 #include <gtest/gtest.h>
@@ -396,5 +397,128 @@ TEST(VerifierTest, EmulatedRootIsMarkedAndRefusedByDefault) {
   EXPECT_TRUE(ok.policy_passed) << FormatReport(ok);
 }
 
+}  // namespace
+}  // namespace ccgpu::attest
+
+namespace ccgpu::attest {
+namespace {
+
+// Scripted revocation answers, keyed by certificate CN.
+class ScriptedRevocation : public RevocationChecker {
+ public:
+  std::map<std::string, RevocationOutcome> answers;
+  int calls = 0;
+  std::vector<std::string> asked;
+  RevocationOutcome Check(const crypto::Certificate& cert, const crypto::Certificate& issuer, TimePoint) override {
+    ++calls;
+    asked.push_back(cert.CommonName() + " <- " + issuer.CommonName());
+    auto it = answers.find(cert.CommonName());
+    if (it != answers.end()) return it->second;
+    return RevocationOutcome{.status = OcspStatus::kGood, .revocation_reason = std::nullopt,
+                             .nonce_matches = true, .response_valid = true, .why = ""};
+  }
+};
+
+TEST(RevocationTest, DeviceChainChecksCertificates1To3AgainstPinnedRoot) {
+  const DeviceInput in = Input(kNvtrustSamples + "hopperAttestationReport.txt", kNvtrustSamples + "hopperCertChain.txt");
+  const Evidence ev = ParseEvidence(in.evidence, DeviceKind::kGpu).value();
+  MirrorRimSource rims(ev, {7}, {0});
+  ScriptedRevocation ocsp;
+  VerifierConfig cfg;
+  cfg.device_roots = DeviceRoots();
+  cfg.rims = &rims;
+  cfg.revocation = &ocsp;
+  VerificationReport r = Verify(cfg, {in}, HexDecode(k931Nonce).value(), At("2026-11-25T00:00:00Z"), Policy::Default());
+  ASSERT_EQ(ocsp.asked.size(), 3u);  // leaf not checked; the (mirror) RIMs carry no chain
+  EXPECT_EQ(ocsp.asked[0], "GH100 A01 GSP BROM <- NVIDIA GH100 Provisioner ICA 1");
+  EXPECT_EQ(ocsp.asked[2], "NVIDIA GH100 Identity <- NVIDIA Device Identity CA");
+  const json c = json(r.devices[0].claims);
+  EXPECT_EQ(c["x-nvidia-gpu-attestation-report-cert-chain"]["x-nvidia-cert-ocsp-status"], "good");
+  EXPECT_EQ(c["x-nvidia-gpu-attestation-report-cert-chain"]["x-nvidia-cert-ocsp-nonce-matches"], true);
+  // The mirror RIMs have no certificates: their OCSP stays "unknown", so the default policy refuses.
+  EXPECT_FALSE(r.policy_passed);
+}
+
+TEST(RevocationTest, RevokedIntermediateFailsChainWithReason) {
+  const DeviceInput in = Input(kNvtrustSamples + "hopperAttestationReport.txt", kNvtrustSamples + "hopperCertChain.txt");
+  ScriptedRevocation ocsp;
+  ocsp.answers["NVIDIA GH100 Provisioner ICA 1"] =
+      RevocationOutcome{.status = OcspStatus::kRevoked, .revocation_reason = "certificateHold",
+                        .nonce_matches = true, .response_valid = true, .why = ""};
+  VerifierConfig cfg;
+  cfg.device_roots = DeviceRoots();
+  cfg.revocation = &ocsp;
+  DeviceReport d = VerifyDevice(cfg, in, HexDecode(k931Nonce).value(), At("2026-11-25T00:00:00Z"), 0);
+  ASSERT_TRUE(d.failed_step);
+  EXPECT_EQ(*d.failed_step, Step::kCertChain);
+  EXPECT_EQ(d.device_chain.status, CertStatus::kRevoked);
+  EXPECT_EQ(d.device_chain.ocsp, OcspStatus::kRevoked);
+  EXPECT_EQ(d.device_chain.revocation_reason, "certificateHold");
+  d.claims = BuildDeviceClaims(d, HexDecode(k931Nonce).value(), At("2026-11-25T00:00:00Z"), "x");
+  EXPECT_EQ(json(d.claims)["x-nvidia-gpu-attestation-report-cert-chain"]["x-nvidia-cert-revocation-reason"],
+            "certificateHold");
+  EXPECT_EQ(json(d.claims)["x-nvidia-gpu-attestation-report-cert-chain"]["x-nvidia-cert-status"], "revoked");
+}
+
+TEST(RevocationTest, AggregationWorstStatusWinsAndFlagsAreAnded) {
+  ChainReport r;
+  r.status = CertStatus::kValid;
+  AggregateRevocation(r, {{OcspStatus::kGood, std::nullopt, true, true, ""},
+                          {OcspStatus::kUnknown, std::nullopt, false, true, ""}});
+  EXPECT_EQ(r.ocsp, OcspStatus::kUnknown);
+  EXPECT_FALSE(r.ocsp_nonce_matches);
+  EXPECT_TRUE(r.ocsp_response_valid);
+  EXPECT_EQ(r.status, CertStatus::kValid);
+  AggregateRevocation(r, {});
+  EXPECT_EQ(r.ocsp, OcspStatus::kUnknown);  // no answers is never "good"
+  EXPECT_FALSE(r.ocsp_response_valid);
+}
+
+TEST(PolicyTest, GoodOcspWithoutNonceNeedsExplicitAcceptance) {
+  nlohmann::ordered_json c = {{"measres", "success"},
+                              {"x-nvidia-gpu-attestation-report-cert-chain",
+                               {{"x-nvidia-cert-status", "valid"},
+                                {"x-nvidia-cert-ocsp-status", "good"},
+                                {"x-nvidia-cert-ocsp-nonce-matches", false},
+                                {"x-nvidia-cert-ocsp-response-valid", true}}}};
+  EXPECT_FALSE(Policy::Default().Evaluate({}, {&c}).pass);
+  EXPECT_TRUE(Policy::Default({.accept_ocsp_without_nonce = true}).Evaluate({}, {&c}).pass);
+  c["x-nvidia-gpu-attestation-report-cert-chain"]["x-nvidia-cert-ocsp-status"] = "revoked";
+  EXPECT_FALSE(Policy::Default({.accept_ocsp_unknown = true, .accept_ocsp_without_nonce = true}).Evaluate({}, {&c}).pass);
+  nlohmann::ordered_json empty = nlohmann::ordered_json::object();
+  EXPECT_FALSE(Policy::Default().Evaluate({}, {&empty}).pass);
+  EXPECT_FALSE(Policy::Default().Evaluate({}, {}).pass);
+}
+
+TEST(PolicyTest, JsonPolicyComparesNestedObjectsAndNamesTheClaim) {
+  auto p = Policy::FromNvidiaJson(R"({"authorization-rules":{"detached-claims":{"a":{"b":1}},"overall-claims":{"o":true}}})");
+  ASSERT_TRUE(p);
+  nlohmann::ordered_json good = {{"a", {{"b", 1}, {"c", 2}}}};
+  nlohmann::ordered_json bad = {{"a", {{"b", 2}}}};
+  nlohmann::ordered_json overall = {{"o", true}};
+  EXPECT_TRUE(p->Evaluate(overall, {&good}).pass);
+  auto d = p->Evaluate(overall, {&bad}, {"GPU-0"});
+  ASSERT_FALSE(d.pass);
+  EXPECT_EQ(d.reasons[0], "GPU-0.a: claim \"b\" is 2, policy wants 1");
+  EXPECT_FALSE(p->Evaluate({{"o", false}}, {&good}).pass);
+}
+
+}  // namespace
+}  // namespace ccgpu::attest
+
+namespace ccgpu::attest {
+namespace {
+TEST(VerifierTest, DeclaredArchMustMatchTheChain) {
+  VerifierConfig cfg;
+  cfg.device_roots = DeviceRoots();
+  DeviceInput in = Input(kSdk + "switchAttestationReport.txt", kSdk + "switchCertChain.txt");
+  in.arch = Arch::kHopper;
+  DeviceReport d = VerifyDevice(cfg, in, HexDecode(k931Nonce).value(), At("2026-11-25T00:00:00Z"), 0);
+  ASSERT_TRUE(d.failed_step);
+  EXPECT_EQ(*d.failed_step, Step::kParse);
+  EXPECT_FALSE(d.arch_check);
+  EXPECT_FALSE(d.input_unusable);
+  EXPECT_NE(d.why.find("declared HOPPER but the certificate chain is LS10"), std::string::npos) << d.why;
+}
 }  // namespace
 }  // namespace ccgpu::attest
