@@ -8,7 +8,9 @@
 #include <vector>
 
 #include "base/result.h"
+#include "crypto/selftest.h"
 
-#define CCGPU_SELFTEST_LAYERS
+#define CCGPU_SELFTEST_LAYERS \
+  CCGPU_SELFTEST("crypto", ::ccgpu::crypto::CryptoSelfTest)
 
 #endif  // CCGPU_TOOLS_CCGPU_SELFTEST_CHECKS_H_

@@ -1,0 +1,148 @@
+// Hash, HMAC, HKDF and RNG behaviour beyond the Wycheproof files.
+#include <gtest/gtest.h>
+
+#include "base/encoding.h"
+#include "crypto/hash.h"
+#include "crypto/hkdf.h"
+#include "crypto/mac.h"
+#include "crypto/rng.h"
+#include "crypto/selftest.h"
+
+namespace ccgpu::crypto {
+namespace {
+
+Bytes H(std::string_view hex) { return HexDecode(hex).value(); }
+
+TEST(Hash, KnownAnswersForEveryAlgorithm) {
+  // FIPS 180-2 "abc" examples.
+  EXPECT_EQ(Hash(HashAlg::kSha256, AsBytes("abc")).value(),
+            H("ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"));
+  EXPECT_EQ(Hash(HashAlg::kSha384, AsBytes("abc")).value(),
+            H("cb00753f45a35e8bb5a03d699ac65007272c32ab0eded1631a8b605a43ff5bed"
+              "8086072ba1e7cc2358baeca134c825a7"));
+  EXPECT_EQ(Hash(HashAlg::kSha512, AsBytes("abc")).value(),
+            H("ddaf35a193617abacc417349ae20413112e6fa4e89a97ea20a9eeee64b55d39a"
+              "2192992a274fc1a836ba3c23a3feebbd454d4423643ce80e2a9ac94fa54ca49f"));
+  EXPECT_EQ(Hash(HashAlg::kSha256, {}).value(),
+            H("e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"));
+  EXPECT_EQ(DigestSize(HashAlg::kSha256), 32u);
+  EXPECT_EQ(DigestSize(HashAlg::kSha384), 48u);
+  EXPECT_EQ(DigestSize(HashAlg::kSha512), 64u);
+}
+
+TEST(Hasher, IncrementalEqualsOneShotAndPeekContinues) {
+  auto h = Hasher::Create(HashAlg::kSha384);
+  ASSERT_TRUE(h);
+  ASSERT_TRUE(h->Update(AsBytes("ab")));
+  EXPECT_EQ(h->Peek().value(), Hash(HashAlg::kSha384, AsBytes("ab")).value());
+  ASSERT_TRUE(h->Update(AsBytes("c")));
+  EXPECT_EQ(h->Peek().value(), Hash(HashAlg::kSha384, AsBytes("abc")).value());
+  EXPECT_EQ(h->Finish().value(), Hash(HashAlg::kSha384, AsBytes("abc")).value());
+}
+
+TEST(Hasher, CopiesForkIndependently) {
+  auto h = Hasher::Create(HashAlg::kSha256).value();
+  ASSERT_TRUE(h.Update(AsBytes("a")));
+  Hasher fork = h;
+  ASSERT_TRUE(fork.Update(AsBytes("bc")));
+  ASSERT_TRUE(h.Update(AsBytes("x")));
+  EXPECT_EQ(fork.Finish().value(), Hash(HashAlg::kSha256, AsBytes("abc")).value());
+  EXPECT_EQ(h.Finish().value(), Hash(HashAlg::kSha256, AsBytes("ax")).value());
+  Hasher assigned = Hasher::Create(HashAlg::kSha512).value();
+  auto src = Hasher::Create(HashAlg::kSha256).value();
+  ASSERT_TRUE(src.Update(AsBytes("abc")));
+  assigned = src;
+  EXPECT_EQ(assigned.alg(), HashAlg::kSha256);
+  EXPECT_EQ(assigned.Finish().value(), Hash(HashAlg::kSha256, AsBytes("abc")).value());
+}
+
+TEST(Hasher, RefusesUseAfterFinish) {
+  auto h = Hasher::Create(HashAlg::kSha256).value();
+  ASSERT_TRUE(h.Finish());
+  EXPECT_EQ(h.Update(AsBytes("a")).error().code, Errc::kStateError);
+  EXPECT_EQ(h.Peek().error().code, Errc::kStateError);
+  EXPECT_EQ(h.Finish().error().code, Errc::kStateError);
+}
+
+TEST(Hmac, Rfc4231Case1AndEmptyKey) {
+  const Bytes key(20, 0x0b);
+  EXPECT_EQ(Hmac(HashAlg::kSha256, key, AsBytes("Hi There")).value(),
+            H("b0344c61d8db38535ca8afceaf0bf12b881dc200c9833da726e9376c2e32cff7"));
+  EXPECT_EQ(Hmac(HashAlg::kSha384, key, AsBytes("Hi There")).value(),
+            H("afd03944d84895626b0825f4ab46907f15f9dadbe4101ec682aa034c7cebc59c"
+              "faea9ea9076ede7f4af152e8b2fa9cb6"));
+  // HMAC with an empty key equals HMAC with a block of zeros.
+  EXPECT_EQ(Hmac(HashAlg::kSha256, {}, AsBytes("m")).value(),
+            Hmac(HashAlg::kSha256, Bytes(64, 0), AsBytes("m")).value());
+}
+
+TEST(Hmac, VerifyRejectsEveryBitFlipAndWrongLengths) {
+  const Bytes key = {1, 2, 3}, msg = {4, 5, 6};
+  Bytes tag = Hmac(HashAlg::kSha384, key, msg).value();
+  ASSERT_TRUE(HmacVerify(HashAlg::kSha384, key, msg, tag));
+  for (std::size_t bit = 0; bit < tag.size() * 8; ++bit) {
+    Bytes bad = tag;
+    bad[bit / 8] ^= static_cast<uint8_t>(1u << (bit % 8));
+    auto st = HmacVerify(HashAlg::kSha384, key, msg, bad);
+    ASSERT_FALSE(st) << bit;
+    EXPECT_EQ(st.error().code, Errc::kAuthFailed);
+  }
+  EXPECT_EQ(HmacVerify(HashAlg::kSha384, key, msg, ByteSpan(tag).first(47)).error().code,
+            Errc::kAuthFailed);
+  EXPECT_EQ(HmacVerify(HashAlg::kSha384, key, msg, {}).error().code, Errc::kAuthFailed);
+}
+
+TEST(Hkdf, Rfc5869Case1) {
+  auto prk = HkdfExtract(HashAlg::kSha256, H("000102030405060708090a0b0c"), Bytes(22, 0x0b));
+  ASSERT_TRUE(prk);
+  EXPECT_EQ(HexEncode(prk->reveal()),
+            "077709362c2e32df0ddc3f0dc47bba6390b6c73bb50f9c3122ec844ad7c2b3e5");
+  auto okm = HkdfExpand(HashAlg::kSha256, prk->reveal(), H("f0f1f2f3f4f5f6f7f8f9"), 42);
+  ASSERT_TRUE(okm);
+  EXPECT_EQ(HexEncode(okm->reveal()),
+            "3cb25f25faacd57a90434f64d0362f2a2d2d0a90cf1a5a4c5db02d56ecc4c5bf34007208d5b887185865");
+}
+
+TEST(Hkdf, Rfc5869Case3EmptySaltAndInfo) {
+  auto prk = HkdfExtract(HashAlg::kSha256, {}, Bytes(22, 0x0b));
+  ASSERT_TRUE(prk);
+  EXPECT_EQ(HexEncode(prk->reveal()),
+            "19ef24a32c717b167f33a91d6f648bdf96596776afdb6377ac434c1c293ccb04");
+  auto okm = HkdfExpand(HashAlg::kSha256, prk->reveal(), {}, 42);
+  ASSERT_TRUE(okm);
+  EXPECT_EQ(HexEncode(okm->reveal()),
+            "8da4e775a563c18f715f802a063c5a31b8a11f5c5ee1879ec3454e5f3c738d2d9d201395faa4b61a96c8");
+}
+
+TEST(Hkdf, ExpandLimitsAndEdgeLengths) {
+  const Bytes prk(48, 7);
+  EXPECT_TRUE(HkdfExpand(HashAlg::kSha384, prk, {}, 255 * 48));
+  EXPECT_EQ(HkdfExpand(HashAlg::kSha384, prk, {}, 255 * 48 + 1).error().code,
+            Errc::kInvalidArgument);
+  EXPECT_EQ(HkdfExpand(HashAlg::kSha384, {}, {}, 16).error().code, Errc::kInvalidArgument);
+  auto empty = HkdfExpand(HashAlg::kSha384, prk, {}, 0);
+  ASSERT_TRUE(empty);
+  EXPECT_EQ(empty->size(), 0u);
+  // A shorter output is a prefix of a longer one.
+  auto a = HkdfExpand(HashAlg::kSha384, prk, AsBytes("i"), 10).value();
+  auto b = HkdfExpand(HashAlg::kSha384, prk, AsBytes("i"), 100).value();
+  EXPECT_EQ(HexEncode(a.reveal()), HexEncode(b.reveal().first(10)));
+}
+
+TEST(Rng, FillsAndDiffers) {
+  auto a = RandomBytes(64), b = RandomBytes(64);
+  ASSERT_TRUE(a && b);
+  EXPECT_EQ(a->size(), 64u);
+  EXPECT_NE(*a, *b);
+  EXPECT_NE(*a, Bytes(64, 0));
+  EXPECT_TRUE(RandomBytes(0).value().empty());
+}
+
+TEST(SelfTest, PassesAndReportsEveryCheck) {
+  std::vector<std::string> done;
+  ASSERT_TRUE(CryptoSelfTest(&done));
+  EXPECT_EQ(done.size(), 8u);
+}
+
+}  // namespace
+}  // namespace ccgpu::crypto

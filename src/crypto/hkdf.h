@@ -1,0 +1,27 @@
+// HKDF (RFC 5869) extract and expand, as separate steps (SPDM and TLS 1.3
+// key schedules use them separately).
+#ifndef CCGPU_CRYPTO_HKDF_H_
+#define CCGPU_CRYPTO_HKDF_H_
+
+#include <cstddef>
+
+#include "base/bytes.h"
+#include "base/result.h"
+#include "base/secret.h"
+#include "crypto/hash.h"
+
+namespace ccgpu::crypto {
+
+// PRK = HMAC-Hash(salt, IKM), DigestSize(alg) bytes. An empty salt means
+// HashLen zero bytes (RFC 5869 §2.2). kCryptoFailure from OpenSSL.
+Result<SecretBytes> HkdfExtract(HashAlg alg, ByteSpan salt, ByteSpan ikm);
+
+// OKM = T(1) || T(2) || ... truncated to `length` (RFC 5869 §2.3).
+// kInvalidArgument if length > 255 * DigestSize(alg) or prk is empty.
+// length 0 yields an empty result.
+Result<SecretBytes> HkdfExpand(HashAlg alg, ByteSpan prk, ByteSpan info,
+                               std::size_t length);
+
+}  // namespace ccgpu::crypto
+
+#endif  // CCGPU_CRYPTO_HKDF_H_

@@ -1,0 +1,336 @@
+// Certificate parsing and chain verification: the real NVIDIA GH100 device
+// chain against NVIDIA's device root, and a test PKI built here with OpenSSL
+// for the cases real data cannot give (expired leaf, bad CA flags, AIA).
+#include <fstream>
+#include <sstream>
+
+#include <gtest/gtest.h>
+#include <openssl/pem.h>
+
+#include "base/encoding.h"
+#include "crypto/ossl.h"
+#include "crypto/x509.h"
+
+namespace ccgpu::crypto {
+namespace {
+
+const std::string kNvVerifier = std::string(CCGPU_TESTDATA_DIR) +
+                                "/third_party/nvidia/nvtrust/guest_tools/gpu_verifiers/"
+                                "local_gpu_verifier/src/verifier/";
+
+std::string ReadFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream s;
+  s << in.rdbuf();
+  EXPECT_TRUE(in.good() || in.eof()) << path;
+  return s.str();
+}
+
+TimePoint At(const char* rfc3339) { return ParseRfc3339(rfc3339).value(); }
+
+class NvidiaChain : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto chain = Certificate::ParsePemChain(ReadFile(kNvVerifier + "samples/hopperCertChain.txt"));
+    ASSERT_TRUE(chain) << chain.error().ToString();
+    chain_ = *chain;
+    ASSERT_EQ(chain_.size(), 5u);
+    root_ = Certificate::FromPem(ReadFile(kNvVerifier + "certs/verifier_device_root.pem")).value();
+    // As NVIDIA's verifier does: drop the device-supplied root, pin ours.
+    device_part_.assign(chain_.begin(), chain_.begin() + 4);
+  }
+  std::vector<Certificate> chain_, device_part_;
+  std::optional<Certificate> root_;
+};
+
+TEST_F(NvidiaChain, ParsesFieldsOfTheRealChain) {
+  const Certificate& leaf = chain_[0];
+  EXPECT_EQ(leaf.CommonName(), "GH100 A01 GSP FMC LF");
+  EXPECT_EQ(leaf.Subject(),
+            "CN=GH100 A01 GSP FMC LF,O=NVIDIA Corporation,C=US,"
+            "serialNumber=53C22BA15E5D68088282DA074ED9FB37AA585771");
+  EXPECT_EQ(leaf.Issuer(),
+            "CN=GH100 A01 GSP BROM,O=NVIDIA Corporation,C=US,serialNumber=41431D480FE5E87274");
+  EXPECT_EQ(HexEncode(leaf.SerialNumber()), "53c22ba15e5d68088282da074ed9fb37aa585771");
+  EXPECT_EQ(FormatRfc3339(leaf.NotBefore()), "2020-10-17T00:00:00Z");
+  EXPECT_EQ(FormatRfc3339(leaf.NotAfter()), "9999-12-31T23:59:59Z");
+  EXPECT_FALSE(leaf.OcspUrl().has_value());
+  auto key = leaf.PublicKey();
+  ASSERT_TRUE(key);
+  EXPECT_EQ(key->curve(), Curve::kP384);
+  EXPECT_EQ(chain_[4].CommonName(), "NVIDIA Device Identity CA");
+  EXPECT_EQ(chain_[4].Der(), root_->Der());
+  for (std::size_t i = 0; i + 1 < chain_.size(); ++i) {
+    EXPECT_EQ(chain_[i].Issuer(), chain_[i + 1].Subject()) << i;
+  }
+}
+
+TEST_F(NvidiaChain, LeafCarriesTheTcgDiceFwidExtension) {
+  auto ext = chain_[0].Extension("2.23.133.5.4.1");  // tcg-dice-TcbInfo
+  ASSERT_TRUE(ext);
+  EXPECT_EQ(ext->size(), 189u);
+  EXPECT_EQ(HexEncode(ByteSpan(*ext).first(6)), "3081ba020101");
+  EXPECT_EQ(chain_[1].Extension("2.23.133.5.4.1").error().code, Errc::kNotFound);
+  EXPECT_EQ(chain_[0].Extension("not.an.oid").error().code, Errc::kInvalidArgument);
+  EXPECT_EQ(chain_[0].Extension("").error().code, Errc::kInvalidArgument);
+  EXPECT_TRUE(chain_[1].Extension("2.5.29.19"));  // basicConstraints
+}
+
+TEST_F(NvidiaChain, VerifiesAgainstThePinnedDeviceRoot) {
+  const std::vector<Certificate> roots = {*root_};
+  ChainFailure failure;
+  auto st = VerifyChain(device_part_, roots, {At("2026-11-25T00:00:00Z")}, &failure);
+  EXPECT_TRUE(st) << failure.reason;
+  // With the device-supplied root still attached (it is the pinned one).
+  EXPECT_TRUE(VerifyChain(chain_, roots, {At("2026-11-25T00:00:00Z")}));
+  // Last valid second (OpenSSL: notAfter itself counts as expired).
+  EXPECT_TRUE(VerifyChain(device_part_, roots, {At("9999-12-31T23:59:58Z")}));
+  EXPECT_EQ(VerifyChain(device_part_, roots, {At("9999-12-31T23:59:59Z")}).error().code,
+            Errc::kCertExpired);
+}
+
+TEST_F(NvidiaChain, NotYetValidAtAnInjectedEarlierTime) {
+  const std::vector<Certificate> roots = {*root_};
+  ChainFailure failure;
+  // 2022-02-01: the root (2021-11-05) and GH100 Identity (2022-01-12) are
+  // valid; "NVIDIA GH100 Provisioner ICA 1" starts 2022-03-01.
+  auto st = VerifyChain(device_part_, roots, {At("2022-02-01T00:00:00Z")}, &failure);
+  ASSERT_FALSE(st);
+  EXPECT_EQ(st.error().code, Errc::kCertNotYetValid);
+  EXPECT_EQ(failure.index, 2u);
+  EXPECT_NE(failure.reason.find("not yet valid"), std::string::npos) << failure.reason;
+  // 2020-01-01: before the root itself (index == chain size: the anchor).
+  st = VerifyChain(device_part_, roots, {At("2020-01-01T00:00:00Z")}, &failure);
+  ASSERT_FALSE(st);
+  EXPECT_EQ(st.error().code, Errc::kCertNotYetValid);
+  EXPECT_EQ(failure.index, 4u);
+  // Time checks off: passes.
+  ChainOptions no_time{At("2020-01-01T00:00:00Z")};
+  no_time.check_time = false;
+  EXPECT_TRUE(VerifyChain(device_part_, roots, no_time));
+}
+
+TEST_F(NvidiaChain, WrongRootOrMissingLinkFailsWithChainInvalid) {
+  auto rim_root = Certificate::FromPem(ReadFile(kNvVerifier + "certs/verifier_RIM_root.pem"));
+  ASSERT_TRUE(rim_root);
+  const std::vector<Certificate> wrong = {*rim_root};
+  ChainFailure failure;
+  auto st = VerifyChain(device_part_, wrong, {At("2026-11-25T00:00:00Z")}, &failure);
+  ASSERT_FALSE(st);
+  EXPECT_EQ(st.error().code, Errc::kChainInvalid);
+  EXPECT_FALSE(failure.reason.empty());
+  // Even with NVIDIA's root inside the chain: only pinned roots are trusted.
+  st = VerifyChain(chain_, wrong, {At("2026-11-25T00:00:00Z")}, &failure);
+  ASSERT_FALSE(st);
+  EXPECT_EQ(st.error().code, Errc::kChainInvalid);
+  // An intermediate missing.
+  const std::vector<Certificate> gap = {chain_[0], chain_[1], chain_[3]};
+  const std::vector<Certificate> roots = {*root_};
+  st = VerifyChain(gap, roots, {At("2026-11-25T00:00:00Z")}, &failure);
+  ASSERT_FALSE(st);
+  EXPECT_EQ(st.error().code, Errc::kChainInvalid);
+  EXPECT_EQ(failure.index, 1u);
+  EXPECT_NE(failure.reason.find("issuer"), std::string::npos) << failure.reason;
+  // No chain, no roots.
+  EXPECT_EQ(VerifyChain({}, roots, {At("2026-11-25T00:00:00Z")}).error().code,
+            Errc::kChainInvalid);
+  EXPECT_EQ(VerifyChain(device_part_, {}, {At("2026-11-25T00:00:00Z")}).error().code,
+            Errc::kChainInvalid);
+}
+
+TEST_F(NvidiaChain, TamperedLeafSignatureFails) {
+  Bytes der = chain_[0].Der();
+  der[der.size() - 5] ^= 0x01;  // inside the signature value
+  auto bad = Certificate::FromDer(der);
+  ASSERT_TRUE(bad);
+  std::vector<Certificate> chain = device_part_;
+  chain[0] = *bad;
+  const std::vector<Certificate> roots = {*root_};
+  ChainFailure failure;
+  auto st = VerifyChain(chain, roots, {At("2026-11-25T00:00:00Z")}, &failure);
+  ASSERT_FALSE(st);
+  EXPECT_EQ(st.error().code, Errc::kChainInvalid);
+  EXPECT_EQ(failure.index, 0u);
+  EXPECT_NE(failure.reason.find("signature"), std::string::npos) << failure.reason;
+}
+
+TEST_F(NvidiaChain, DerParsersRefuseTruncationAndBadLengths) {
+  const Bytes der = chain_[0].Der();
+  EXPECT_EQ(Certificate::FromDer(der).value().Der(), der);
+  for (std::size_t len = 0; len < der.size(); ++len) {
+    auto r = Certificate::FromDer(ByteSpan(der).first(len));
+    ASSERT_FALSE(r) << len;
+    EXPECT_EQ(r.error().code, Errc::kBadCertificate) << len;
+  }
+  Bytes longer = der;
+  longer.push_back(0);
+  EXPECT_EQ(Certificate::FromDer(longer).error().code, Errc::kBadCertificate);
+  // Outer SEQUENCE length (30 82 LL LL) one too short and one too long.
+  ASSERT_EQ(der[0], 0x30);
+  ASSERT_EQ(der[1], 0x82);
+  Bytes shorter_len = der, longer_len = der;
+  shorter_len[3]--;
+  longer_len[3]++;
+  EXPECT_EQ(Certificate::FromDer(shorter_len).error().code, Errc::kBadCertificate);
+  EXPECT_EQ(Certificate::FromDer(longer_len).error().code, Errc::kBadCertificate);
+}
+
+TEST_F(NvidiaChain, DerChainRoundTripsAndRefusesDamage) {
+  Bytes all;
+  for (const auto& c : chain_) {
+    const Bytes d = c.Der();
+    all.insert(all.end(), d.begin(), d.end());
+  }
+  auto parsed = Certificate::ParseDerChain(all);
+  ASSERT_TRUE(parsed);
+  ASSERT_EQ(parsed->size(), 5u);
+  for (std::size_t i = 0; i < 5; ++i) EXPECT_EQ((*parsed)[i].Der(), chain_[i].Der());
+  EXPECT_EQ(Certificate::ParseDerChain({}).error().code, Errc::kBadCertificate);
+  // Cut inside the last certificate, and trailing junk.
+  EXPECT_EQ(Certificate::ParseDerChain(ByteSpan(all).first(all.size() - 1)).error().code,
+            Errc::kBadCertificate);
+  Bytes junk = all;
+  junk.push_back(0x30);
+  EXPECT_EQ(Certificate::ParseDerChain(junk).error().code, Errc::kBadCertificate);
+}
+
+TEST(CertificatePem, RefusesMissingDamagedOrForeignBlocks) {
+  EXPECT_EQ(Certificate::ParsePemChain("").error().code, Errc::kInvalidPem);
+  EXPECT_EQ(Certificate::ParsePemChain("hello").error().code, Errc::kInvalidPem);
+  EXPECT_EQ(Certificate::FromPem("").error().code, Errc::kInvalidPem);
+  EXPECT_EQ(Certificate::ParsePemChain("-----BEGIN CERTIFICATE-----\n!!!!\n"
+                                       "-----END CERTIFICATE-----\n")
+                .error()
+                .code,
+            Errc::kInvalidPem);
+  EXPECT_EQ(Certificate::ParsePemChain("-----BEGIN PUBLIC KEY-----\nAAAA\n"
+                                       "-----END PUBLIC KEY-----\n")
+                .error()
+                .code,
+            Errc::kInvalidPem);
+  // Well-formed PEM around bytes that are not a certificate.
+  EXPECT_EQ(Certificate::ParsePemChain("-----BEGIN CERTIFICATE-----\nAAAA\n"
+                                       "-----END CERTIFICATE-----\n")
+                .error()
+                .code,
+            Errc::kBadCertificate);
+  const std::string chain_text = ReadFile(kNvVerifier + "samples/hopperCertChain.txt");
+  // A chain cut mid-block.
+  EXPECT_FALSE(Certificate::ParsePemChain(chain_text.substr(0, chain_text.size() / 2 + 7)));
+  // FromPem takes the first block only.
+  EXPECT_EQ(Certificate::FromPem(chain_text).value().CommonName(), "GH100 A01 GSP FMC LF");
+}
+
+// ---------------------------------------------------------------- test PKI
+
+struct TestCa {
+  OsslPtr<EVP_PKEY> key;
+  OsslPtr<X509> cert;
+};
+
+OsslPtr<EVP_PKEY> NewKey() { return OsslPtr<EVP_PKEY>(EVP_EC_gen("P-256")); }
+
+void AddExt(X509* cert, X509* issuer, int nid, const char* value) {
+  X509V3_CTX ctx;
+  X509V3_set_ctx_nodb(&ctx);
+  X509V3_set_ctx(&ctx, issuer, cert, nullptr, nullptr, 0);
+  X509_EXTENSION* ext = X509V3_EXT_conf_nid(nullptr, &ctx, nid, value);
+  ASSERT_NE(ext, nullptr) << value;
+  ASSERT_EQ(X509_add_ext(cert, ext, -1), 1);
+  X509_EXTENSION_free(ext);
+}
+
+// A certificate for `key` named `cn`, signed by `issuer` (self-signed if
+// null), valid [not_before, not_after], a CA if `ca`.
+TestCa MakeCert(const char* cn, const TestCa* issuer, int64_t not_before, int64_t not_after,
+                bool ca, const char* aia = nullptr) {
+  TestCa out{NewKey(), OsslPtr<X509>(X509_new())};
+  X509* x = out.cert.get();
+  EXPECT_EQ(X509_set_version(x, 2), 1);
+  static long serial = 1;
+  EXPECT_EQ(ASN1_INTEGER_set(X509_get_serialNumber(x), ++serial), 1);
+  X509_NAME* name = X509_get_subject_name(x);
+  EXPECT_EQ(X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_UTF8,
+                                       reinterpret_cast<const unsigned char*>(cn), -1, -1, 0),
+            1);
+  EXPECT_EQ(X509_set_issuer_name(x, issuer ? X509_get_subject_name(issuer->cert.get()) : name), 1);
+  EXPECT_NE(ASN1_TIME_set(X509_getm_notBefore(x), static_cast<time_t>(not_before)), nullptr);
+  EXPECT_NE(ASN1_TIME_set(X509_getm_notAfter(x), static_cast<time_t>(not_after)), nullptr);
+  EXPECT_EQ(X509_set_pubkey(x, out.key.get()), 1);
+  X509* issuer_cert = issuer ? issuer->cert.get() : x;
+  AddExt(x, issuer_cert, NID_basic_constraints, ca ? "critical,CA:TRUE" : "critical,CA:FALSE");
+  AddExt(x, issuer_cert, NID_key_usage,
+         ca ? "critical,keyCertSign,cRLSign" : "critical,digitalSignature");
+  AddExt(x, issuer_cert, NID_subject_key_identifier, "hash");
+  AddExt(x, issuer_cert, NID_authority_key_identifier, "keyid:always");
+  if (aia != nullptr) AddExt(x, issuer_cert, NID_info_access, aia);
+  EXPECT_GT(X509_sign(x, issuer ? issuer->key.get() : out.key.get(), EVP_sha256()), 0);
+  return out;
+}
+
+Certificate Wrap(const TestCa& c) {
+  unsigned char* der = nullptr;
+  const int len = i2d_X509(c.cert.get(), &der);
+  EXPECT_GT(len, 0);
+  Bytes bytes(der, der + len);
+  OPENSSL_free(der);
+  return Certificate::FromDer(bytes).value();
+}
+
+constexpr int64_t kYear = 365 * 24 * 3600;
+constexpr int64_t k2025 = 1735689600;  // 2025-01-01T00:00:00Z
+
+TEST(TestPki, ExpiredLeafIsReportedAsExpiredWithItsIndex) {
+  TestCa root = MakeCert("Test Root", nullptr, k2025, k2025 + 20 * kYear, true);
+  TestCa ica = MakeCert("Test ICA", &root, k2025, k2025 + 10 * kYear, true);
+  TestCa leaf = MakeCert("Test Leaf", &ica, k2025, k2025 + kYear, false,
+                         "OCSP;URI:http://127.0.0.1:8888/ocsp");
+  const std::vector<Certificate> chain = {Wrap(leaf), Wrap(ica)};
+  const std::vector<Certificate> roots = {Wrap(root)};
+  EXPECT_EQ(chain[0].OcspUrl().value_or(""), "http://127.0.0.1:8888/ocsp");
+  EXPECT_EQ(ToUnixSeconds(chain[0].NotAfter()), k2025 + kYear);
+  EXPECT_TRUE(VerifyChain(chain, roots, {FromUnixSeconds(k2025 + 100)}));
+  // Last valid second: OpenSSL counts the notAfter second itself as expired.
+  EXPECT_TRUE(VerifyChain(chain, roots, {FromUnixSeconds(k2025 + kYear - 1)}));
+  ChainFailure failure;
+  auto st = VerifyChain(chain, roots, {FromUnixSeconds(k2025 + kYear)}, &failure);
+  ASSERT_FALSE(st);
+  EXPECT_EQ(st.error().code, Errc::kCertExpired);
+  EXPECT_EQ(failure.index, 0u);
+  EXPECT_NE(failure.reason.find("expired"), std::string::npos) << failure.reason;
+  st = VerifyChain(chain, roots, {FromUnixSeconds(k2025 - 1)}, &failure);
+  ASSERT_FALSE(st);
+  EXPECT_EQ(st.error().code, Errc::kCertNotYetValid);
+  EXPECT_TRUE(VerifyChain(chain, roots, {FromUnixSeconds(k2025)}));  // first valid second
+  ChainOptions no_time{FromUnixSeconds(k2025 + 5 * kYear)};
+  no_time.check_time = false;
+  EXPECT_TRUE(VerifyChain(chain, roots, no_time));
+}
+
+TEST(TestPki, IntermediateThatIsNotACaIsRefused) {
+  TestCa root = MakeCert("Test Root", nullptr, k2025, k2025 + 20 * kYear, true);
+  TestCa not_ca = MakeCert("Not A CA", &root, k2025, k2025 + 10 * kYear, false);
+  TestCa leaf = MakeCert("Leaf", &not_ca, k2025, k2025 + kYear, false);
+  const std::vector<Certificate> chain = {Wrap(leaf), Wrap(not_ca)};
+  const std::vector<Certificate> roots = {Wrap(root)};
+  ChainFailure failure;
+  auto st = VerifyChain(chain, roots, {FromUnixSeconds(k2025 + 100)}, &failure);
+  ASSERT_FALSE(st);
+  EXPECT_EQ(st.error().code, Errc::kChainInvalid);
+  EXPECT_EQ(failure.index, 1u);
+}
+
+TEST(TestPki, PinnedIntermediateNeedsPartialChainOption) {
+  TestCa root = MakeCert("Test Root", nullptr, k2025, k2025 + 20 * kYear, true);
+  TestCa ica = MakeCert("Test ICA", &root, k2025, k2025 + 10 * kYear, true);
+  TestCa leaf = MakeCert("Leaf", &ica, k2025, k2025 + kYear, false);
+  const std::vector<Certificate> chain = {Wrap(leaf)};
+  const std::vector<Certificate> pinned = {Wrap(ica)};
+  ChainOptions options{FromUnixSeconds(k2025 + 100)};
+  EXPECT_EQ(VerifyChain(chain, pinned, options).error().code, Errc::kChainInvalid);
+  options.allow_partial_chain = true;
+  EXPECT_TRUE(VerifyChain(chain, pinned, options));
+}
+
+}  // namespace
+}  // namespace ccgpu::crypto
