@@ -11,6 +11,8 @@
 
 namespace ccgpu::spdm::requester {
 
+Requester::Requester(RequesterConfig config, MessageExchange* exchange)
+    : config_(std::move(config)), exchange_(exchange) {}
 Requester::~Requester() = default;
 
 Result<std::unique_ptr<Requester>> Requester::Create(RequesterConfig config, MessageExchange* exchange) {

@@ -154,7 +154,7 @@ class Requester {
   int retries() const { return retries_; }
 
  private:
-  Requester(RequesterConfig config, MessageExchange* exchange) : config_(std::move(config)), exchange_(exchange) {}
+  Requester(RequesterConfig config, MessageExchange* exchange);
   struct SessionState;
   using AfterSeal = std::function<Status()>;
 

@@ -481,7 +481,7 @@ TEST(SecuredRecords, HandshakeRecordsWithAFlippedBitFailTheHandshake) {
       ASSERT_TRUE(p.requester->InitConnection());
       ASSERT_TRUE(p.requester->GetCertificate());
       p.exchange->set_tamper([&](bool to, bool secured, Bytes& b) {
-        if (to == to_rsp && secured && bit / 8 < b.size()) b[bit / 8] ^= static_cast<uint8_t>(1u << (bit % 8));
+        if (to == to_rsp && secured) b[(bit / 8) % b.size()] ^= static_cast<uint8_t>(1u << (bit % 8));
       });
       auto s = p.requester->StartSession();
       ASSERT_FALSE(s) << to_rsp << " bit " << bit;

@@ -56,6 +56,7 @@ Overloaded(Ts...) -> Overloaded<Ts...>;
 
 }  // namespace
 
+Responder::Responder(ResponderConfig config) : config_(std::move(config)) {}
 Responder::~Responder() = default;
 
 Result<Bytes> Responder::BuildCertChain(crypto::HashAlg hash, const std::vector<Bytes>& der_root_first) {

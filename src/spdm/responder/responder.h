@@ -107,7 +107,7 @@ class Responder {
   ~Responder();
 
  private:
-  explicit Responder(ResponderConfig config) : config_(std::move(config)) {}
+  explicit Responder(ResponderConfig config);
 
   enum class ConnState { kNotStarted, kAfterVersion, kAfterCapabilities, kNegotiated };
   struct SessionState;

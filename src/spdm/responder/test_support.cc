@@ -45,12 +45,12 @@ TestPki MakePki(crypto::Curve curve) {
   for (const char* k : {"root", "inter", "leaf"}) {
     Run(o + "ecparam -name " + name + " -genkey -noout -out " + dir + "/" + k + ".key");
   }
-  Run(o + "req -x509 -new " + md + " -key " + dir + "/root.key -subj '/CN=ccgpu SPDM test root' -days 3650 -set_serial 1 -config /dev/null -extensions ca -extfile " +
-      dir + "/ext.cnf -out " + dir + "/root.pem");
-  Run(o + "req -new -key " + dir + "/inter.key -subj '/CN=ccgpu SPDM test intermediate' -config /dev/null -out " + dir + "/inter.csr");
+  Run(o + "req -x509 -new " + md + " -key " + dir + "/root.key -subj '/CN=ccgpu SPDM test root' -days 3650 -set_serial 1 -config " + dir +
+      "/ext.cnf -extensions ca -out " + dir + "/root.pem");
+  Run(o + "req -new -key " + dir + "/inter.key -subj '/CN=ccgpu SPDM test intermediate' -config " + dir + "/ext.cnf -out " + dir + "/inter.csr");
   Run(o + "x509 -req " + md + " -in " + dir + "/inter.csr -CA " + dir + "/root.pem -CAkey " + dir +
       "/root.key -set_serial 2 -days 3650 -extfile " + dir + "/ext.cnf -extensions ca -out " + dir + "/inter.pem");
-  Run(o + "req -new -key " + dir + "/leaf.key -subj '/CN=ccgpu SPDM test device' -config /dev/null -out " + dir + "/leaf.csr");
+  Run(o + "req -new -key " + dir + "/leaf.key -subj '/CN=ccgpu SPDM test device' -config " + dir + "/ext.cnf -out " + dir + "/leaf.csr");
   Run(o + "x509 -req " + md + " -in " + dir + "/leaf.csr -CA " + dir + "/inter.pem -CAkey " + dir +
       "/inter.key -set_serial 3 -days 3650 -extfile " + dir + "/ext.cnf -extensions leaf -out " + dir + "/leaf.pem");
   for (const char* k : {"root", "inter", "leaf"}) {
