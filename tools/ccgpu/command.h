@@ -23,6 +23,9 @@ using Action = std::function<int()>;
 // Registers `ccgpu selftest`.
 void AddSelftestCommand(CLI::App& app, Action& action);
 
+// Registers `ccgpu spdm responder` and `ccgpu spdm requester`.
+void AddSpdmCommand(CLI::App& app, Action& action);
+
 }  // namespace ccgpu::cli
 
 #endif  // CCGPU_TOOLS_CCGPU_COMMAND_H_

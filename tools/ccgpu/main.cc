@@ -18,6 +18,7 @@ int main(int argc, char** argv) {
 
   ccgpu::cli::Action action;
   ccgpu::cli::AddSelftestCommand(app, action);
+  ccgpu::cli::AddSpdmCommand(app, action);
 
   try {
     app.parse(argc, argv);

@@ -56,8 +56,13 @@ TestPki MakePki(crypto::Curve curve) {
   for (const char* k : {"root", "inter", "leaf"}) {
     Run(o + "x509 -in " + dir + "/" + k + ".pem -outform DER -out " + dir + "/" + k + ".der");
   }
-  Run("cat " + dir + "/root.der " + dir + "/inter.der " + dir + "/leaf.der > " + dir + "/bundle.der");
-  Run("cat " + dir + "/root.pem " + dir + "/inter.pem " + dir + "/leaf.pem > " + dir + "/bundle.pem");
+  {
+    std::ofstream der(dir + "/bundle.der", std::ios::binary), pem(dir + "/bundle.pem", std::ios::binary);
+    for (const char* k : {"root", "inter", "leaf"}) {
+      der << ReadFile(dir + "/" + k + ".der");
+      pem << ReadFile(dir + "/" + k + ".pem");
+    }
+  }
   TestPki p{dir, {}, dir + "/root.pem", dir + "/leaf.key", dir + "/bundle.pem", dir + "/bundle.der", dir + "/root.der",
             crypto::Certificate::FromPem(ReadFile(dir + "/root.pem")).value(), ReadFile(dir + "/leaf.key")};
   for (const char* k : {"root", "inter", "leaf"}) {
