@@ -62,4 +62,13 @@ Result<Bytes> Requester::VendorDefined(std::optional<uint32_t> session_id, uint1
   return Bytes(rsp.message.payload.begin(), rsp.message.payload.end());
 }
 
+Result<Bytes> Requester::SendApplicationMessage(std::optional<uint32_t> session_id, ByteSpan request) {
+  SessionState* s = nullptr;
+  if (session_id) {
+    s = FindSession(*session_id);
+    if (s == nullptr || !s->established) return Fail(Errc::kSessionClosed, "spdm requester: no established session with that ID");
+  }
+  return Transmit(s, request, nullptr);
+}
+
 }  // namespace ccgpu::spdm::requester

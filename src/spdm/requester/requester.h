@@ -145,6 +145,11 @@ class Requester {
   // kUnexpectedMessage if StandardID/VendorID are not echoed.
   Result<Bytes> VendorDefined(std::optional<uint32_t> session_id, uint16_t standard_id, ByteSpan vendor_id,
                               ByteSpan payload);
+  // An application message: any SPDM request, sent in the established
+  // session `session_id` (or in the clear when unset), and the raw SPDM
+  // response (ERROR included: no retry, no interpretation). Not bound into
+  // any transcript; for messages the state machine does not model.
+  Result<Bytes> SendApplicationMessage(std::optional<uint32_t> session_id, ByteSpan request);
   // Export master secret of an established session (once).
   Result<SecretBytes> TakeExportMasterSecret(uint32_t session_id);
 
