@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 
+#include <deque>
 #include <tuple>
 
 #include "spdm/responder/test_support.h"
@@ -381,51 +382,110 @@ Established Establish(bool doe) {
   return e;
 }
 
-TEST(SecuredRecords, EveryBitFlipOfAHeartbeatRequestIsRejectedByTheResponder) {
-  Established e = Establish(false);
-  // Capture one request record to learn its size.
-  std::size_t size = 0;
-  e.pair.exchange->set_tamper([&](bool to, bool secured, Bytes& b) {
-    if (to && secured) size = b.size();
-  });
-  ASSERT_TRUE(e.pair.requester->Heartbeat(e.sid));
-  ASSERT_GT(size, 0u);
-  for (std::size_t bit = 0; bit < size * 8; ++bit) {
-    Established f = Establish(false);
-    f.pair.exchange->set_tamper([&](bool to, bool secured, Bytes& b) {
-      if (to && secured) b[(bit / 8) % b.size()] ^= static_cast<uint8_t>(1u << (bit % 8));
-    });
-    Status st = f.pair.requester->Heartbeat(f.sid);
-    ASSERT_FALSE(st) << "bit " << bit;
-    // The responder refused it: ERROR(DecryptError) for a bad tag or number,
-    // SessionRequired for a SessionID that names no session.
-    ASSERT_EQ(st.error().code, Errc::kPeerError) << "bit " << bit;
-    const auto pe = f.pair.requester->last_peer_error();
-    ASSERT_TRUE(pe == wire::ErrorCode::kDecryptError || (bit < 32 && pe == wire::ErrorCode::kSessionRequired)) << bit;
+// An exchange for bit-flip tests that keeps one session alive across
+// thousands of flips.
+//  * Requests: the flipped record goes to the responder first (it must refuse
+//    it with a clear ERROR and consume nothing), then the genuine one.
+//  * Responses: replies are delivered one call late (a FIFO of genuine
+//    records); on a flip call the requester gets a flipped copy of the oldest
+//    genuine record, which must fail to open without consuming its number,
+//    and the next call delivers that record intact.
+class FlipExchange final : public requester::MessageExchange {
+ public:
+  explicit FlipExchange(responder::Responder* r) : r_(r) {}
+  std::optional<std::size_t> flip_request_bit, flip_response_bit;
+  int responder_refusals = 0;
+  std::size_t last_request_size = 0, last_response_size = 0;
+
+  Result<requester::ExchangeMessage> Exchange(bool secured, ByteSpan request) override {
+    Bytes req(request.begin(), request.end());
+    if (secured) last_request_size = req.size();
+    if (secured && flip_request_bit) {
+      Bytes bad = req;
+      const std::size_t bit = *flip_request_bit % (bad.size() * 8);
+      bad[bit / 8] ^= static_cast<uint8_t>(1u << (bit % 8));
+      responder::TransportMessage refusal = r_->Handle(true, bad);
+      // Refused in the clear: DecryptError, or SessionRequired when the
+      // SessionID no longer names the session.
+      if (!refusal.secured && refusal.bytes.size() >= 4 && refusal.bytes[1] == 0x7F &&
+          (refusal.bytes[2] == uint8_t(wire::ErrorCode::kDecryptError) ||
+           refusal.bytes[2] == uint8_t(wire::ErrorCode::kSessionRequired))) {
+        ++responder_refusals;
+      }
+    }
+    responder::TransportMessage rsp = r_->Handle(secured, req);
+    if (!secured || !rsp.secured) return requester::ExchangeMessage{rsp.secured, std::move(rsp.bytes)};
+    queue_.push_back(std::move(rsp.bytes));
+    Bytes out = queue_.front();
+    last_response_size = out.size();
+    if (flip_response_bit) {
+      const std::size_t bit = *flip_response_bit % (out.size() * 8);
+      out[bit / 8] ^= static_cast<uint8_t>(1u << (bit % 8));
+    } else {
+      queue_.pop_front();
+    }
+    return requester::ExchangeMessage{true, std::move(out)};
+  }
+
+ private:
+  responder::Responder* r_;
+  std::deque<Bytes> queue_;
+};
+
+struct FlipRig {
+  std::unique_ptr<responder::Responder> responder;
+  std::unique_ptr<FlipExchange> exchange;
+  std::unique_ptr<requester::Requester> requester;
+  uint32_t sid = 0;
+};
+FlipRig MakeFlipRig(bool doe) {
+  auto rc = testing::ResponderConfigFor(crypto::Curve::kP256);
+  auto qc = testing::RequesterConfigFor(crypto::Curve::kP256);
+  if (doe) {
+    rc.binding = session::TransportBinding::PciDoe();
+    qc.binding = session::TransportBinding::PciDoe();
+  }
+  FlipRig f;
+  f.responder = responder::Responder::Create(rc).value();
+  f.exchange = std::make_unique<FlipExchange>(f.responder.get());
+  f.requester = requester::Requester::Create(qc, f.exchange.get()).value();
+  CCGPU_CHECK(f.requester->InitConnection().has_value());
+  CCGPU_CHECK(f.requester->GetCertificate().has_value());
+  auto s = f.requester->StartSession();
+  CCGPU_CHECK(s.has_value());
+  f.sid = s->session_id;
+  return f;
+}
+
+TEST(SecuredRecords, EveryBitFlipOfARequestRecordIsRefusedByTheResponder) {
+  for (bool doe : {false, true}) {
+    FlipRig f = MakeFlipRig(doe);
+    ASSERT_TRUE(f.requester->Heartbeat(f.sid));
+    // MCTP records carry 0..32 random padding bytes: cover the largest size.
+    const std::size_t bits = (doe ? f.exchange->last_request_size : f.exchange->last_request_size + 32) * 8;
+    for (std::size_t bit = 0; bit < bits; ++bit) {
+      f.exchange->flip_request_bit = bit;
+      ASSERT_TRUE(f.requester->Heartbeat(f.sid)) << "bit " << bit;  // the genuine record still works
+      ASSERT_EQ(f.exchange->responder_refusals, static_cast<int>(bit + 1)) << "flipped bit " << bit << " was accepted";
+    }
   }
 }
 
-TEST(SecuredRecords, EveryBitFlipOfAHeartbeatAckIsRejectedByTheRequester) {
+TEST(SecuredRecords, EveryBitFlipOfAResponseRecordIsRefusedByTheRequester) {
   for (bool doe : {false, true}) {
-    Established e = Establish(doe);
-    std::size_t size = 0;
-    e.pair.exchange->set_tamper([&](bool to, bool secured, Bytes& b) {
-      if (!to && secured) size = b.size();
-    });
-    ASSERT_TRUE(e.pair.requester->Heartbeat(e.sid));
-    for (std::size_t bit = 0; bit < size * 8; ++bit) {
-      // One session serves many flips: the requester keeps its receive
-      // number on a failed open, so the next good record still opens.
-      Established f = Establish(doe);
-      f.pair.exchange->set_tamper([&](bool to, bool secured, Bytes& b) {
-        if (!to && secured) b[(bit / 8) % b.size()] ^= static_cast<uint8_t>(1u << (bit % 8));
-      });
-      Status st = f.pair.requester->Heartbeat(f.sid);
-      ASSERT_FALSE(st) << "bit " << bit;
+    FlipRig f = MakeFlipRig(doe);
+    ASSERT_TRUE(f.requester->Heartbeat(f.sid));
+    const std::size_t bits = (doe ? f.exchange->last_response_size : f.exchange->last_response_size + 32) * 8;
+    for (std::size_t bit = 0; bit < bits; ++bit) {
+      f.exchange->flip_response_bit = bit;
+      Status st = f.requester->Heartbeat(f.sid);
+      ASSERT_FALSE(st) << "flipped bit " << bit << " was accepted";
       const Errc c = st.error().code;
       ASSERT_TRUE(c == Errc::kAuthFailed || c == Errc::kReplay || c == Errc::kSessionClosed || c == Errc::kTruncated ||
                   c == Errc::kTrailingData || c == Errc::kMalformed)
           << "bit " << bit << ": " << st.error().context;
+      f.exchange->flip_response_bit.reset();
+      ASSERT_TRUE(f.requester->Heartbeat(f.sid)) << "bit " << bit;  // the genuine record still opens
     }
   }
 }
