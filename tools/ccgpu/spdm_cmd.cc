@@ -26,7 +26,9 @@ namespace tp = spdm::transport;
 bool ReadFile(const std::string& path, std::string* out) {
   std::ifstream f(path, std::ios::binary);
   if (!f) return false;
-  out->assign(std::istreambuf_iterator<char>(f), {});
+  out->clear();
+  char buf[4096];
+  while (f.read(buf, sizeof buf) || f.gcount() > 0) out->append(buf, static_cast<std::size_t>(f.gcount()));
   return true;
 }
 

@@ -16,7 +16,10 @@ namespace {
 
 std::string ReadFile(const std::string& path) {
   std::ifstream f(path, std::ios::binary);
-  return std::string(std::istreambuf_iterator<char>(f), {});
+  std::string s;
+  char buf[4096];
+  while (f.read(buf, sizeof buf) || f.gcount() > 0) s.append(buf, static_cast<std::size_t>(f.gcount()));
+  return s;
 }
 
 void Run(const std::string& cmd) {
