@@ -57,6 +57,19 @@ for t in none mctp pci_doe; do
 done
 run mctp 1.2 "$D/bundle.pem" "$D/root.pem"
 
+# CONTINUE keeps the responder (and its state) for a second connection;
+# the second requester ends it with SHUTDOWN.
+"$CCGPU" spdm responder --port 0 --transport pci_doe --cert-chain "$D/bundle.der" --key "$D/leaf.key" --accept-timeout 30 > "$D/rsp.out" 2>&1 &
+rpid=$!
+sleep 0.3
+port=$(sed -n 's/^listening on 127.0.0.1:\([0-9]*\).*/\1/p' "$D/rsp.out")
+"$CCGPU" spdm requester --port "$port" --transport pci_doe --root "$D/root.der" --continue > "$D/req1.txt"
+grep -q 'platform CONTINUE' "$D/req1.txt" || { cat "$D/req1.txt"; exit 1; }
+"$CCGPU" spdm requester --port "$port" --transport pci_doe --version 1.3 --root "$D/root.der" > "$D/req2.txt"
+wait "$rpid"
+grep -q 'connection ended: CONTINUE' "$D/rsp.out" && grep -q 'connection ended: SHUTDOWN' "$D/rsp.out" || { cat "$D/rsp.out"; exit 1; }
+echo "ok: CONTINUE then SHUTDOWN"
+
 # A requester that trusts another root fails with a chain error, exit 1.
 openssl ecparam -name secp384r1 -genkey -noout -out "$D/other.key"
 openssl req -x509 -new -sha384 -key "$D/other.key" -subj "/CN=other root" -days 30 -config "$D/ext.cnf" -extensions ca -out "$D/other.pem" 2>/dev/null
