@@ -1,9 +1,10 @@
 // Fuzzes the platform-port frame parser and the MCTP / PCI DOE decoders with
 // round-trip oracles.
 #include "spdm/transport/platform.h"
+#include "spdm/transport/spdm_transport.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
-  using namespace ccgpu;                  // NOLINT
+  using namespace ccgpu;                   // NOLINT
   using namespace ccgpu::spdm::transport;  // NOLINT
   const ByteSpan in(data, size);
   if (auto f = ParseFrame(in, 1 << 16)) {
@@ -24,6 +25,14 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
         CCGPU_CHECK(EncodeDoeDiscoveryResponse(*r).size() == 4);
       }
     }
+  }
+  for (TransportType t :
+       {TransportType::kNone, TransportType::kMctp, TransportType::kPciDoe}) {
+    auto d = Decapsulate(t, in);
+    if (!d || d->kind == Decapsulated::Kind::kDoeDiscovery) continue;
+    auto again =
+        Encapsulate(t, d->data, d->kind == Decapsulated::Kind::kSecured);
+    CCGPU_CHECK(again.has_value() && again->size() == in.size());
   }
   return 0;
 }

@@ -28,7 +28,8 @@ inline ParseParams ParamsFromByte(uint8_t b) {
 }
 
 template <typename ParseFn, typename SerializeFn>
-void RoundTrip(const uint8_t* data, size_t size, ParseFn parse, SerializeFn serialize) {
+void RoundTrip(const uint8_t* data, size_t size, ParseFn parse,
+               SerializeFn serialize) {
   if (size < 1) return;
   const ParseParams p = ParamsFromByte(data[0]);
   const ByteSpan msg(data + 1, size - 1);

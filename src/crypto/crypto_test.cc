@@ -114,6 +114,16 @@ TEST(Hkdf, Rfc5869Case3EmptySaltAndInfo) {
             "8da4e775a563c18f715f802a063c5a31b8a11f5c5ee1879ec3454e5f3c738d2d9d201395faa4b61a96c8");
 }
 
+TEST(Hkdf, ExtractWithEmptyInputsIsHmacOfZeroKey) {
+  // RFC 5869 2.2: no salt = HashLen zeros; PRK = HMAC(salt, IKM).
+  for (HashAlg alg : {HashAlg::kSha256, HashAlg::kSha384, HashAlg::kSha512}) {
+    auto prk = HkdfExtract(alg, {}, {});
+    ASSERT_TRUE(prk);
+    const Bytes expected = Hmac(alg, Bytes(DigestSize(alg), 0), {}).value();
+    EXPECT_EQ(HexEncode(prk->reveal()), HexEncode(expected));
+  }
+}
+
 TEST(Hkdf, ExpandLimitsAndEdgeLengths) {
   const Bytes prk(48, 7);
   EXPECT_TRUE(HkdfExpand(HashAlg::kSha384, prk, {}, 255 * 48));

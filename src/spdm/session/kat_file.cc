@@ -17,7 +17,8 @@ Result<KatFile> KatFile::Load(const std::string& path) {
     std::istringstream fields(line);
     std::string name, value;
     if (!(fields >> name)) continue;
-    if (!(fields >> value)) return Fail(Errc::kMalformed, "kat: name without value");
+    if (!(fields >> value))
+      return Fail(Errc::kMalformed, "kat: name without value");
     if (!kat.fields_.emplace(name, value).second) {
       return Fail(Errc::kMalformed, "kat: name given twice");
     }

@@ -73,14 +73,14 @@ class SessionKat : public ::testing::TestWithParam<KatCase> {
     const Bytes vca = Get("VCA");
     ByteReader r(vca);
     const bool v11 = algs_.version == SpdmVersion::k11;
-    ASSERT_TRUE(r.Skip(4));                        // GET_VERSION
-    ASSERT_TRUE(r.Skip(5));                        // VERSION header + Rsvd
-    auto n = r.U8();                               // VersionNumberEntryCount
+    ASSERT_TRUE(r.Skip(4));  // GET_VERSION
+    ASSERT_TRUE(r.Skip(5));  // VERSION header + Rsvd
+    auto n = r.U8();         // VersionNumberEntryCount
     ASSERT_TRUE(n);
     ASSERT_TRUE(r.Skip(2u * *n));
-    ASSERT_TRUE(r.Skip(v11 ? 12 : 20));            // GET_CAPABILITIES
-    ASSERT_TRUE(r.Skip(v11 ? 12 : 20));            // CAPABILITIES
-    for (int i = 0; i < 2; ++i) {                  // NEGOTIATE_ALGORITHMS, ALGORITHMS
+    ASSERT_TRUE(r.Skip(v11 ? 12 : 20));  // GET_CAPABILITIES
+    ASSERT_TRUE(r.Skip(v11 ? 12 : 20));  // CAPABILITIES
+    for (int i = 0; i < 2; ++i) {        // NEGOTIATE_ALGORITHMS, ALGORITHMS
       ByteReader peek(r.rest());
       ASSERT_TRUE(peek.Skip(4));
       auto len = peek.U16();
@@ -121,8 +121,8 @@ TEST_P(SessionKat, RecomputesTranscriptSignatureAndVerifyData) {
   auto split = SplitKeyExchangeRsp(rsp, shape);
   ASSERT_TRUE(split) << split.error().ToString();
 
-  auto th = SessionTranscript::Create(algs_.hash, a, d,
-                                      Get("H_cert_chain_slot0"));
+  auto th =
+      SessionTranscript::Create(algs_.hash, a, d, Get("H_cert_chain_slot0"));
   ASSERT_TRUE(th);
   ASSERT_TRUE(th->AppendKeyExchange(ke));
   ASSERT_TRUE(th->AppendKeyExchangeRspSigned(
@@ -131,9 +131,8 @@ TEST_P(SessionKat, RecomputesTranscriptSignatureAndVerifyData) {
   // The responder's signature over the signature TH, in the version's form.
   auto sig_hash = th->Digest();
   ASSERT_TRUE(sig_hash);
-  auto input = BuildSignatureInput(algs_.version,
-                                   SigningContext::kResponderKeyExchangeRsp,
-                                   *sig_hash);
+  auto input = BuildSignatureInput(
+      algs_.version, SigningContext::kResponderKeyExchangeRsp, *sig_hash);
   ASSERT_TRUE(input);
   EXPECT_EQ(input->form, algs_.version == SpdmVersion::k11
                              ? SignatureInput::Form::kDigest
@@ -148,9 +147,8 @@ TEST_P(SessionKat, RecomputesTranscriptSignatureAndVerifyData) {
   EXPECT_TRUE(VerifySignature(*key, algs_.hash, *input, signature));
   // The other form (or the wrong context) does not verify.
   if (algs_.version != SpdmVersion::k11) {
-    auto wrong = BuildSignatureInput(algs_.version,
-                                     SigningContext::kResponderChallengeAuth,
-                                     *sig_hash);
+    auto wrong = BuildSignatureInput(
+        algs_.version, SigningContext::kResponderChallengeAuth, *sig_hash);
     ASSERT_TRUE(wrong);
     auto st = VerifySignature(*key, algs_.hash, *wrong, signature);
     ASSERT_FALSE(st);
@@ -200,9 +198,9 @@ TEST_P(SessionKat, RecomputesTranscriptSignatureAndVerifyData) {
   ASSERT_TRUE(th2);
   EXPECT_EQ(HexEncode(*th2), HexEncode(Get("TH2")));
   // The transcript recomputed from the file's bytes in one piece agrees.
-  auto whole = crypto::Hash(algs_.hash,
-                            Cat({Get("VCA"), Get("H_cert_chain_slot0"), ke,
-                                 rsp, finish, finish_rsp}));
+  auto whole =
+      crypto::Hash(algs_.hash, Cat({Get("VCA"), Get("H_cert_chain_slot0"), ke,
+                                    rsp, finish, finish_rsp}));
   ASSERT_TRUE(whole);
   EXPECT_EQ(*whole, *th2);
 }
@@ -277,8 +275,7 @@ TEST_P(SessionKat, KeyScheduleObjectMatchesAndWipesInOrder) {
   if (!GetParam().in_clear) {
     const Bytes rsp_msg = Get("KEY_EXCHANGE_RSP");
     EXPECT_TRUE(ks->CheckVerifyData(Direction::kResponderToRequester,
-                                    Get("TH1"),
-                                    ByteSpan(rsp_msg).last(48)));
+                                    Get("TH1"), ByteSpan(rsp_msg).last(48)));
     auto st = ks->CheckVerifyData(Direction::kRequesterToResponder, Get("TH1"),
                                   ByteSpan(rsp_msg).last(48));
     ASSERT_FALSE(st);  // the other direction's finished key does not fit
@@ -340,8 +337,8 @@ TEST_P(SessionKat, DecryptsEveryCapturedRecord) {
   if (!GetParam().in_clear) {
     // FINISH travels under the requester's handshake key, sequence 0.
     const Bytes record = Get("FINISH_record_mctp");
-    auto view = ParseRecord(StripMctpSecuredType(record),
-                            TransportBinding::Mctp());
+    auto view =
+        ParseRecord(StripMctpSecuredType(record), TransportBinding::Mctp());
     ASSERT_TRUE(view);
     EXPECT_EQ(view->session_id, 0xFFFFFFFFu);
     EXPECT_EQ(view->sequence_number, 0u);
@@ -359,7 +356,8 @@ TEST_P(SessionKat, DecryptsEveryCapturedRecord) {
 
   // Application phase: the captured record under the requester's app key.
   ASSERT_TRUE(responder->EnterApplicationPhase(Get("TH2")));
-  auto msg = responder->Open(StripMctpSecuredType(Get("HEARTBEAT_record_mctp_seq0")));
+  auto msg =
+      responder->Open(StripMctpSecuredType(Get("HEARTBEAT_record_mctp_seq0")));
   ASSERT_TRUE(msg) << msg.error().ToString();
   if (GetParam().in_clear) {
     // This capture's record is END_SESSION (NegotiatedStateClearing).

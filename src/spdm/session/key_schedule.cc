@@ -11,16 +11,16 @@ namespace ccgpu::spdm::session {
 namespace {
 
 // bin_str labels (DSP0274 1.2 §12 key schedule, bin_str0..bin_str9).
-constexpr std::string_view kLabelDerived = "derived";          // bin_str0
-constexpr std::string_view kLabelReqHs = "req hs data";        // bin_str1
-constexpr std::string_view kLabelRspHs = "rsp hs data";        // bin_str2
-constexpr std::string_view kLabelReqApp = "req app data";      // bin_str3
-constexpr std::string_view kLabelRspApp = "rsp app data";      // bin_str4
-constexpr std::string_view kLabelKey = "key";                  // bin_str5
-constexpr std::string_view kLabelIv = "iv";                    // bin_str6
-constexpr std::string_view kLabelFinished = "finished";        // bin_str7
-constexpr std::string_view kLabelExport = "exp master";        // bin_str8
-constexpr std::string_view kLabelUpdate = "traffic upd";       // bin_str9
+constexpr std::string_view kLabelDerived = "derived";      // bin_str0
+constexpr std::string_view kLabelReqHs = "req hs data";    // bin_str1
+constexpr std::string_view kLabelRspHs = "rsp hs data";    // bin_str2
+constexpr std::string_view kLabelReqApp = "req app data";  // bin_str3
+constexpr std::string_view kLabelRspApp = "rsp app data";  // bin_str4
+constexpr std::string_view kLabelKey = "key";              // bin_str5
+constexpr std::string_view kLabelIv = "iv";                // bin_str6
+constexpr std::string_view kLabelFinished = "finished";    // bin_str7
+constexpr std::string_view kLabelExport = "exp master";    // bin_str8
+constexpr std::string_view kLabelUpdate = "traffic upd";   // bin_str9
 
 std::size_t H(const SessionAlgorithms& algs) {
   return crypto::DigestSize(algs.hash);
@@ -72,11 +72,10 @@ Result<SecretBytes> DeriveDirectionHandshakeSecret(
     Direction direction, ByteSpan th1) {
   CCGPU_TRY(CheckSessionAlgorithms(algs));
   CCGPU_TRY(CheckSize(algs, th1, "spdm.key_schedule: TH1 is not H bytes"));
-  return ExpandLabel(algs, handshake_secret,
-                     direction == Direction::kRequesterToResponder
-                         ? kLabelReqHs
-                         : kLabelRspHs,
-                     th1, H(algs));
+  return ExpandLabel(
+      algs, handshake_secret,
+      direction == Direction::kRequesterToResponder ? kLabelReqHs : kLabelRspHs,
+      th1, H(algs));
 }
 
 Result<SecretBytes> DeriveFinishedKey(const SessionAlgorithms& algs,
@@ -168,12 +167,11 @@ Status KeySchedule::DeriveHandshake(ByteSpan th1) {
   // Order: each direction secret -> its finished key and traffic keys, then
   // the direction secret is wiped (it goes out of scope here). Then Salt_1
   // from HS, HS wiped; MasterSecret from Salt_1, Salt_1 wiped.
-  for (Direction d : {Direction::kRequesterToResponder,
-                      Direction::kResponderToRequester}) {
-    CCGPU_ASSIGN_OR_RETURN(
-        SecretBytes secret,
-        DeriveDirectionHandshakeSecret(algs_, handshake_secret_.reveal(), d,
-                                       th1));
+  for (Direction d :
+       {Direction::kRequesterToResponder, Direction::kResponderToRequester}) {
+    CCGPU_ASSIGN_OR_RETURN(SecretBytes secret,
+                           DeriveDirectionHandshakeSecret(
+                               algs_, handshake_secret_.reveal(), d, th1));
     CCGPU_ASSIGN_OR_RETURN(SecretBytes finished,
                            DeriveFinishedKey(algs_, secret.reveal()));
     CCGPU_ASSIGN_OR_RETURN(TrafficKeys keys,
@@ -261,13 +259,13 @@ Status KeySchedule::DeriveApplication(ByteSpan th2) {
                 "stage");
   }
   CCGPU_ASSIGN_OR_RETURN(
-      SecretBytes req, DeriveDirectionAppSecret(algs_, master_secret_.reveal(),
-                                                Direction::kRequesterToResponder,
-                                                th2));
+      SecretBytes req,
+      DeriveDirectionAppSecret(algs_, master_secret_.reveal(),
+                               Direction::kRequesterToResponder, th2));
   CCGPU_ASSIGN_OR_RETURN(
-      SecretBytes rsp, DeriveDirectionAppSecret(algs_, master_secret_.reveal(),
-                                                Direction::kResponderToRequester,
-                                                th2));
+      SecretBytes rsp,
+      DeriveDirectionAppSecret(algs_, master_secret_.reveal(),
+                               Direction::kResponderToRequester, th2));
   CCGPU_ASSIGN_OR_RETURN(
       SecretBytes exp,
       DeriveExportMasterSecret(algs_, master_secret_.reveal(), th2));
@@ -291,10 +289,9 @@ Result<TrafficKeys> KeySchedule::ApplicationKeys(Direction direction) const {
                 "spdm.key_schedule: application keys need the application "
                 "stage");
   }
-  return DeriveTrafficKeys(algs_,
-                           direction == Direction::kRequesterToResponder
-                               ? req_app_secret_.reveal()
-                               : rsp_app_secret_.reveal());
+  return DeriveTrafficKeys(algs_, direction == Direction::kRequesterToResponder
+                                      ? req_app_secret_.reveal()
+                                      : rsp_app_secret_.reveal());
 }
 
 Status KeySchedule::UpdateApplicationSecret(Direction direction) {

@@ -51,10 +51,9 @@ struct TrafficKeys {
 Result<SecretBytes> DeriveHandshakeSecret(const SessionAlgorithms& algs,
                                           ByteSpan dhe_secret);
 // HKDF-Expand(HS, bin_str1/2("req hs data"/"rsp hs data", TH1), H).
-Result<SecretBytes> DeriveDirectionHandshakeSecret(const SessionAlgorithms& algs,
-                                                   ByteSpan handshake_secret,
-                                                   Direction direction,
-                                                   ByteSpan th1);
+Result<SecretBytes> DeriveDirectionHandshakeSecret(
+    const SessionAlgorithms& algs, ByteSpan handshake_secret,
+    Direction direction, ByteSpan th1);
 // HKDF-Expand(direction_handshake_secret, bin_str7("finished"), H).
 Result<SecretBytes> DeriveFinishedKey(const SessionAlgorithms& algs,
                                       ByteSpan direction_handshake_secret);

@@ -114,9 +114,9 @@ TEST(KeySchedule, StagesRefuseOutOfOrderUse) {
 }
 
 TEST(KeySchedule, RejectsUnsupportedAlgorithmsAndEmptySecret) {
-  auto sha512 = KeySchedule::Create(
-      Algs(SpdmVersion::k12, crypto::HashAlg::kSha512),
-      SecretBytes::CopyOf(Random(48)));
+  auto sha512 =
+      KeySchedule::Create(Algs(SpdmVersion::k12, crypto::HashAlg::kSha512),
+                          SecretBytes::CopyOf(Random(48)));
   ASSERT_FALSE(sha512);
   EXPECT_EQ(sha512.error().code, Errc::kUnsupportedAlgorithm);
   auto empty = KeySchedule::Create(

@@ -48,9 +48,9 @@ Evidence Load(const std::string& file) {
 }
 
 Result<crypto::EcPublicKey> LeafKey() {
-  CCGPU_ASSIGN_OR_RETURN(crypto::Certificate leaf,
-                         crypto::Certificate::FromPem(
-                             ReadFile(kDir + "hopperCertChain.txt")));
+  CCGPU_ASSIGN_OR_RETURN(
+      crypto::Certificate leaf,
+      crypto::Certificate::FromPem(ReadFile(kDir + "hopperCertChain.txt")));
   return leaf.PublicKey();
 }
 
@@ -68,12 +68,11 @@ TEST(MeasurementTranscriptNvidia, Spdm11SignatureVerifiesOverL1WithoutA) {
   ASSERT_TRUE(l1->Append(e.request, e.response_unsigned, true));
   auto digest = l1->Digest();
   ASSERT_TRUE(digest);
-  auto input = BuildSignatureInput(SpdmVersion::k11,
-                                   SigningContext::kResponderMeasurements,
-                                   *digest);
+  auto input = BuildSignatureInput(
+      SpdmVersion::k11, SigningContext::kResponderMeasurements, *digest);
   ASSERT_TRUE(input);
-  EXPECT_TRUE(VerifySignature(*key, crypto::HashAlg::kSha384, *input,
-                              e.signature));
+  EXPECT_TRUE(
+      VerifySignature(*key, crypto::HashAlg::kSha384, *input, e.signature));
   // The 1.2 form (prefix, with A) over the same bytes does not verify.
   auto l12 = MeasurementTranscript::Create(crypto::HashAlg::kSha384,
                                            SpdmVersion::k12, vca);
@@ -81,12 +80,11 @@ TEST(MeasurementTranscriptNvidia, Spdm11SignatureVerifiesOverL1WithoutA) {
   ASSERT_TRUE(l12->Append(e.request, e.response_unsigned, true));
   auto d12 = l12->Digest();
   ASSERT_TRUE(d12);
-  auto input12 = BuildSignatureInput(SpdmVersion::k12,
-                                     SigningContext::kResponderMeasurements,
-                                     *d12);
+  auto input12 = BuildSignatureInput(
+      SpdmVersion::k12, SigningContext::kResponderMeasurements, *d12);
   ASSERT_TRUE(input12);
-  auto st = VerifySignature(*key, crypto::HashAlg::kSha384, *input12,
-                            e.signature);
+  auto st =
+      VerifySignature(*key, crypto::HashAlg::kSha384, *input12, e.signature);
   ASSERT_FALSE(st);
   EXPECT_EQ(st.error().code, Errc::kBadSignature);
 }
@@ -100,9 +98,8 @@ TEST(MeasurementTranscriptNvidia, InvalidSignatureSampleIsRejected) {
                                           SpdmVersion::k11, {});
   ASSERT_TRUE(l1);
   ASSERT_TRUE(l1->Append(e.request, e.response_unsigned, true));
-  auto input = BuildSignatureInput(SpdmVersion::k11,
-                                   SigningContext::kResponderMeasurements,
-                                   *l1->Digest());
+  auto input = BuildSignatureInput(
+      SpdmVersion::k11, SigningContext::kResponderMeasurements, *l1->Digest());
   ASSERT_TRUE(input);
   auto st =
       VerifySignature(*key, crypto::HashAlg::kSha384, *input, e.signature);

@@ -9,8 +9,6 @@ namespace ccgpu::spdm::session {
 
 namespace {
 
-constexpr std::size_t kSessionIdSize = 4;
-constexpr std::size_t kLengthSize = 2;
 constexpr std::size_t kAppDataLengthSize = 2;
 constexpr std::size_t kMaxSequenceNumberSize = 8;
 constexpr uint8_t kMctpSpdmType = 0x05;  // DSP0275 MCTP message type: SPDM
@@ -50,9 +48,8 @@ Result<RecordView> ParseRecord(ByteSpan record,
   RecordView view;
   // DSP0277 record header: SessionID | [SequenceNumber] | Length.
   CCGPU_ASSIGN_OR_RETURN(view.session_id, r.U32("spdm.secured: SessionID"));
-  CCGPU_ASSIGN_OR_RETURN(
-      ByteSpan seq,
-      r.Take(binding.sequence_number_size, "spdm.secured: SequenceNumber"));
+  CCGPU_ASSIGN_OR_RETURN(ByteSpan seq, r.Take(binding.sequence_number_size,
+                                              "spdm.secured: SequenceNumber"));
   for (std::size_t i = 0; i < seq.size(); ++i) {
     view.sequence_number |= static_cast<uint64_t>(seq[i]) << (8 * i);
   }
@@ -63,8 +60,8 @@ Result<RecordView> ParseRecord(ByteSpan record,
                 "spdm.secured: Length too small for ApplicationDataLength and "
                 "MAC");
   }
-  CCGPU_ASSIGN_OR_RETURN(view.ciphertext,
-                         r.Take(length, "spdm.secured: encrypted data and MAC"));
+  CCGPU_ASSIGN_OR_RETURN(
+      view.ciphertext, r.Take(length, "spdm.secured: encrypted data and MAC"));
   if (!r.empty()) {
     // PCI-DOE: the DOE object is a whole number of DWORDs, so up to 3 zero
     // bytes may follow the record. Nothing else may.
@@ -98,7 +95,8 @@ Result<uint32_t> PeekSessionId(ByteSpan record) {
   return r.U32("spdm.secured: SessionID");
 }
 
-// --- SecureSession -------------------------------------------------------------
+// --- SecureSession
+// -------------------------------------------------------------
 
 Result<SecureSession> SecureSession::Create(Role role, uint32_t session_id,
                                             const TransportBinding& binding,

@@ -65,7 +65,8 @@ SessionAlgorithms Algs(crypto::HashAlg hash, crypto::AeadAlg aead,
 const Bytes kHeartbeat{0x12, 0xE8, 0x00, 0x00};
 const Bytes kHeartbeatAck{0x12, 0x68, 0x00, 0x00};
 
-// --- Round trips over every supported combination --------------------------------
+// --- Round trips over every supported combination
+// --------------------------------
 
 using Combo = std::tuple<crypto::HashAlg, crypto::AeadAlg, bool /*mctp*/>;
 class SecureSessionCombos : public ::testing::TestWithParam<Combo> {};
@@ -119,7 +120,8 @@ INSTANTIATE_TEST_SUITE_P(
                                          crypto::AeadAlg::kChaCha20Poly1305),
                        ::testing::Bool()));
 
-// --- Record layout -------------------------------------------------------------
+// --- Record layout
+// -------------------------------------------------------------
 
 TEST(SecuredRecord, MctpLayoutHasSequenceFieldTypeByteAndBoundedPadding) {
   Pair p = MakePair(Algs(crypto::HashAlg::kSha384, crypto::AeadAlg::kAes256Gcm),
@@ -375,8 +377,7 @@ TEST(SecuredRecord, SequenceWrapRefusedAtInjectedLimit) {
 
 TEST(SecuredRecord, ReceiverAtItsLimitRefuses) {
   // The requester may send 4 records, the responder accepts only 3.
-  const auto algs =
-      Algs(crypto::HashAlg::kSha384, crypto::AeadAlg::kAes256Gcm);
+  const auto algs = Algs(crypto::HashAlg::kSha384, crypto::AeadAlg::kAes256Gcm);
   const Bytes dhe = Random(48), th1 = Random(48);
   SessionOptions four, three;
   four.sequence_limit = 4;
@@ -434,7 +435,8 @@ TEST(SecuredRecord, OversizedMessageIsRefused) {
   EXPECT_EQ(p.req.next_send_sequence(), 0u);  // no number consumed
 }
 
-// --- Phases, KEY_UPDATE, END_SESSION ------------------------------------------------
+// --- Phases, KEY_UPDATE, END_SESSION
+// ------------------------------------------------
 
 TEST(SecureSessionPhases, HandshakeRecordDoesNotOpenAfterSwitchToApplication) {
   Pair p = MakePair(Algs(crypto::HashAlg::kSha384, crypto::AeadAlg::kAes256Gcm),
@@ -577,8 +579,9 @@ TEST(SecureSessionKeyUpdate, UpdateAllKeysInFlightResponseUnderOldKeyOpens) {
   // The requester switches its receive key right after sending
   // UpdateAllKeys; a response the responder sealed before it processed the
   // request still opens under the kept old key.
-  Pair p = MakePair(Algs(crypto::HashAlg::kSha256, crypto::AeadAlg::kChaCha20Poly1305),
-                    TransportBinding::PciDoe());
+  Pair p = MakePair(
+      Algs(crypto::HashAlg::kSha256, crypto::AeadAlg::kChaCha20Poly1305),
+      TransportBinding::PciDoe());
   ASSERT_NO_FATAL_FAILURE(EnterApp(p));
   auto earlier = p.rsp.Seal(kHeartbeatAck);
   ASSERT_TRUE(earlier);
@@ -648,8 +651,7 @@ TEST(SecureSessionEnd, ExportMasterSecretIsTheSameOnBothSidesAndTakenOnce) {
 }
 
 TEST(SecureSessionCreate, RefusesScheduleInTheWrongStage) {
-  const auto algs =
-      Algs(crypto::HashAlg::kSha384, crypto::AeadAlg::kAes256Gcm);
+  const auto algs = Algs(crypto::HashAlg::kSha384, crypto::AeadAlg::kAes256Gcm);
   auto ks = KeySchedule::Create(algs, SecretBytes::CopyOf(Random(48)));
   ASSERT_TRUE(ks);
   auto s = SecureSession::Create(Role::kRequester, 1, TransportBinding::Mctp(),

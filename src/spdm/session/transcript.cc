@@ -133,7 +133,8 @@ Status SessionTranscript::AppendKeyExchangeRspSigned(ByteSpan rsp) {
 
 Status SessionTranscript::AppendKeyExchangeRspSignature(ByteSpan signature) {
   // ... || KEY_EXCHANGE_RSP.Signature; the digest now is TH1.
-  CCGPU_TRY(Step(Stage::kRspSigned, Stage::kRspSigned, Stage::kRspSignature, signature));
+  CCGPU_TRY(Step(Stage::kRspSigned, Stage::kRspSigned, Stage::kRspSignature,
+                 signature));
   CCGPU_ASSIGN_OR_RETURN(th1_, hasher_.Peek());
   return OkStatus();
 }
@@ -143,7 +144,8 @@ Status SessionTranscript::AppendKeyExchangeRspVerifyData(ByteSpan vd) {
     return Fail(Errc::kInvalidArgument,
                 "spdm.transcript.th: verify data size is not the digest size");
   }
-  return Step(Stage::kRspSignature, Stage::kRspSignature, Stage::kRspVerifyData, vd);
+  return Step(Stage::kRspSignature, Stage::kRspSignature, Stage::kRspVerifyData,
+              vd);
 }
 
 Status SessionTranscript::AppendRequesterCertChainHash(ByteSpan hash) {
@@ -151,12 +153,14 @@ Status SessionTranscript::AppendRequesterCertChainHash(ByteSpan hash) {
     return Fail(Errc::kInvalidArgument,
                 "spdm.transcript.th: requester cert chain hash size");
   }
-  return Step(Stage::kRspSignature, Stage::kRspVerifyData, Stage::kReqCertHash, hash);
+  return Step(Stage::kRspSignature, Stage::kRspVerifyData, Stage::kReqCertHash,
+              hash);
 }
 
 Status SessionTranscript::AppendFinishSigned(ByteSpan finish) {
   // ... || K(full) || [H(ReqCertChain)] || FINISH[..RequesterVerifyData)
-  return Step(Stage::kRspSignature, Stage::kReqCertHash, Stage::kFinishSigned, finish);
+  return Step(Stage::kRspSignature, Stage::kReqCertHash, Stage::kFinishSigned,
+              finish);
 }
 
 Status SessionTranscript::AppendFinishVerifyData(ByteSpan vd) {
@@ -164,11 +168,13 @@ Status SessionTranscript::AppendFinishVerifyData(ByteSpan vd) {
     return Fail(Errc::kInvalidArgument,
                 "spdm.transcript.th: verify data size is not the digest size");
   }
-  return Step(Stage::kFinishSigned, Stage::kFinishSigned, Stage::kFinishVerifyData, vd);
+  return Step(Stage::kFinishSigned, Stage::kFinishSigned,
+              Stage::kFinishVerifyData, vd);
 }
 
 Status SessionTranscript::AppendFinishRspHeader(ByteSpan header) {
-  return Step(Stage::kFinishVerifyData, Stage::kFinishVerifyData, Stage::kFinishRspHeader, header);
+  return Step(Stage::kFinishVerifyData, Stage::kFinishVerifyData,
+              Stage::kFinishRspHeader, header);
 }
 
 Status SessionTranscript::AppendFinishRspVerifyData(ByteSpan vd) {
@@ -176,7 +182,8 @@ Status SessionTranscript::AppendFinishRspVerifyData(ByteSpan vd) {
     return Fail(Errc::kInvalidArgument,
                 "spdm.transcript.th: verify data size is not the digest size");
   }
-  return Step(Stage::kFinishRspHeader, Stage::kFinishRspHeader, Stage::kFinishRspVerifyData, vd);
+  return Step(Stage::kFinishRspHeader, Stage::kFinishRspHeader,
+              Stage::kFinishRspVerifyData, vd);
 }
 
 Result<Bytes> SessionTranscript::Digest() const {
@@ -198,8 +205,7 @@ Result<Bytes> SessionTranscript::Th1() const {
 Result<Bytes> SessionTranscript::Th2() const {
   // TH2 = Hash(... || FINISH(full) || FINISH_RSP(full)).
   if (stage_ < Stage::kFinishRspHeader) {
-    return Fail(Errc::kStateError,
-                "spdm.transcript.th: TH2 needs FINISH_RSP");
+    return Fail(Errc::kStateError, "spdm.transcript.th: TH2 needs FINISH_RSP");
   }
   return hasher_.Peek();
 }
@@ -210,8 +216,8 @@ Result<KeyExchangeRspSplit> SplitKeyExchangeRsp(
   CCGPU_TRY(r.Skip(4, "spdm.key_exchange_rsp: header"));
   CCGPU_TRY(r.Skip(2 + 1 + 1, "spdm.key_exchange_rsp: session id/mut auth"));
   CCGPU_TRY(r.Skip(32, "spdm.key_exchange_rsp: RandomData"));
-  CCGPU_TRY(r.Skip(shape.exchange_data_size,
-                   "spdm.key_exchange_rsp: ExchangeData"));
+  CCGPU_TRY(
+      r.Skip(shape.exchange_data_size, "spdm.key_exchange_rsp: ExchangeData"));
   if (shape.measurement_summary_hash) {
     CCGPU_TRY(r.Skip(shape.hash_size,
                      "spdm.key_exchange_rsp: MeasurementSummaryHash"));
@@ -222,14 +228,15 @@ Result<KeyExchangeRspSplit> SplitKeyExchangeRsp(
   CCGPU_TRY(r.Skip(shape.signature_size, "spdm.key_exchange_rsp: Signature"));
   split.verify_data_offset = r.offset();
   if (shape.responder_verify_data) {
-    CCGPU_TRY(r.Skip(shape.hash_size,
-                     "spdm.key_exchange_rsp: ResponderVerifyData"));
+    CCGPU_TRY(
+        r.Skip(shape.hash_size, "spdm.key_exchange_rsp: ResponderVerifyData"));
   }
   CCGPU_TRY(r.ExpectEnd("spdm.key_exchange_rsp: bytes after the message"));
   return split;
 }
 
-// --- Signing input ------------------------------------------------------------
+// --- Signing input
+// ------------------------------------------------------------
 
 std::string_view SigningContextString(SigningContext context) {
   switch (context) {
@@ -249,9 +256,9 @@ std::string_view SigningContextString(SigningContext context) {
 }
 
 namespace {
-constexpr std::size_t kPrefixPartSize = 16;       // "dmtf-spdm-v1.2.*"
-constexpr std::size_t kPrefixRepeat = 4;          // 64 bytes
-constexpr std::size_t kContextFieldSize = 36;     // zero pad + context
+constexpr std::size_t kPrefixPartSize = 16;    // "dmtf-spdm-v1.2.*"
+constexpr std::size_t kPrefixRepeat = 4;       // 64 bytes
+constexpr std::size_t kContextFieldSize = 36;  // zero pad + context
 }  // namespace
 
 Result<Bytes> CombinedSpdmPrefix(SpdmVersion version, SigningContext context) {
@@ -289,8 +296,9 @@ Result<SignatureInput> BuildSignatureInput(SpdmVersion version,
   if (version == SpdmVersion::k11) {
     // 1.1: the signature is over the transcript itself, i.e. ECDSA of
     // Hash(transcript) with the negotiated hash.
-    return SignatureInput{SignatureInput::Form::kDigest,
-                          Bytes(transcript_hash.begin(), transcript_hash.end())};
+    return SignatureInput{
+        SignatureInput::Form::kDigest,
+        Bytes(transcript_hash.begin(), transcript_hash.end())};
   }
   // 1.2+: M = combined_spdm_prefix || Hash(transcript), signed as a message.
   CCGPU_ASSIGN_OR_RETURN(Bytes m, CombinedSpdmPrefix(version, context));

@@ -197,7 +197,7 @@ class SessionTranscript {
 // MeasurementSummaryHash(0|H) | OpaqueDataLength(2) | OpaqueData |
 // Signature(S) | ResponderVerifyData(0|H).
 struct KeyExchangeRspShape {
-  std::size_t exchange_data_size = 96;  // 2 x coordinate size for ECDHE
+  std::size_t exchange_data_size = 96;    // 2 x coordinate size for ECDHE
   bool measurement_summary_hash = false;  // KEY_EXCHANGE Param1 != 0
   std::size_t hash_size = 48;
   std::size_t signature_size = 96;
@@ -209,19 +209,19 @@ struct KeyExchangeRspSplit {
 };
 // Splits `rsp` per `shape`. kTruncated if it is shorter than the shape says,
 // kTrailingData if longer (the message has no trailing bytes).
-Result<KeyExchangeRspSplit> SplitKeyExchangeRsp(ByteSpan rsp,
-                                                const KeyExchangeRspShape& shape);
+Result<KeyExchangeRspSplit> SplitKeyExchangeRsp(
+    ByteSpan rsp, const KeyExchangeRspShape& shape);
 
 // ---------------------------------------------------------------------------
 // Signing input
 
 // The context strings of DSP0274 1.2 "Signature generation" (1.2+).
 enum class SigningContext {
-  kResponderChallengeAuth,    // "responder-challenge_auth signing"
-  kResponderMeasurements,     // "responder-measurements signing"
-  kResponderKeyExchangeRsp,   // "responder-key_exchange_rsp signing"
-  kRequesterFinish,           // "requester-finish signing"
-  kRequesterChallengeAuth,    // "requester-challenge_auth signing" (encap)
+  kResponderChallengeAuth,   // "responder-challenge_auth signing"
+  kResponderMeasurements,    // "responder-measurements signing"
+  kResponderKeyExchangeRsp,  // "responder-key_exchange_rsp signing"
+  kRequesterFinish,          // "requester-finish signing"
+  kRequesterChallengeAuth,   // "requester-challenge_auth signing" (encap)
 };
 std::string_view SigningContextString(SigningContext context);
 

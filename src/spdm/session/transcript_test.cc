@@ -152,9 +152,8 @@ TEST(MeasurementTranscript, IncludesAFrom12OnAndResets) {
     ASSERT_TRUE(t->Append(q2, r2, true));
     auto d = t->Digest();
     ASSERT_TRUE(d);
-    const Bytes expect = v == SpdmVersion::k11
-                             ? H384(Cat({q1, r1, q2, r2}))
-                             : H384(Cat({a, q1, r1, q2, r2}));
+    const Bytes expect = v == SpdmVersion::k11 ? H384(Cat({q1, r1, q2, r2}))
+                                               : H384(Cat({a, q1, r1, q2, r2}));
     EXPECT_EQ(*d, expect);
     auto extra = t->Append(q1, r1, false);  // must Reset first
     ASSERT_FALSE(extra);
@@ -169,9 +168,10 @@ TEST(MeasurementTranscript, IncludesAFrom12OnAndResets) {
 }
 
 TEST(SessionTranscript, DigestsAtEachStepFollowTheFormulas) {
-  const Bytes a = Random(150), d = Random(20), cc = Random(48), ke = Random(158),
-              rsp_body = Random(150), sig = Random(96), rsp_vd = Random(48),
-              fin_hdr = Random(4), fin_vd = Random(48), frsp = Random(4);
+  const Bytes a = Random(150), d = Random(20), cc = Random(48),
+              ke = Random(158), rsp_body = Random(150), sig = Random(96),
+              rsp_vd = Random(48), fin_hdr = Random(4), fin_vd = Random(48),
+              frsp = Random(4);
   auto t = SessionTranscript::Create(crypto::HashAlg::kSha384, a, d, cc);
   ASSERT_TRUE(t);
   EXPECT_FALSE(t->Digest());
@@ -190,8 +190,9 @@ TEST(SessionTranscript, DigestsAtEachStepFollowTheFormulas) {
   EXPECT_FALSE(t->Th2());
   ASSERT_TRUE(t->AppendFinishVerifyData(fin_vd));
   ASSERT_TRUE(t->AppendFinishRspHeader(frsp));
-  EXPECT_EQ(*t->Th2(), H384(Cat({a, d, cc, ke, rsp_body, sig, rsp_vd, fin_hdr,
-                                 fin_vd, frsp})));
+  EXPECT_EQ(
+      *t->Th2(),
+      H384(Cat({a, d, cc, ke, rsp_body, sig, rsp_vd, fin_hdr, fin_vd, frsp})));
 }
 
 TEST(SessionTranscript, MutualAuthAndInClearParts) {
@@ -216,8 +217,9 @@ TEST(SessionTranscript, MutualAuthAndInClearParts) {
     return *crypto::Hash(crypto::HashAlg::kSha256, x);
   };
   EXPECT_EQ(*h, sha256(Cat({a, cc, ke, body, sig, req_cc, fin, fin_vd, frsp})));
-  EXPECT_EQ(*t->Th2(), sha256(Cat({a, cc, ke, body, sig, req_cc, fin, fin_vd,
-                                   frsp, frsp_vd})));
+  EXPECT_EQ(
+      *t->Th2(),
+      sha256(Cat({a, cc, ke, body, sig, req_cc, fin, fin_vd, frsp, frsp_vd})));
 }
 
 TEST(SessionTranscript, RefusesPartsOutOfOrder) {
@@ -243,8 +245,8 @@ TEST(SessionTranscript, RefusesPartsOutOfOrder) {
   auto bad_size = t->AppendFinishVerifyData(Random(47));
   ASSERT_FALSE(bad_size);
   EXPECT_EQ(bad_size.error().code, Errc::kInvalidArgument);
-  auto bad_cc = SessionTranscript::Create(crypto::HashAlg::kSha384, {}, {},
-                                          Random(32));
+  auto bad_cc =
+      SessionTranscript::Create(crypto::HashAlg::kSha384, {}, {}, Random(32));
   ASSERT_FALSE(bad_cc);
   EXPECT_EQ(bad_cc.error().code, Errc::kInvalidArgument);
 }

@@ -2,11 +2,14 @@
 
 namespace ccgpu::spdm::transport {
 
-Status FrameCodec::Write(uint32_t cmd, uint32_t transport_type, ByteSpan payload) {
+Status FrameCodec::Write(uint32_t cmd, uint32_t transport_type,
+                         ByteSpan payload) {
   if (payload.size() > max_payload_) {
-    return Fail(Errc::kResourceExhausted, "platform: payload above the configured maximum");
+    return Fail(Errc::kResourceExhausted,
+                "platform: payload above the configured maximum");
   }
-  CCGPU_ASSIGN_OR_RETURN(Bytes frame, EncodeFrame(cmd, transport_type, payload));
+  CCGPU_ASSIGN_OR_RETURN(Bytes frame,
+                         EncodeFrame(cmd, transport_type, payload));
   return conn_.SendAll(frame);
 }
 
@@ -15,7 +18,8 @@ Result<Frame> FrameCodec::Read() {
   CCGPU_TRY(conn_.ReceiveExact(header));
   CCGPU_ASSIGN_OR_RETURN(FrameHeader h, ParseFrameHeader(header));
   if (h.payload_size > max_payload_) {
-    return Fail(Errc::kResourceExhausted, "platform: payload_size above the configured maximum");
+    return Fail(Errc::kResourceExhausted,
+                "platform: payload_size above the configured maximum");
   }
   Frame f{h.command, h.transport_type, Bytes(h.payload_size)};
   CCGPU_TRY(conn_.ReceiveExact(f.payload));

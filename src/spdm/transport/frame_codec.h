@@ -10,7 +10,8 @@ namespace ccgpu::spdm::transport {
 // Borrows the connection (which must outlive the codec).
 class FrameCodec {
  public:
-  explicit FrameCodec(TcpConnection& conn, std::size_t max_payload = kDefaultMaxPayload)
+  explicit FrameCodec(TcpConnection& conn,
+                      std::size_t max_payload = kDefaultMaxPayload)
       : conn_(conn), max_payload_(max_payload) {}
 
   // Encodes header + payload into one buffer and sends it with one write.
@@ -19,7 +20,8 @@ class FrameCodec {
   Status Write(uint32_t command, uint32_t transport_type, ByteSpan payload);
   // Reads exactly one frame: 12 header bytes, then payload_size bytes.
   // kResourceExhausted if payload_size > max_payload (nothing is allocated and
-  // the connection should be dropped); kClosed / kTimeout / kIo from the socket.
+  // the connection should be dropped); kClosed / kTimeout / kIo from the
+  // socket.
   Result<Frame> Read();
 
   std::size_t max_payload() const { return max_payload_; }

@@ -16,7 +16,8 @@ Result<FrameHeader> ParseFrameHeader(ByteSpan header) {
   return h;
 }
 
-Result<Bytes> EncodeFrame(uint32_t cmd, uint32_t transport_type, ByteSpan payload) {
+Result<Bytes> EncodeFrame(uint32_t cmd, uint32_t transport_type,
+                          ByteSpan payload) {
   if (payload.size() > std::numeric_limits<uint32_t>::max()) {
     return Fail(Errc::kOutOfRange, "platform: payload above 4 GiB");
   }
@@ -28,14 +29,18 @@ Result<Bytes> EncodeFrame(uint32_t cmd, uint32_t transport_type, ByteSpan payloa
 // Trailing rule: the frame ends after payload_size bytes.
 Result<Frame> ParseFrame(ByteSpan frame, std::size_t max_payload) {
   ByteReader r(frame);
-  CCGPU_ASSIGN_OR_RETURN(ByteSpan hb, r.Take(kFrameHeaderSize, "platform: frame header"));
+  CCGPU_ASSIGN_OR_RETURN(ByteSpan hb,
+                         r.Take(kFrameHeaderSize, "platform: frame header"));
   CCGPU_ASSIGN_OR_RETURN(FrameHeader h, ParseFrameHeader(hb));
   if (h.payload_size > max_payload) {
-    return Fail(Errc::kResourceExhausted, "platform: payload_size above the configured maximum");
+    return Fail(Errc::kResourceExhausted,
+                "platform: payload_size above the configured maximum");
   }
-  CCGPU_ASSIGN_OR_RETURN(ByteSpan payload, r.Take(h.payload_size, "platform: payload past end"));
+  CCGPU_ASSIGN_OR_RETURN(ByteSpan payload,
+                         r.Take(h.payload_size, "platform: payload past end"));
   CCGPU_TRY(r.ExpectEnd("platform: bytes after payload_size bytes"));
-  return Frame{h.command, h.transport_type, Bytes(payload.begin(), payload.end())};
+  return Frame{h.command, h.transport_type,
+               Bytes(payload.begin(), payload.end())};
 }
 
 Bytes EncodeMctp(uint8_t type, ByteSpan body) {
@@ -51,9 +56,11 @@ Bytes EncodeMctp(uint8_t type, ByteSpan body) {
 Result<MctpMessage> DecodeMctp(ByteSpan payload) {
   ByteReader r(payload);
   CCGPU_ASSIGN_OR_RETURN(uint8_t type, r.U8("mctp: message type"));
-  if (type & 0x80) return Fail(Errc::kUnsupported, "mctp: integrity check bit set");
+  if (type & 0x80)
+    return Fail(Errc::kUnsupported, "mctp: integrity check bit set");
   if (type != kMctpTypeSpdm && type != kMctpTypeSecuredSpdm) {
-    return Fail(Errc::kUnsupported, "mctp: message type is neither SPDM (5) nor secured SPDM (6)");
+    return Fail(Errc::kUnsupported,
+                "mctp: message type is neither SPDM (5) nor secured SPDM (6)");
   }
   return MctpMessage{type, r.rest()};
 }
@@ -81,10 +88,13 @@ Result<DoeObject> DecodeDoe(ByteSpan payload) {
   CCGPU_ASSIGN_OR_RETURN(uint32_t len_field, r.U32("pci_doe: Length"));
   std::size_t dwords = len_field & 0x3FFFF;
   if (dwords == 0) dwords = kDoeMaxDwords;
-  if (dwords < 2) return Fail(Errc::kMalformed, "pci_doe: Length below the 2-DWORD header");
+  if (dwords < 2)
+    return Fail(Errc::kMalformed, "pci_doe: Length below the 2-DWORD header");
   const std::size_t total = dwords * 4;
-  if (total > payload.size()) return Fail(Errc::kTruncated, "pci_doe: Length past end");
-  if (total < payload.size()) return Fail(Errc::kTrailingData, "pci_doe: bytes after Length DWORDs");
+  if (total > payload.size())
+    return Fail(Errc::kTruncated, "pci_doe: Length past end");
+  if (total < payload.size())
+    return Fail(Errc::kTrailingData, "pci_doe: bytes after Length DWORDs");
   o.body = r.rest();
   return o;
 }
@@ -101,8 +111,8 @@ Result<uint8_t> ParseDoeDiscoveryRequest(ByteSpan body) {
 }
 
 Bytes EncodeDoeDiscoveryResponse(const DoeDiscoveryResponse& d) {
-  return {static_cast<uint8_t>(d.vendor_id & 0xFF), static_cast<uint8_t>(d.vendor_id >> 8), d.type,
-          d.next_index};
+  return {static_cast<uint8_t>(d.vendor_id & 0xFF),
+          static_cast<uint8_t>(d.vendor_id >> 8), d.type, d.next_index};
 }
 
 // PCIe r6 §6.30.1.1 DOE Discovery response. Trailing rule: exactly 4 bytes.
@@ -118,10 +128,15 @@ Result<DoeDiscoveryResponse> ParseDoeDiscoveryResponse(ByteSpan body) {
 
 Result<DoeDiscoveryResponse> DoeDiscoveryEntry(uint8_t index) {
   switch (index) {
-    case 0: return DoeDiscoveryResponse{kDoeVendorPciSig, kDoeTypeDiscovery, 1};
-    case 1: return DoeDiscoveryResponse{kDoeVendorPciSig, kDoeTypeSpdm, 2};
-    case 2: return DoeDiscoveryResponse{kDoeVendorPciSig, kDoeTypeSecuredSpdm, 0};
-    default: return Fail(Errc::kOutOfRange, "pci_doe: discovery index beyond the supported types");
+    case 0:
+      return DoeDiscoveryResponse{kDoeVendorPciSig, kDoeTypeDiscovery, 1};
+    case 1:
+      return DoeDiscoveryResponse{kDoeVendorPciSig, kDoeTypeSpdm, 2};
+    case 2:
+      return DoeDiscoveryResponse{kDoeVendorPciSig, kDoeTypeSecuredSpdm, 0};
+    default:
+      return Fail(Errc::kOutOfRange,
+                  "pci_doe: discovery index beyond the supported types");
   }
 }
 

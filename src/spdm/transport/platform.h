@@ -3,7 +3,8 @@
 // transport-layer encapsulations its NORMAL frames carry: MCTP (DSP0275/
 // DSP0276) and PCI DOE (PCIe r6 §6.30, DSP0276 CMA/DOE binding). Pure codecs.
 //
-// Frame: command u32 BE | transport_type u32 BE | payload_size u32 BE | payload.
+// Frame: command u32 BE | transport_type u32 BE | payload_size u32 BE |
+// payload.
 #ifndef CCGPU_SPDM_TRANSPORT_PLATFORM_H_
 #define CCGPU_SPDM_TRANSPORT_PLATFORM_H_
 
@@ -42,10 +43,10 @@ enum class TransportType : uint32_t {
 };
 
 // TEST payloads, NUL included (14 bytes each).
-inline constexpr std::array<uint8_t, 14> kClientHello = {'C', 'l', 'i', 'e', 'n', 't', ' ',
-                                                         'H', 'e', 'l', 'l', 'o', '!', 0};
-inline constexpr std::array<uint8_t, 14> kServerHello = {'S', 'e', 'r', 'v', 'e', 'r', ' ',
-                                                         'H', 'e', 'l', 'l', 'o', '!', 0};
+inline constexpr std::array<uint8_t, 14> kClientHello = {
+    'C', 'l', 'i', 'e', 'n', 't', ' ', 'H', 'e', 'l', 'l', 'o', '!', 0};
+inline constexpr std::array<uint8_t, 14> kServerHello = {
+    'S', 'e', 'r', 'v', 'e', 'r', ' ', 'H', 'e', 'l', 'l', 'o', '!', 0};
 
 struct FrameHeader {
   uint32_t command = command::kNormal;
@@ -63,12 +64,15 @@ struct Frame {
 Result<FrameHeader> ParseFrameHeader(ByteSpan header);
 // Header + payload in one buffer (to be sent in one write). kOutOfRange if the
 // payload does not fit a u32.
-Result<Bytes> EncodeFrame(uint32_t command, uint32_t transport_type, ByteSpan payload);
+Result<Bytes> EncodeFrame(uint32_t command, uint32_t transport_type,
+                          ByteSpan payload);
 // A whole frame: kTruncated if payload_size runs past the end, kTrailingData if
 // bytes follow, kResourceExhausted if payload_size > max_payload.
-Result<Frame> ParseFrame(ByteSpan frame, std::size_t max_payload = kDefaultMaxPayload);
+Result<Frame> ParseFrame(ByteSpan frame,
+                         std::size_t max_payload = kDefaultMaxPayload);
 
-// --- MCTP (DSP0275 message type byte; no MCTP transport header on this port) ---
+// --- MCTP (DSP0275 message type byte; no MCTP transport header on this port)
+// ---
 inline constexpr uint8_t kMctpTypeSpdm = 0x05;
 inline constexpr uint8_t kMctpTypeSecuredSpdm = 0x06;
 
@@ -98,7 +102,8 @@ struct DoeObject {
 // Header {VendorID u16 LE, DataObjectType u8, Reserved u8, Length u32 LE in
 // DWORDs incl. header (bits 17:0)} | body | zero padding to a DWORD.
 // kOutOfRange if the object exceeds 2^18 DWORDs.
-Result<Bytes> EncodeDoe(uint8_t type, ByteSpan body, uint16_t vendor_id = kDoeVendorPciSig);
+Result<Bytes> EncodeDoe(uint8_t type, ByteSpan body,
+                        uint16_t vendor_id = kDoeVendorPciSig);
 // kTruncated under 8 bytes or if Length runs past the end; kTrailingData if
 // bytes follow Length DWORDs; kMalformed for a Length below 2 DWORDs.
 Result<DoeObject> DecodeDoe(ByteSpan payload);

@@ -1,7 +1,8 @@
+#include "spdm/transport/platform.h"
+
 #include <gtest/gtest.h>
 
 #include "base/encoding.h"
-#include "spdm/transport/platform.h"
 
 namespace ccgpu::spdm::transport {
 namespace {
@@ -16,11 +17,11 @@ Bytes Hex(std::string_view h) {
   return *b;
 }
 
-#define EXPECT_ERRC(expr, errc)                                              \
-  do {                                                                       \
-    auto r_ = (expr);                                                        \
-    ASSERT_FALSE(r_) << #expr;                                               \
-    EXPECT_EQ(r_.error().code, (errc)) << r_.error().ToString();             \
+#define EXPECT_ERRC(expr, errc)                                  \
+  do {                                                           \
+    auto r_ = (expr);                                            \
+    ASSERT_FALSE(r_) << #expr;                                   \
+    EXPECT_EQ(r_.error().code, (errc)) << r_.error().ToString(); \
   } while (false)
 
 TEST(PlatformFrame, ObservedGetVersionFrameRoundTrips) {
@@ -37,12 +38,13 @@ TEST(PlatformFrame, ObservedGetVersionFrameRoundTrips) {
 }
 
 TEST(PlatformFrame, TestAndShutdownFrames) {
-  Bytes test = Hex("0000dead 00000001 0000000e") ;
+  Bytes test = Hex("0000dead 00000001 0000000e");
   test.insert(test.end(), kClientHello.begin(), kClientHello.end());
   auto f = ParseFrame(test);
   ASSERT_TRUE(f);
   EXPECT_EQ(f->command, command::kTest);
-  EXPECT_EQ(std::string(f->payload.begin(), f->payload.end() - 1), "Client Hello!");
+  EXPECT_EQ(std::string(f->payload.begin(), f->payload.end() - 1),
+            "Client Hello!");
   auto shutdown = ParseFrame(Hex("0000fffe 00000001 00000000"));
   ASSERT_TRUE(shutdown);
   EXPECT_EQ(shutdown->command, command::kShutdown);
@@ -66,7 +68,8 @@ TEST(PlatformFrame, TruncationAtEveryLengthAndPayloadSizeChecks) {
   EXPECT_ERRC(ParseFrame(size_too_small), Errc::kTrailingData);
   Bytes huge = Hex("00000001 00000002 7fffffff");
   EXPECT_ERRC(ParseFrame(huge), Errc::kResourceExhausted);
-  EXPECT_ERRC(ParseFrameHeader(Hex("00000001 00000002 00000004 00")), Errc::kTrailingData);
+  EXPECT_ERRC(ParseFrameHeader(Hex("00000001 00000002 00000004 00")),
+              Errc::kTrailingData);
 }
 
 TEST(Mctp, EncodesAndDecodesBothTypes) {

@@ -1,7 +1,6 @@
 #include "spdm/transport/socket.h"
 
 #include <arpa/inet.h>
-#include <cerrno>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
@@ -9,6 +8,7 @@
 #include <sys/time.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <utility>
 
 namespace ccgpu::spdm::transport {
@@ -19,7 +19,8 @@ Status ParseIpv4(const std::string& ipv4, uint16_t port, sockaddr_in* addr) {
   addr->sin_family = AF_INET;
   addr->sin_port = htons(port);
   if (inet_pton(AF_INET, ipv4.c_str(), &addr->sin_addr) != 1) {
-    return Fail(Errc::kInvalidArgument, "socket: not a dotted-quad IPv4 address");
+    return Fail(Errc::kInvalidArgument,
+                "socket: not a dotted-quad IPv4 address");
   }
   return OkStatus();
 }
@@ -32,7 +33,8 @@ timeval ToTimeval(std::chrono::milliseconds ms) {
 }
 
 Status SetTimeout(int fd, int which, std::chrono::milliseconds ms) {
-  if (ms.count() <= 0) return Fail(Errc::kInvalidArgument, "socket: timeout must be positive");
+  if (ms.count() <= 0)
+    return Fail(Errc::kInvalidArgument, "socket: timeout must be positive");
   const timeval tv = ToTimeval(ms);
   if (setsockopt(fd, SOL_SOCKET, which, &tv, sizeof(tv)) != 0) {
     return Fail(Errc::kIo, "socket: setting a timeout failed");
@@ -48,7 +50,8 @@ void ArmQuickAck(int fd) {
 
 }  // namespace
 
-Result<TcpConnection> TcpConnection::Adopt(int fd, const SocketOptions& options) {
+Result<TcpConnection> TcpConnection::Adopt(int fd,
+                                           const SocketOptions& options) {
   TcpConnection conn(fd);
   const int one = 1;
   if (setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one)) != 0) {
@@ -59,7 +62,8 @@ Result<TcpConnection> TcpConnection::Adopt(int fd, const SocketOptions& options)
   return conn;
 }
 
-Result<TcpConnection> TcpConnection::Connect(const std::string& ipv4, uint16_t port,
+Result<TcpConnection> TcpConnection::Connect(const std::string& ipv4,
+                                             uint16_t port,
                                              const SocketOptions& options) {
   sockaddr_in addr;
   CCGPU_TRY(ParseIpv4(ipv4, port, &addr));
@@ -69,16 +73,19 @@ Result<TcpConnection> TcpConnection::Connect(const std::string& ipv4, uint16_t p
   // connect() honours SO_SNDTIMEO on Linux, so a black-holed peer times out.
   int rc;
   do {
-    rc = connect(fd, reinterpret_cast<const sockaddr*>(&addr), sizeof(addr));  // NOLINT: POSIX API
+    rc = connect(fd, reinterpret_cast<const sockaddr*>(&addr),
+                 sizeof(addr));  // NOLINT: POSIX API
   } while (rc != 0 && errno == EINTR);
   if (rc != 0) {
-    if (errno == EINPROGRESS || errno == EAGAIN) return Fail(Errc::kTimeout, "socket: connect timed out");
+    if (errno == EINPROGRESS || errno == EAGAIN)
+      return Fail(Errc::kTimeout, "socket: connect timed out");
     return Fail(Errc::kIo, "socket: connect failed");
   }
   return conn;
 }
 
-TcpConnection::TcpConnection(TcpConnection&& other) noexcept : fd_(std::exchange(other.fd_, -1)) {}
+TcpConnection::TcpConnection(TcpConnection&& other) noexcept
+    : fd_(std::exchange(other.fd_, -1)) {}
 
 TcpConnection& TcpConnection::operator=(TcpConnection&& other) noexcept {
   if (this != &other) {
@@ -110,7 +117,8 @@ Status TcpConnection::SendAll(ByteSpan bytes) {
   if (fd_ < 0) return Fail(Errc::kClosed, "socket: connection is closed");
   std::size_t sent = 0;
   while (sent < bytes.size()) {
-    const ssize_t n = ::send(fd_, bytes.data() + sent, bytes.size() - sent, MSG_NOSIGNAL);
+    const ssize_t n =
+        ::send(fd_, bytes.data() + sent, bytes.size() - sent, MSG_NOSIGNAL);
     if (n > 0) {
       sent += static_cast<std::size_t>(n);
       continue;
@@ -138,20 +146,23 @@ Status TcpConnection::ReceiveExact(std::span<uint8_t> out) {
       continue;
     }
     if (n == 0) {
-      return Fail(Errc::kClosed, got == 0 ? "socket: peer closed the connection"
-                                          : "socket: peer closed in the middle of a read");
+      return Fail(Errc::kClosed,
+                  got == 0 ? "socket: peer closed the connection"
+                           : "socket: peer closed in the middle of a read");
     }
     if (errno == EINTR) continue;
     if (errno == EAGAIN || errno == EWOULDBLOCK) {
       return Fail(Errc::kTimeout, "socket: receive timed out");
     }
-    if (errno == ECONNRESET) return Fail(Errc::kClosed, "socket: connection reset by peer");
+    if (errno == ECONNRESET)
+      return Fail(Errc::kClosed, "socket: connection reset by peer");
     return Fail(Errc::kIo, "socket: recv failed");
   }
   return OkStatus();
 }
 
-Result<TcpListener> TcpListener::Bind(const std::string& ipv4, uint16_t port, int backlog) {
+Result<TcpListener> TcpListener::Bind(const std::string& ipv4, uint16_t port,
+                                      int backlog) {
   sockaddr_in addr;
   CCGPU_TRY(ParseIpv4(ipv4, port, &addr));
   const int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
@@ -161,13 +172,15 @@ Result<TcpListener> TcpListener::Bind(const std::string& ipv4, uint16_t port, in
   if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) != 0) {
     return Fail(Errc::kIo, "socket: SO_REUSEADDR failed");
   }
-  if (bind(fd, reinterpret_cast<const sockaddr*>(&addr), sizeof(addr)) != 0) {  // NOLINT: POSIX API
+  if (bind(fd, reinterpret_cast<const sockaddr*>(&addr), sizeof(addr)) !=
+      0) {  // NOLINT: POSIX API
     return Fail(Errc::kIo, "socket: bind failed (address in use?)");
   }
   if (listen(fd, backlog) != 0) return Fail(Errc::kIo, "socket: listen failed");
   sockaddr_in bound{};
   socklen_t len = sizeof(bound);
-  if (getsockname(fd, reinterpret_cast<sockaddr*>(&bound), &len) != 0) {  // NOLINT: POSIX API
+  if (getsockname(fd, reinterpret_cast<sockaddr*>(&bound), &len) !=
+      0) {  // NOLINT: POSIX API
     return Fail(Errc::kIo, "socket: getsockname failed");
   }
   listener.port_ = ntohs(bound.sin_port);
@@ -198,7 +211,9 @@ Result<TcpConnection> TcpListener::Accept(std::chrono::milliseconds timeout,
   do {
     rc = ::poll(&p, 1, static_cast<int>(timeout.count()));
   } while (rc < 0 && errno == EINTR);
-  if (rc == 0) return Fail(Errc::kTimeout, "socket: no connection within the accept timeout");
+  if (rc == 0)
+    return Fail(Errc::kTimeout,
+                "socket: no connection within the accept timeout");
   if (rc < 0) return Fail(Errc::kIo, "socket: poll failed");
   const int fd = ::accept4(fd_, nullptr, nullptr, SOCK_CLOEXEC);
   if (fd < 0) return Fail(Errc::kIo, "socket: accept failed");

@@ -67,8 +67,8 @@ class TcpConnection {
 class TcpListener {
  public:
   // kInvalidArgument for a bad address, kIo if bind/listen fails (port in use).
-  static Result<TcpListener> Bind(const std::string& ipv4 = "127.0.0.1", uint16_t port = 0,
-                                  int backlog = 8);
+  static Result<TcpListener> Bind(const std::string& ipv4 = "127.0.0.1",
+                                  uint16_t port = 0, int backlog = 8);
   TcpListener(TcpListener&& other) noexcept;
   TcpListener& operator=(TcpListener&& other) noexcept;
   TcpListener(const TcpListener&) = delete;
@@ -77,7 +77,8 @@ class TcpListener {
 
   uint16_t port() const { return port_; }
   // Waits up to `timeout` for a connection: kTimeout if none, kIo on failure.
-  Result<TcpConnection> Accept(std::chrono::milliseconds timeout, const SocketOptions& options = {});
+  Result<TcpConnection> Accept(std::chrono::milliseconds timeout,
+                               const SocketOptions& options = {});
 
  private:
   TcpListener(int fd, uint16_t port) : fd_(fd), port_(port) {}

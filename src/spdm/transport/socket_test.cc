@@ -1,10 +1,11 @@
 // Real loopback TCP: framing across arbitrary splits, timeouts, limits, close.
+#include "spdm/transport/socket.h"
+
 #include <gtest/gtest.h>
 
 #include <thread>
 
 #include "spdm/transport/frame_codec.h"
-#include "spdm/transport/socket.h"
 
 namespace ccgpu::spdm::transport {
 namespace {
@@ -93,7 +94,8 @@ TEST(FrameCodec, TestAndNormalFramesBothWays) {
   ASSERT_TRUE(hello);
   EXPECT_EQ(hello->command, command::kTest);
   EXPECT_EQ(Bytes(kServerHello.begin(), kServerHello.end()), hello->payload);
-  ASSERT_TRUE(client.Write(command::kNormal, 1, Bytes{0x05, 0x10, 0x84, 0x00, 0x00}));
+  ASSERT_TRUE(
+      client.Write(command::kNormal, 1, Bytes{0x05, 0x10, 0x84, 0x00, 0x00}));
   auto reply = client.Read();
   ASSERT_TRUE(reply);
   EXPECT_EQ(reply->payload, (Bytes{0x05, 0x10, 0x04, 0x00, 0x00}));
@@ -103,7 +105,8 @@ TEST(FrameCodec, TestAndNormalFramesBothWays) {
 TEST(FrameCodec, SplitAcrossManyWritesOfRandomSizes) {
   Pair p = Connect();
   Bytes big(3000);
-  for (std::size_t i = 0; i < big.size(); ++i) big[i] = static_cast<uint8_t>(i * 7);
+  for (std::size_t i = 0; i < big.size(); ++i)
+    big[i] = static_cast<uint8_t>(i * 7);
   auto frame = EncodeFrame(command::kNormal, 2, big);
   ASSERT_TRUE(frame);
   std::thread writer([&] {

@@ -19,9 +19,13 @@ SecuredBinding BindingFor(TransportType type) {
   }
 }
 
-PlatformPortTransport::PlatformPortTransport(TcpConnection conn, TransportType type, Role role,
+PlatformPortTransport::PlatformPortTransport(TcpConnection conn,
+                                             TransportType type, Role role,
                                              std::size_t max_payload)
-    : conn_(std::move(conn)), codec_(conn_, max_payload), type_(type), role_(role) {}
+    : conn_(std::move(conn)),
+      codec_(conn_, max_payload),
+      type_(type),
+      role_(role) {}
 
 Status PlatformPortTransport::WriteFrame(uint32_t cmd, ByteSpan payload) {
   return codec_.Write(cmd, static_cast<uint32_t>(type_), payload);
@@ -30,25 +34,64 @@ Status PlatformPortTransport::WriteFrame(uint32_t cmd, ByteSpan payload) {
 Result<Frame> PlatformPortTransport::ReadOwnTypeFrame() {
   CCGPU_ASSIGN_OR_RETURN(Frame f, codec_.Read());
   if (f.transport_type != static_cast<uint32_t>(type_)) {
-    return Fail(Errc::kMalformed, "platform: transport_type differs from the configured one");
+    return Fail(Errc::kMalformed,
+                "platform: transport_type differs from the configured one");
   }
   return f;
 }
 
-Status PlatformPortTransport::Send(ByteSpan message, bool secured) {
-  switch (type_) {
+Result<Bytes> Encapsulate(TransportType type, ByteSpan message, bool secured) {
+  switch (type) {
     case TransportType::kNone:
-      if (secured) return Fail(Errc::kUnsupported, "platform: transport NONE carries no secured messages");
-      return WriteFrame(command::kNormal, message);
+      if (secured) {
+        return Fail(Errc::kUnsupported,
+                    "platform: transport NONE carries no secured messages");
+      }
+      return Bytes(message.begin(), message.end());
     case TransportType::kMctp:
-      return WriteFrame(command::kNormal,
-                        EncodeMctp(secured ? kMctpTypeSecuredSpdm : kMctpTypeSpdm, message));
+      return EncodeMctp(secured ? kMctpTypeSecuredSpdm : kMctpTypeSpdm,
+                        message);
+    case TransportType::kPciDoe:
+      return EncodeDoe(secured ? kDoeTypeSecuredSpdm : kDoeTypeSpdm, message);
+  }
+  return Fail(Errc::kUnsupported, "platform: unknown transport type");
+}
+
+Result<Decapsulated> Decapsulate(TransportType type, ByteSpan payload) {
+  using Kind = Decapsulated::Kind;
+  switch (type) {
+    case TransportType::kNone:
+      return Decapsulated{Kind::kSpdm, payload};
+    case TransportType::kMctp: {
+      CCGPU_ASSIGN_OR_RETURN(MctpMessage m, DecodeMctp(payload));
+      return Decapsulated{
+          m.type == kMctpTypeSecuredSpdm ? Kind::kSecured : Kind::kSpdm,
+          m.body};
+    }
     case TransportType::kPciDoe: {
-      CCGPU_ASSIGN_OR_RETURN(Bytes obj, EncodeDoe(secured ? kDoeTypeSecuredSpdm : kDoeTypeSpdm, message));
-      return WriteFrame(command::kNormal, obj);
+      CCGPU_ASSIGN_OR_RETURN(DoeObject o, DecodeDoe(payload));
+      if (o.vendor_id != kDoeVendorPciSig) {
+        return Fail(Errc::kUnsupported, "pci_doe: vendor other than PCI-SIG");
+      }
+      switch (o.type) {
+        case kDoeTypeDiscovery:
+          return Decapsulated{Kind::kDoeDiscovery, o.body};
+        case kDoeTypeSpdm:
+          return Decapsulated{Kind::kSpdm, o.body};
+        case kDoeTypeSecuredSpdm:
+          return Decapsulated{Kind::kSecured, o.body};
+        default:
+          return Fail(Errc::kUnsupported,
+                      "pci_doe: data object type is not SPDM");
+      }
     }
   }
   return Fail(Errc::kUnsupported, "platform: unknown transport type");
+}
+
+Status PlatformPortTransport::Send(ByteSpan message, bool secured) {
+  CCGPU_ASSIGN_OR_RETURN(Bytes payload, Encapsulate(type_, message, secured));
+  return WriteFrame(command::kNormal, payload);
 }
 
 Result<TransportMessage> PlatformPortTransport::Receive() {
@@ -56,7 +99,8 @@ Result<TransportMessage> PlatformPortTransport::Receive() {
     CCGPU_ASSIGN_OR_RETURN(Frame f, ReadOwnTypeFrame());
     if (f.command != command::kNormal) {
       if (role_ == Role::kRequester) {
-        return Fail(Errc::kMalformed, "platform: responder sent a non-NORMAL frame");
+        return Fail(Errc::kMalformed,
+                    "platform: responder sent a non-NORMAL frame");
       }
       switch (f.command) {
         case command::kTest:
@@ -71,41 +115,33 @@ Result<TransportMessage> PlatformPortTransport::Receive() {
         case command::kContinue:
           end_command_ = f.command;
           CCGPU_TRY(WriteFrame(f.command, {}));
-          return Fail(Errc::kClosed, "platform: requester ended the connection");
+          return Fail(Errc::kClosed,
+                      "platform: requester ended the connection");
         default:
           end_command_ = command::kUnknown;
           CCGPU_TRY(WriteFrame(command::kUnknown, {}));
-          return Fail(Errc::kClosed, "platform: unknown command, connection dropped");
+          return Fail(Errc::kClosed,
+                      "platform: unknown command, connection dropped");
       }
     }
-    switch (type_) {
-      case TransportType::kNone:
-        return TransportMessage{false, std::move(f.payload)};
-      case TransportType::kMctp: {
-        CCGPU_ASSIGN_OR_RETURN(MctpMessage m, DecodeMctp(f.payload));
-        return TransportMessage{m.type == kMctpTypeSecuredSpdm, Bytes(m.body.begin(), m.body.end())};
+    CCGPU_ASSIGN_OR_RETURN(Decapsulated d, Decapsulate(type_, f.payload));
+    if (d.kind == Decapsulated::Kind::kDoeDiscovery) {
+      if (role_ != Role::kResponder) {
+        return Fail(Errc::kMalformed, "pci_doe: unsolicited discovery object");
       }
-      case TransportType::kPciDoe: {
-        CCGPU_ASSIGN_OR_RETURN(DoeObject o, DecodeDoe(f.payload));
-        if (o.vendor_id != kDoeVendorPciSig) {
-          return Fail(Errc::kUnsupported, "pci_doe: vendor other than PCI-SIG");
-        }
-        if (o.type == kDoeTypeDiscovery && role_ == Role::kResponder) {
-          CCGPU_ASSIGN_OR_RETURN(uint8_t index, ParseDoeDiscoveryRequest(o.body));
-          auto entry = DoeDiscoveryEntry(index);
-          // An index past the table is answered with the last entry's end marker.
-          const DoeDiscoveryResponse rsp = entry ? *entry : DoeDiscoveryResponse{kDoeVendorPciSig, 0, 0};
-          CCGPU_ASSIGN_OR_RETURN(Bytes obj, EncodeDoe(kDoeTypeDiscovery, EncodeDoeDiscoveryResponse(rsp)));
-          CCGPU_TRY(WriteFrame(command::kNormal, obj));
-          continue;
-        }
-        if (o.type != kDoeTypeSpdm && o.type != kDoeTypeSecuredSpdm) {
-          return Fail(Errc::kUnsupported, "pci_doe: data object type is not SPDM");
-        }
-        return TransportMessage{o.type == kDoeTypeSecuredSpdm, Bytes(o.body.begin(), o.body.end())};
-      }
+      CCGPU_ASSIGN_OR_RETURN(uint8_t index, ParseDoeDiscoveryRequest(d.data));
+      auto entry = DoeDiscoveryEntry(index);
+      // An index past the table is answered with an end-of-list entry.
+      const DoeDiscoveryResponse rsp =
+          entry ? *entry : DoeDiscoveryResponse{kDoeVendorPciSig, 0, 0};
+      CCGPU_ASSIGN_OR_RETURN(
+          Bytes obj,
+          EncodeDoe(kDoeTypeDiscovery, EncodeDoeDiscoveryResponse(rsp)));
+      CCGPU_TRY(WriteFrame(command::kNormal, obj));
+      continue;
     }
-    return Fail(Errc::kUnsupported, "platform: unknown transport type");
+    return TransportMessage{d.kind == Decapsulated::Kind::kSecured,
+                            Bytes(d.data.begin(), d.data.end())};
   }
 }
 
@@ -113,24 +149,33 @@ Status PlatformPortTransport::Hello() {
   CCGPU_TRY(WriteFrame(command::kTest, kClientHello));
   CCGPU_ASSIGN_OR_RETURN(Frame f, ReadOwnTypeFrame());
   if (f.command != command::kTest ||
-      !std::equal(f.payload.begin(), f.payload.end(), kServerHello.begin(), kServerHello.end())) {
-    return Fail(Errc::kMalformed, "platform: TEST reply is not \"Server Hello!\"");
+      !std::equal(f.payload.begin(), f.payload.end(), kServerHello.begin(),
+                  kServerHello.end())) {
+    return Fail(Errc::kMalformed,
+                "platform: TEST reply is not \"Server Hello!\"");
   }
   return OkStatus();
 }
 
-Result<std::vector<DoeDiscoveryResponse>> PlatformPortTransport::DoeDiscovery() {
-  if (type_ != TransportType::kPciDoe) return Fail(Errc::kUnsupported, "pci_doe: discovery needs PCI_DOE");
+Result<std::vector<DoeDiscoveryResponse>>
+PlatformPortTransport::DoeDiscovery() {
+  if (type_ != TransportType::kPciDoe)
+    return Fail(Errc::kUnsupported, "pci_doe: discovery needs PCI_DOE");
   std::vector<DoeDiscoveryResponse> out;
   uint8_t index = 0;
   for (int i = 0; i < 256; ++i) {
-    CCGPU_ASSIGN_OR_RETURN(Bytes req, EncodeDoe(kDoeTypeDiscovery, EncodeDoeDiscoveryRequest(index)));
+    CCGPU_ASSIGN_OR_RETURN(
+        Bytes req,
+        EncodeDoe(kDoeTypeDiscovery, EncodeDoeDiscoveryRequest(index)));
     CCGPU_TRY(WriteFrame(command::kNormal, req));
     CCGPU_ASSIGN_OR_RETURN(Frame f, ReadOwnTypeFrame());
-    if (f.command != command::kNormal) return Fail(Errc::kMalformed, "pci_doe: discovery reply not NORMAL");
+    if (f.command != command::kNormal)
+      return Fail(Errc::kMalformed, "pci_doe: discovery reply not NORMAL");
     CCGPU_ASSIGN_OR_RETURN(DoeObject o, DecodeDoe(f.payload));
-    if (o.type != kDoeTypeDiscovery) return Fail(Errc::kMalformed, "pci_doe: discovery reply of another type");
-    CCGPU_ASSIGN_OR_RETURN(DoeDiscoveryResponse d, ParseDoeDiscoveryResponse(o.body));
+    if (o.type != kDoeTypeDiscovery)
+      return Fail(Errc::kMalformed, "pci_doe: discovery reply of another type");
+    CCGPU_ASSIGN_OR_RETURN(DoeDiscoveryResponse d,
+                           ParseDoeDiscoveryResponse(o.body));
     out.push_back(d);
     if (d.next_index == 0) return out;
     index = d.next_index;
@@ -140,13 +185,69 @@ Result<std::vector<DoeDiscoveryResponse>> PlatformPortTransport::DoeDiscovery() 
 
 Status PlatformPortTransport::End(uint32_t cmd) {
   if (cmd != command::kShutdown && cmd != command::kContinue) {
-    return Fail(Errc::kInvalidArgument, "platform: End takes SHUTDOWN or CONTINUE");
+    return Fail(Errc::kInvalidArgument,
+                "platform: End takes SHUTDOWN or CONTINUE");
   }
   CCGPU_TRY(WriteFrame(cmd, {}));
   CCGPU_ASSIGN_OR_RETURN(Frame f, ReadOwnTypeFrame());
-  if (f.command != cmd) return Fail(Errc::kMalformed, "platform: end command not echoed");
+  if (f.command != cmd)
+    return Fail(Errc::kMalformed, "platform: end command not echoed");
   end_command_ = cmd;
   return OkStatus();
+}
+
+std::pair<std::unique_ptr<MemoryTransport>, std::unique_ptr<MemoryTransport>>
+MemoryTransport::CreatePair(TransportType type,
+                            std::chrono::milliseconds receive_timeout) {
+  auto a_to_b = std::make_shared<Queue>();
+  auto b_to_a = std::make_shared<Queue>();
+  std::unique_ptr<MemoryTransport> a(
+      new MemoryTransport(type, receive_timeout, b_to_a, a_to_b));
+  std::unique_ptr<MemoryTransport> b(
+      new MemoryTransport(type, receive_timeout, a_to_b, b_to_a));
+  return {std::move(a), std::move(b)};
+}
+
+MemoryTransport::~MemoryTransport() { Close(); }
+
+void MemoryTransport::Close() {
+  for (Queue* q : {in_.get(), out_.get()}) {
+    std::lock_guard<std::mutex> lock(q->mu);
+    q->closed = true;
+    q->cv.notify_all();
+  }
+}
+
+Status MemoryTransport::Send(ByteSpan message, bool secured) {
+  CCGPU_ASSIGN_OR_RETURN(Bytes payload, Encapsulate(type_, message, secured));
+  std::lock_guard<std::mutex> lock(out_->mu);
+  if (out_->closed) return Fail(Errc::kClosed, "memory transport: closed");
+  out_->items.push_back(std::move(payload));
+  out_->cv.notify_all();
+  return OkStatus();
+}
+
+Result<TransportMessage> MemoryTransport::Receive() {
+  Bytes payload;
+  {
+    std::unique_lock<std::mutex> lock(in_->mu);
+    if (!in_->cv.wait_for(lock, timeout_,
+                          [&] { return !in_->items.empty() || in_->closed; })) {
+      return Fail(Errc::kTimeout, "memory transport: receive timed out");
+    }
+    if (in_->items.empty()) {
+      return Fail(Errc::kClosed, "memory transport: peer closed");
+    }
+    payload = std::move(in_->items.front());
+    in_->items.pop_front();
+  }
+  CCGPU_ASSIGN_OR_RETURN(Decapsulated d, Decapsulate(type_, payload));
+  if (d.kind == Decapsulated::Kind::kDoeDiscovery) {
+    return Fail(Errc::kUnsupported,
+                "memory transport: DOE discovery is a platform-port feature");
+  }
+  return TransportMessage{d.kind == Decapsulated::Kind::kSecured,
+                          Bytes(d.data.begin(), d.data.end())};
 }
 
 }  // namespace ccgpu::spdm::transport

@@ -1,11 +1,11 @@
 // PlatformPortTransport between a requester and a responder over real
 // loopback TCP, for each transport type, plus byte checks against the
 // observed spdm-emu wire format.
+#include "spdm/transport/spdm_transport.h"
+
 #include <gtest/gtest.h>
 
 #include <thread>
-
-#include "spdm/transport/spdm_transport.h"
 
 namespace ccgpu::spdm::transport {
 namespace {
@@ -29,11 +29,13 @@ Endpoints Connect() {
 
 const Bytes kGetVersion = {0x10, 0x84, 0x00, 0x00};
 const Bytes kVersion = {0x10, 0x04, 0x00, 0x00, 0x00, 0x01, 0x00, 0x12};
-const Bytes kRecord = {0xff, 0xff, 0xff, 0xff, 0x05, 0x00, 0xaa, 0xbb, 0xcc, 0xdd, 0xee};
+const Bytes kRecord = {0xff, 0xff, 0xff, 0xff, 0x05, 0x00,
+                       0xaa, 0xbb, 0xcc, 0xdd, 0xee};
 
 // A responder loop: answers each plain message with VERSION and echoes each
 // secured record, until the requester ends the connection.
-void RunResponder(PlatformPortTransport& rsp, Status* final_status, int* handled) {
+void RunResponder(PlatformPortTransport& rsp, Status* final_status,
+                  int* handled) {
   while (true) {
     auto m = rsp.Receive();
     if (!m) {
@@ -51,7 +53,8 @@ void RunResponder(PlatformPortTransport& rsp, Status* final_status, int* handled
 
 class TransportTypes : public ::testing::TestWithParam<TransportType> {};
 
-TEST_P(TransportTypes, RequesterAndResponderExchangeMessagesAndEndWithContinue) {
+TEST_P(TransportTypes,
+       RequesterAndResponderExchangeMessagesAndEndWithContinue) {
   const TransportType type = GetParam();
   Endpoints e = Connect();
   PlatformPortTransport rsp(std::move(e.server), type, Role::kResponder);
@@ -84,7 +87,8 @@ TEST_P(TransportTypes, RequesterAndResponderExchangeMessagesAndEndWithContinue) 
     ASSERT_TRUE(m);
     EXPECT_TRUE(m->secured);
     Bytes expected = kRecord;
-    if (type == TransportType::kPciDoe) expected.resize(12, 0);  // DWORD padding
+    if (type == TransportType::kPciDoe)
+      expected.resize(12, 0);  // DWORD padding
     EXPECT_EQ(m->data, expected);
   } else {
     auto s = req.Send(kRecord, true);
@@ -100,7 +104,8 @@ TEST_P(TransportTypes, RequesterAndResponderExchangeMessagesAndEndWithContinue) 
 }
 
 INSTANTIATE_TEST_SUITE_P(All, TransportTypes,
-                         ::testing::Values(TransportType::kNone, TransportType::kMctp,
+                         ::testing::Values(TransportType::kNone,
+                                           TransportType::kMctp,
                                            TransportType::kPciDoe));
 
 TEST(PlatformPortTransport, WireBytesMatchTheEmulatorFormat) {
@@ -111,7 +116,9 @@ TEST(PlatformPortTransport, WireBytesMatchTheEmulatorFormat) {
   const Case cases[] = {
       {TransportType::kNone, {0x10, 0x84, 0x00, 0x00}},
       {TransportType::kMctp, {0x05, 0x10, 0x84, 0x00, 0x00}},
-      {TransportType::kPciDoe, {0x01, 0x00, 0x01, 0x00, 0x03, 0x00, 0x00, 0x00, 0x10, 0x84, 0x00, 0x00}},
+      {TransportType::kPciDoe,
+       {0x01, 0x00, 0x01, 0x00, 0x03, 0x00, 0x00, 0x00, 0x10, 0x84, 0x00,
+        0x00}},
   };
   for (const auto& c : cases) {
     Endpoints e = Connect();
@@ -129,8 +136,10 @@ TEST(PlatformPortTransport, WireBytesMatchTheEmulatorFormat) {
 TEST(PlatformPortTransport, ResponderEchoesShutdownAndAnswersUnknownCommands) {
   {
     Endpoints e = Connect();
-    PlatformPortTransport rsp(std::move(e.server), TransportType::kMctp, Role::kResponder);
-    PlatformPortTransport req(std::move(e.client), TransportType::kMctp, Role::kRequester);
+    PlatformPortTransport rsp(std::move(e.server), TransportType::kMctp,
+                              Role::kResponder);
+    PlatformPortTransport req(std::move(e.client), TransportType::kMctp,
+                              Role::kRequester);
     std::thread t([&] {
       auto m = rsp.Receive();
       ASSERT_FALSE(m);
@@ -142,7 +151,8 @@ TEST(PlatformPortTransport, ResponderEchoesShutdownAndAnswersUnknownCommands) {
   }
   {
     Endpoints e = Connect();
-    PlatformPortTransport rsp(std::move(e.server), TransportType::kMctp, Role::kResponder);
+    PlatformPortTransport rsp(std::move(e.server), TransportType::kMctp,
+                              Role::kResponder);
     std::thread t([&] {
       auto m = rsp.Receive();
       ASSERT_FALSE(m);
@@ -160,15 +170,18 @@ TEST(PlatformPortTransport, ResponderEchoesShutdownAndAnswersUnknownCommands) {
 
 TEST(PlatformPortTransport, RejectsMismatchedTransportTypeAndBadPayloads) {
   Endpoints e = Connect();
-  PlatformPortTransport rsp(std::move(e.server), TransportType::kPciDoe, Role::kResponder);
+  PlatformPortTransport rsp(std::move(e.server), TransportType::kPciDoe,
+                            Role::kResponder);
   FrameCodec raw(e.client);
   // transport_type MCTP to a DOE responder.
-  ASSERT_TRUE(raw.Write(command::kNormal, 1, Bytes{0x05, 0x10, 0x84, 0x00, 0x00}));
+  ASSERT_TRUE(
+      raw.Write(command::kNormal, 1, Bytes{0x05, 0x10, 0x84, 0x00, 0x00}));
   auto m = rsp.Receive();
   ASSERT_FALSE(m);
   EXPECT_EQ(m.error().code, Errc::kMalformed);
   // A DOE object whose Length disagrees with the payload.
-  ASSERT_TRUE(raw.Write(command::kNormal, 2, Bytes{1, 0, 1, 0, 4, 0, 0, 0, 0x10, 0x84, 0, 0}));
+  ASSERT_TRUE(raw.Write(command::kNormal, 2,
+                        Bytes{1, 0, 1, 0, 4, 0, 0, 0, 0x10, 0x84, 0, 0}));
   auto m2 = rsp.Receive();
   ASSERT_FALSE(m2);
   EXPECT_EQ(m2.error().code, Errc::kTruncated);
@@ -176,7 +189,8 @@ TEST(PlatformPortTransport, RejectsMismatchedTransportTypeAndBadPayloads) {
 
 TEST(PlatformPortTransport, RequesterRejectsUnsolicitedCommandsAndBadHello) {
   Endpoints e = Connect();
-  PlatformPortTransport req(std::move(e.client), TransportType::kMctp, Role::kRequester);
+  PlatformPortTransport req(std::move(e.client), TransportType::kMctp,
+                            Role::kRequester);
   FrameCodec raw(e.server);
   std::thread t([&] {
     auto hello = raw.Read();
@@ -197,8 +211,10 @@ TEST(PlatformPortTransport, RoundTripsDoNotWaitOnDelayedAck) {
   // One write per frame with TCP_NODELAY (and QUICKACK re-armed on reads):
   // 100 request/response round trips must not cost ~40 ms each (4 s).
   Endpoints e = Connect();
-  PlatformPortTransport rsp(std::move(e.server), TransportType::kMctp, Role::kResponder);
-  PlatformPortTransport req(std::move(e.client), TransportType::kMctp, Role::kRequester);
+  PlatformPortTransport rsp(std::move(e.server), TransportType::kMctp,
+                            Role::kResponder);
+  PlatformPortTransport req(std::move(e.client), TransportType::kMctp,
+                            Role::kRequester);
   Status final_status = OkStatus();
   int handled = 0;
   std::thread responder([&] { RunResponder(rsp, &final_status, &handled); });
@@ -224,6 +240,100 @@ TEST(SecuredBinding, PerTransportParameters) {
   EXPECT_EQ(doe.sequence_number_size, 0u);
   EXPECT_EQ(doe.max_random_padding, 0u);
   EXPECT_TRUE(doe.dword_padding);
+}
+
+}  // namespace
+}  // namespace ccgpu::spdm::transport
+
+namespace ccgpu::spdm::transport {
+namespace {
+
+class MemoryTypes : public ::testing::TestWithParam<TransportType> {};
+
+TEST_P(MemoryTypes, CarriesMessagesBothWaysAndReportsClose) {
+  auto [req, rsp] =
+      MemoryTransport::CreatePair(GetParam(), std::chrono::milliseconds(2000));
+  std::thread responder([&, r = rsp.get()] {
+    while (true) {
+      auto m = r->Receive();
+      if (!m) {
+        EXPECT_EQ(m.error().code, Errc::kClosed);
+        return;
+      }
+      ASSERT_TRUE(r->Send(m->secured ? m->data : kVersion, m->secured));
+    }
+  });
+  ASSERT_TRUE(req->Send(kGetVersion, false));
+  auto v = req->Receive();
+  ASSERT_TRUE(v);
+  EXPECT_FALSE(v->secured);
+  EXPECT_EQ(v->data, kVersion);
+  if (req->binding().supported) {
+    ASSERT_TRUE(req->Send(kRecord, true));
+    auto r = req->Receive();
+    ASSERT_TRUE(r);
+    EXPECT_TRUE(r->secured);
+    EXPECT_EQ(
+        Bytes(r->data.begin(),
+              r->data.begin() + static_cast<std::ptrdiff_t>(kRecord.size())),
+        kRecord);
+  }
+  req->Close();
+  responder.join();
+  auto after = req->Send(kGetVersion, false);
+  ASSERT_FALSE(after);
+  EXPECT_EQ(after.error().code, Errc::kClosed);
+}
+
+INSTANTIATE_TEST_SUITE_P(All, MemoryTypes,
+                         ::testing::Values(TransportType::kNone,
+                                           TransportType::kMctp,
+                                           TransportType::kPciDoe));
+
+TEST(MemoryTransport, ReceiveTimesOut) {
+  auto [a, b] = MemoryTransport::CreatePair(TransportType::kMctp,
+                                            std::chrono::milliseconds(30));
+  auto m = a->Receive();
+  ASSERT_FALSE(m);
+  EXPECT_EQ(m.error().code, Errc::kTimeout);
+}
+
+TEST(MemoryTransport, QueuedMessagesSurviveThePeerClosing) {
+  auto [a, b] = MemoryTransport::CreatePair(TransportType::kPciDoe);
+  ASSERT_TRUE(a->Send(Bytes{0x12, 0x84, 0x00, 0x00, 0x01}, false));
+  a.reset();
+  auto m = b->Receive();
+  ASSERT_TRUE(m);
+  EXPECT_EQ(m->data, (Bytes{0x12, 0x84, 0x00, 0x00, 0x01, 0, 0,
+                            0}));  // DOE padding kept
+  auto end = b->Receive();
+  ASSERT_FALSE(end);
+  EXPECT_EQ(end.error().code, Errc::kClosed);
+}
+
+TEST(Encapsulation, InverseForEveryTypeAndRejectsForeignPayloads) {
+  for (TransportType t :
+       {TransportType::kNone, TransportType::kMctp, TransportType::kPciDoe}) {
+    for (bool secured : {false, true}) {
+      auto enc = Encapsulate(t, kRecord, secured);
+      if (t == TransportType::kNone && secured) {
+        ASSERT_FALSE(enc);
+        EXPECT_EQ(enc.error().code, Errc::kUnsupported);
+        continue;
+      }
+      ASSERT_TRUE(enc);
+      auto dec = Decapsulate(t, *enc);
+      ASSERT_TRUE(dec);
+      EXPECT_EQ(dec->kind == Decapsulated::Kind::kSecured, secured);
+      EXPECT_TRUE(
+          std::equal(kRecord.begin(), kRecord.end(), dec->data.begin()));
+    }
+  }
+  const Bytes foreign_vendor = {0x02, 0x00, 0x01, 0x00, 0x02, 0x00, 0x00, 0x00};
+  EXPECT_FALSE(Decapsulate(TransportType::kPciDoe, foreign_vendor));
+  const Bytes cma_type5 = {0x01, 0x00, 0x05, 0x00, 0x02, 0x00, 0x00, 0x00};
+  EXPECT_FALSE(Decapsulate(TransportType::kPciDoe, cma_type5));
+  EXPECT_FALSE(Decapsulate(TransportType::kMctp, Bytes{0x07, 0x10}));
 }
 
 }  // namespace

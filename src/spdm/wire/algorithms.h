@@ -37,8 +37,8 @@ struct NegotiateAlgorithms {
   uint32_t base_asym_algo = 0;
   uint32_t base_hash_algo = 0;
   uint8_t mel_specification = 0;  // 1.3, else 0
-  ByteSpan ext_asym;  // 4 * ExtAsymCount bytes
-  ByteSpan ext_hash;  // 4 * ExtHashCount bytes
+  ByteSpan ext_asym;              // 4 * ExtAsymCount bytes
+  ByteSpan ext_hash;              // 4 * ExtHashCount bytes
   std::vector<AlgStruct> alg_structs;
 };
 
@@ -61,7 +61,8 @@ struct Algorithms {
 // kTruncated if the input ends early; kMalformed if Length differs from the
 // parsed size, Length > 128, an AlgStruct's FixedAlgCount is not 2, or AlgTypes
 // are not strictly increasing; kTrailingData after the last AlgStruct.
-Result<NegotiateAlgorithms> ParseNegotiateAlgorithms(ByteSpan msg, const ParseParams& p);
+Result<NegotiateAlgorithms> ParseNegotiateAlgorithms(ByteSpan msg,
+                                                     const ParseParams& p);
 // kInvalidArgument if a span is not a multiple of 4 or a count overflows.
 Result<Bytes> SerializeNegotiateAlgorithms(const NegotiateAlgorithms& m);
 

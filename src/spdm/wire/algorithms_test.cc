@@ -1,6 +1,7 @@
+#include "spdm/wire/algorithms.h"
+
 #include <gtest/gtest.h>
 
-#include "spdm/wire/algorithms.h"
 #include "spdm/wire/wire_test_util.h"
 
 namespace ccgpu::spdm::wire {
@@ -35,7 +36,8 @@ TEST(NegotiateAlgorithms, RoundTripsWithExtendedAlgorithms) {
   auto bytes = SerializeNegotiateAlgorithms(m);
   ASSERT_TRUE(bytes);
   EXPECT_EQ(bytes->size(), 32u + 8 + 4 + 12 + 4);
-  CheckCodec(*bytes, {}, ParseNegotiateAlgorithms, SerializeNegotiateAlgorithms);
+  CheckCodec(*bytes, {}, ParseNegotiateAlgorithms,
+             SerializeNegotiateAlgorithms);
   auto back = ParseNegotiateAlgorithms(*bytes, {});
   ASSERT_TRUE(back);
   EXPECT_EQ(back->alg_structs[1].alg_external.size(), 8u);
@@ -44,29 +46,39 @@ TEST(NegotiateAlgorithms, RoundTripsWithExtendedAlgorithms) {
 
 TEST(NegotiateAlgorithms, LengthFieldMustMatch) {
   Bytes msg = Hex(kNego12);
-  EXPECT_ERRC(ParseNegotiateAlgorithms(Patched(msg, 4, 2, 47), {}), Errc::kMalformed);
-  EXPECT_ERRC(ParseNegotiateAlgorithms(Patched(msg, 4, 2, 49), {}), Errc::kMalformed);
+  EXPECT_ERRC(ParseNegotiateAlgorithms(Patched(msg, 4, 2, 47), {}),
+              Errc::kMalformed);
+  EXPECT_ERRC(ParseNegotiateAlgorithms(Patched(msg, 4, 2, 49), {}),
+              Errc::kMalformed);
 }
 
-TEST(NegotiateAlgorithms, AlgStructCountTooLargeTruncatesTooSmallLeavesTrailing) {
+TEST(NegotiateAlgorithms,
+     AlgStructCountTooLargeTruncatesTooSmallLeavesTrailing) {
   Bytes msg = Hex(kNego12);
-  EXPECT_ERRC(ParseNegotiateAlgorithms(Patched(msg, 2, 1, 5), {}), Errc::kTruncated);
-  EXPECT_ERRC(ParseNegotiateAlgorithms(Patched(msg, 2, 1, 3), {}), Errc::kTrailingData);
+  EXPECT_ERRC(ParseNegotiateAlgorithms(Patched(msg, 2, 1, 5), {}),
+              Errc::kTruncated);
+  EXPECT_ERRC(ParseNegotiateAlgorithms(Patched(msg, 2, 1, 3), {}),
+              Errc::kTrailingData);
 }
 
 TEST(NegotiateAlgorithms, ExtCountsTooLargeTruncate) {
   Bytes msg = Hex(kNego12);
-  EXPECT_ERRC(ParseNegotiateAlgorithms(Patched(msg, 28, 1, 5), {}), Errc::kTruncated);
+  EXPECT_ERRC(ParseNegotiateAlgorithms(Patched(msg, 28, 1, 5), {}),
+              Errc::kTruncated);
   // One extra ExtHash entry steals the first AlgStruct: the rest is then short.
-  EXPECT_ERRC(ParseNegotiateAlgorithms(Patched(msg, 29, 1, 1), {}), Errc::kTruncated);
+  EXPECT_ERRC(ParseNegotiateAlgorithms(Patched(msg, 29, 1, 1), {}),
+              Errc::kTruncated);
 }
 
 TEST(NegotiateAlgorithms, AlgStructExtCountAndFixedCountChecked) {
   Bytes msg = Hex(kNego12);
-  EXPECT_ERRC(ParseNegotiateAlgorithms(Patched(msg, 33, 1, 0x21), {}), Errc::kTruncated);
-  EXPECT_ERRC(ParseNegotiateAlgorithms(Patched(msg, 33, 1, 0x30), {}), Errc::kMalformed);
+  EXPECT_ERRC(ParseNegotiateAlgorithms(Patched(msg, 33, 1, 0x21), {}),
+              Errc::kTruncated);
+  EXPECT_ERRC(ParseNegotiateAlgorithms(Patched(msg, 33, 1, 0x30), {}),
+              Errc::kMalformed);
   // Types out of order.
-  EXPECT_ERRC(ParseNegotiateAlgorithms(Patched(msg, 36, 1, 2), {}), Errc::kMalformed);
+  EXPECT_ERRC(ParseNegotiateAlgorithms(Patched(msg, 36, 1, 2), {}),
+              Errc::kMalformed);
 }
 
 TEST(NegotiateAlgorithms, LengthAbove128Rejected) {
@@ -100,8 +112,10 @@ TEST(Algorithms, RoundTripsAndChecksLength) {
   EXPECT_ERRC(ParseAlgorithms(Patched(msg, 4, 2, 53), {}), Errc::kMalformed);
   EXPECT_ERRC(ParseAlgorithms(Patched(msg, 2, 1, 5), {}), Errc::kTruncated);
   EXPECT_ERRC(ParseAlgorithms(Patched(msg, 2, 1, 3), {}), Errc::kTrailingData);
-  EXPECT_ERRC(ParseAlgorithms(Patched(msg, 32, 1, 1), {}), Errc::kTruncated);  // ExtAsymSelCount
-  EXPECT_ERRC(ParseAlgorithms(Patched(msg, 33, 1, 1), {}), Errc::kTruncated);  // ExtHashSelCount
+  EXPECT_ERRC(ParseAlgorithms(Patched(msg, 32, 1, 1), {}),
+              Errc::kTruncated);  // ExtAsymSelCount
+  EXPECT_ERRC(ParseAlgorithms(Patched(msg, 33, 1, 1), {}),
+              Errc::kTruncated);  // ExtHashSelCount
 }
 
 TEST(Algorithms, ReservedBytesIgnored) {

@@ -33,7 +33,8 @@ struct Capabilities : CapabilitiesFields {};
 // kTruncated if short; kUnsupported for SPDMVersion 1.0 or > 1.3;
 // kMalformed (1.2+) if DataTransferSize < 42 or MaxSPDMmsgSize <
 // DataTransferSize; kTrailingData after the fixed size.
-Result<GetCapabilities> ParseGetCapabilities(ByteSpan msg, const ParseParams& p);
+Result<GetCapabilities> ParseGetCapabilities(ByteSpan msg,
+                                             const ParseParams& p);
 Result<Bytes> SerializeGetCapabilities(const GetCapabilities& m);
 
 // As above; also kUnsupported if a 1.3 response sets Param1 bit 0 (a Supported

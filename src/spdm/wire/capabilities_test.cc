@@ -1,6 +1,7 @@
+#include "spdm/wire/capabilities.h"
+
 #include <gtest/gtest.h>
 
-#include "spdm/wire/capabilities.h"
 #include "spdm/wire/wire_test_util.h"
 
 namespace ccgpu::spdm::wire {
@@ -14,17 +15,20 @@ const char kReq12[] = "12e1000000000000c6f70200001200000080 0200";
 const char kRsp12[] = "1261000000000000f7fb1a0000120000008002 00";
 
 TEST(GetCapabilities, RoundTripsEachVersion) {
-  CheckCodec(Hex("11e1000000000000c6620000"), {}, ParseGetCapabilities, SerializeGetCapabilities);
-  CheckCodec(Hex(kReq12), {}, ParseGetCapabilities, SerializeGetCapabilities);
-  CheckCodec(Hex("13e1010000000000c6620000001200000012 0000"), {}, ParseGetCapabilities,
+  CheckCodec(Hex("11e1000000000000c6620000"), {}, ParseGetCapabilities,
              SerializeGetCapabilities);
-  auto m = ParseGetCapabilities(Hex("13e1010000000000c6620000001200000012 0000"), {});
+  CheckCodec(Hex(kReq12), {}, ParseGetCapabilities, SerializeGetCapabilities);
+  CheckCodec(Hex("13e1010000000000c6620000001200000012 0000"), {},
+             ParseGetCapabilities, SerializeGetCapabilities);
+  auto m = ParseGetCapabilities(
+      Hex("13e1010000000000c6620000001200000012 0000"), {});
   ASSERT_TRUE(m);
   EXPECT_TRUE(m->supported_algorithms);
 }
 
 TEST(Capabilities, RoundTripsEachVersion) {
-  CheckCodec(Hex("1161000000000000f7fb0000"), {}, ParseCapabilities, SerializeCapabilities);
+  CheckCodec(Hex("1161000000000000f7fb0000"), {}, ParseCapabilities,
+             SerializeCapabilities);
   CheckCodec(Hex(kRsp12), {}, ParseCapabilities, SerializeCapabilities);
   auto m = ParseCapabilities(Hex(kRsp12), {});
   ASSERT_TRUE(m);
@@ -34,15 +38,21 @@ TEST(Capabilities, RoundTripsEachVersion) {
 }
 
 TEST(Capabilities, OnePointOneHasNoTransferSizes) {
-  // A 1.1 message of 1.2 length is trailing data; a 1.2 one of 1.1 length is short.
-  EXPECT_ERRC(ParseCapabilities(testing::Patched(Hex(kRsp12), 0, 1, 0x11), {}), Errc::kTrailingData);
-  EXPECT_ERRC(ParseCapabilities(testing::Patched(Hex("1161000000000000f7fb0000"), 0, 1, 0x12), {}),
-              Errc::kTruncated);
+  // A 1.1 message of 1.2 length is trailing data; a 1.2 one of 1.1 length is
+  // short.
+  EXPECT_ERRC(ParseCapabilities(testing::Patched(Hex(kRsp12), 0, 1, 0x11), {}),
+              Errc::kTrailingData);
+  EXPECT_ERRC(
+      ParseCapabilities(
+          testing::Patched(Hex("1161000000000000f7fb0000"), 0, 1, 0x12), {}),
+      Errc::kTruncated);
 }
 
 TEST(Capabilities, RejectsVersionOnePointZeroAndAboveOnePointThree) {
-  EXPECT_ERRC(ParseCapabilities(Hex("1061000000000000f7fb0000"), {}), Errc::kUnsupported);
-  EXPECT_ERRC(ParseCapabilities(testing::Patched(Hex(kRsp12), 0, 1, 0x14), {}), Errc::kUnsupported);
+  EXPECT_ERRC(ParseCapabilities(Hex("1061000000000000f7fb0000"), {}),
+              Errc::kUnsupported);
+  EXPECT_ERRC(ParseCapabilities(testing::Patched(Hex(kRsp12), 0, 1, 0x14), {}),
+              Errc::kUnsupported);
 }
 
 TEST(Capabilities, RejectsVersionOtherThanNegotiated) {
@@ -52,8 +62,11 @@ TEST(Capabilities, RejectsVersionOtherThanNegotiated) {
 }
 
 TEST(Capabilities, RejectsSizesBelowTheMinimum) {
-  EXPECT_ERRC(ParseCapabilities(testing::Patched(Hex(kRsp12), 12, 4, 41), {}), Errc::kMalformed);
-  EXPECT_ERRC(ParseCapabilities(testing::Patched(Hex(kRsp12), 16, 4, 0x11ff), {}), Errc::kMalformed);
+  EXPECT_ERRC(ParseCapabilities(testing::Patched(Hex(kRsp12), 12, 4, 41), {}),
+              Errc::kMalformed);
+  EXPECT_ERRC(
+      ParseCapabilities(testing::Patched(Hex(kRsp12), 16, 4, 0x11ff), {}),
+      Errc::kMalformed);
   EXPECT_TRUE(ParseCapabilities(testing::Patched(Hex(kRsp12), 12, 4, 42), {}));
 }
 
@@ -69,7 +82,8 @@ TEST(Capabilities, IgnoresReservedBytes) {
 TEST(Capabilities, RejectsUnrequestedSupportedAlgorithmsBlockIn13) {
   Bytes msg = testing::Patched(Hex(kRsp12), 0, 1, 0x13);
   EXPECT_TRUE(ParseCapabilities(msg, {}));
-  EXPECT_ERRC(ParseCapabilities(testing::Patched(msg, 2, 1, 1), {}), Errc::kUnsupported);
+  EXPECT_ERRC(ParseCapabilities(testing::Patched(msg, 2, 1, 1), {}),
+              Errc::kUnsupported);
 }
 
 }  // namespace

@@ -1,6 +1,6 @@
-// Real captured messages: the four spdm-emu sessions (VCA, DIGESTS, KEY_EXCHANGE,
-// KEY_EXCHANGE_RSP, FINISH, FINISH_RSP for 1.1/1.2/1.3) and NVIDIA's H100
-// GET_MEASUREMENTS + MEASUREMENTS evidence (SPDM 1.1).
+// Real captured messages: the four spdm-emu sessions (VCA, DIGESTS,
+// KEY_EXCHANGE, KEY_EXCHANGE_RSP, FINISH, FINISH_RSP for 1.1/1.2/1.3) and
+// NVIDIA's H100 GET_MEASUREMENTS + MEASUREMENTS evidence (SPDM 1.1).
 #include <gtest/gtest.h>
 
 #include "spdm/wire/message.h"
@@ -22,7 +22,8 @@ struct Vca {
 Vca SplitVca(const Bytes& vca, uint8_t v) {
   const std::size_t caps = v >= kVersion12 ? 20 : 12;
   std::vector<std::size_t> sizes = {4, 8, caps, caps, 48, 52};
-  if (vca.size() > 4 + 8 + 2 * caps + 100) sizes.push_back(vca.size() - (4 + 8 + 2 * caps + 100));
+  if (vca.size() > 4 + 8 + 2 * caps + 100)
+    sizes.push_back(vca.size() - (4 + 8 + 2 * caps + 100));
   auto parts = Split(vca, sizes);
   Vca out{parts[0], parts[1], parts[2], parts[3], parts[4], parts[5], {}};
   if (parts.size() == 7) out.digests = parts[6];
@@ -40,7 +41,8 @@ TEST_P(CapturedSession, VcaMessagesRoundTripAndHoldTheNegotiatedValues) {
   CheckCodec(vca.version, pre, ParseVersion, SerializeVersion);
   CheckCodec(vca.get_caps, pre, ParseGetCapabilities, SerializeGetCapabilities);
   CheckCodec(vca.caps, pre, ParseCapabilities, SerializeCapabilities);
-  CheckCodec(vca.nego, pre, ParseNegotiateAlgorithms, SerializeNegotiateAlgorithms);
+  CheckCodec(vca.nego, pre, ParseNegotiateAlgorithms,
+             SerializeNegotiateAlgorithms);
   CheckCodec(vca.algs, pre, ParseAlgorithms, SerializeAlgorithms);
 
   auto version = ParseVersion(vca.version, pre);
@@ -76,7 +78,8 @@ TEST_P(CapturedSession, VcaMessagesRoundTripAndHoldTheNegotiatedValues) {
   EXPECT_EQ(SignatureSize(algs->base_asym_sel), 96u);
   EXPECT_EQ(DheExchangeSize(algs->Selected(alg::kAlgTypeDhe)), 96u);
   if (v >= kVersion12) {
-    EXPECT_EQ(algs->other_params_selection & alg::kOpaqueDataFmtMask, alg::kOpaqueDataFmt1);
+    EXPECT_EQ(algs->other_params_selection & alg::kOpaqueDataFmtMask,
+              alg::kOpaqueDataFmt1);
   } else {
     EXPECT_EQ(algs->other_params_selection, 0);
   }
@@ -97,7 +100,8 @@ TEST_P(CapturedSession, VcaMessagesRoundTripAndHoldTheNegotiatedValues) {
     EXPECT_EQ(d->digests.size(), 3u);
     EXPECT_EQ(d->key_pair_ids.size(), 3u);
     EXPECT_EQ(d->key_usage_masks.size(), 6u);
-    EXPECT_EQ(Bytes(d->digests[0].begin(), d->digests[0].end()), kat.at("H_cert_chain_slot0"));
+    EXPECT_EQ(Bytes(d->digests[0].begin(), d->digests[0].end()),
+              kat.at("H_cert_chain_slot0"));
     // Without MultiKeyConn the key arrays are trailing data.
     p.negotiated.multi_key_conn = false;
     EXPECT_ERRC(ParseDigests(vca.digests, p), Errc::kTrailingData);
@@ -116,7 +120,8 @@ TEST_P(CapturedSession, SessionMessagesRoundTripWithNegotiatedSizes) {
   CheckCodec(ke, p, ParseKeyExchange, SerializeKeyExchange);
   auto req = ParseKeyExchange(ke, p);
   ASSERT_TRUE(req);
-  p.measurement_summary_hash = req->meas_summary_hash_type != kMeasSummaryHashNone;
+  p.measurement_summary_hash =
+      req->meas_summary_hash_type != kMeasSummaryHashNone;
   CheckCodec(ke_rsp, p, ParseKeyExchangeRsp, SerializeKeyExchangeRsp);
   CheckCodec(finish, p, ParseFinish, SerializeFinish);
   CheckCodec(finish_rsp, p, ParseFinishRsp, SerializeFinishRsp);
@@ -128,15 +133,17 @@ TEST_P(CapturedSession, SessionMessagesRoundTripWithNegotiatedSizes) {
   EXPECT_EQ(rsp->rsp_session_id, 0xFFFF);
   EXPECT_EQ(rsp->heartbeat_period, 0xF0);
   EXPECT_EQ(rsp->signature.size(), 96u);
-  EXPECT_EQ(rsp->responder_verify_data.size(), p.negotiated.handshake_in_the_clear ? 0u : 48u);
+  EXPECT_EQ(rsp->responder_verify_data.size(),
+            p.negotiated.handshake_in_the_clear ? 0u : 48u);
   // The file's TH1 boundary: signature ends where ResponderVerifyData starts.
-  EXPECT_EQ(KeyExchangeRspSignedSize(*rsp) + 96, p.negotiated.handshake_in_the_clear
-                                                     ? ke_rsp.size()
-                                                     : ke_rsp.size() - 48);
+  EXPECT_EQ(
+      KeyExchangeRspSignedSize(*rsp) + 96,
+      p.negotiated.handshake_in_the_clear ? ke_rsp.size() : ke_rsp.size() - 48);
 
   // Opaque data: DMTF SpecID table in 1.1, OpaqueDataFmt1 from 1.2; the
   // requester lists DSP0277 1.0/1.1/1.2, the responder selects one.
-  const OpaqueFormat fmt = v >= kVersion12 ? OpaqueFormat::kFmt1 : OpaqueFormat::kDmtfSpecId;
+  const OpaqueFormat fmt =
+      v >= kVersion12 ? OpaqueFormat::kFmt1 : OpaqueFormat::kDmtfSpecId;
   auto req_elems = ParseOpaqueData(req->opaque_data, fmt);
   ASSERT_TRUE(req_elems) << req_elems.error().ToString();
   ASSERT_EQ(req_elems->size(), 1u);
@@ -164,14 +171,16 @@ TEST_P(CapturedSession, SessionMessagesRoundTripWithNegotiatedSizes) {
   EXPECT_EQ(any->bytes.size(), ke.size());
 }
 
-INSTANTIATE_TEST_SUITE_P(SpdmEmu, CapturedSession,
-                         ::testing::Values("session_1.1_p384_aes256gcm_mctp.txt",
-                                           "session_1.2_p384_aes256gcm_mctp.txt",
-                                           "session_1.2_p384_aes256gcm_mctp_handshake_in_clear.txt",
-                                           "session_1.3_p384_aes256gcm_mctp_multikey.txt"));
+INSTANTIATE_TEST_SUITE_P(
+    SpdmEmu, CapturedSession,
+    ::testing::Values("session_1.1_p384_aes256gcm_mctp.txt",
+                      "session_1.2_p384_aes256gcm_mctp.txt",
+                      "session_1.2_p384_aes256gcm_mctp_handshake_in_clear.txt",
+                      "session_1.3_p384_aes256gcm_mctp_multikey.txt"));
 
 const char kHopper[] =
-    "third_party/nvidia/attestation-sdk/nv-attestation-sdk-cpp/unit-tests/testdata/"
+    "third_party/nvidia/attestation-sdk/nv-attestation-sdk-cpp/unit-tests/"
+    "testdata/"
     "hopperAttestationReport.txt";
 
 TEST(NvidiaEvidence, ParsesH100GetMeasurementsAndSignedMeasurements) {
@@ -211,26 +220,44 @@ TEST(NvidiaEvidence, ParsesH100GetMeasurementsAndSignedMeasurements) {
   unsigned_p.measurement_signature = false;
   EXPECT_ERRC(ParseMeasurements(rsp_bytes, unsigned_p), Errc::kTrailingData);
   // The NumberOfBlocks field, too small and too large: the record disagrees.
-  EXPECT_ERRC(ParseMeasurements(testing::Patched(rsp_bytes, 4, 1, 63), p), Errc::kMalformed);
-  EXPECT_ERRC(ParseMeasurements(testing::Patched(rsp_bytes, 4, 1, 65), p), Errc::kMalformed);
+  EXPECT_ERRC(ParseMeasurements(testing::Patched(rsp_bytes, 4, 1, 63), p),
+              Errc::kMalformed);
+  EXPECT_ERRC(ParseMeasurements(testing::Patched(rsp_bytes, 4, 1, 65), p),
+              Errc::kMalformed);
   // MeasurementRecordLength one short and one long.
-  EXPECT_ERRC(ParseMeasurements(testing::Patched(rsp_bytes, 5, 3, 3519), p), Errc::kMalformed);
-  EXPECT_ERRC(ParseMeasurements(testing::Patched(rsp_bytes, 5, 3, 3521), p), Errc::kMalformed);
-  EXPECT_ERRC(ParseMeasurements(testing::Patched(rsp_bytes, 5, 3, 0xFFFFFF), p), Errc::kTruncated);
+  EXPECT_ERRC(ParseMeasurements(testing::Patched(rsp_bytes, 5, 3, 3519), p),
+              Errc::kMalformed);
+  EXPECT_ERRC(ParseMeasurements(testing::Patched(rsp_bytes, 5, 3, 3521), p),
+              Errc::kMalformed);
+  EXPECT_ERRC(ParseMeasurements(testing::Patched(rsp_bytes, 5, 3, 0xFFFFFF), p),
+              Errc::kTruncated);
   // OpaqueDataLength one short and one long, and above 1024.
   const std::size_t opaque_len_at = 8 + 3520 + 32;
-  EXPECT_ERRC(ParseMeasurements(testing::Patched(rsp_bytes, opaque_len_at, 2, 434), p), Errc::kTrailingData);
-  EXPECT_ERRC(ParseMeasurements(testing::Patched(rsp_bytes, opaque_len_at, 2, 436), p), Errc::kTruncated);
-  EXPECT_ERRC(ParseMeasurements(testing::Patched(rsp_bytes, opaque_len_at, 2, 1025), p), Errc::kMalformed);
-  // The first block's MeasurementSize one short / long, and its DMTF value size.
-  EXPECT_ERRC(ParseMeasurements(testing::Patched(rsp_bytes, 8 + 2, 2, 50), p), Errc::kMalformed);
-  EXPECT_ERRC(ParseMeasurements(testing::Patched(rsp_bytes, 8 + 2, 2, 52), p), Errc::kMalformed);
-  EXPECT_ERRC(ParseMeasurements(testing::Patched(rsp_bytes, 8 + 5, 2, 47), p), Errc::kMalformed);
-  EXPECT_ERRC(ParseMeasurements(testing::Patched(rsp_bytes, 8 + 5, 2, 49), p), Errc::kMalformed);
+  EXPECT_ERRC(
+      ParseMeasurements(testing::Patched(rsp_bytes, opaque_len_at, 2, 434), p),
+      Errc::kTrailingData);
+  EXPECT_ERRC(
+      ParseMeasurements(testing::Patched(rsp_bytes, opaque_len_at, 2, 436), p),
+      Errc::kTruncated);
+  EXPECT_ERRC(
+      ParseMeasurements(testing::Patched(rsp_bytes, opaque_len_at, 2, 1025), p),
+      Errc::kMalformed);
+  // The first block's MeasurementSize one short / long, and its DMTF value
+  // size.
+  EXPECT_ERRC(ParseMeasurements(testing::Patched(rsp_bytes, 8 + 2, 2, 50), p),
+              Errc::kMalformed);
+  EXPECT_ERRC(ParseMeasurements(testing::Patched(rsp_bytes, 8 + 2, 2, 52), p),
+              Errc::kMalformed);
+  EXPECT_ERRC(ParseMeasurements(testing::Patched(rsp_bytes, 8 + 5, 2, 47), p),
+              Errc::kMalformed);
+  EXPECT_ERRC(ParseMeasurements(testing::Patched(rsp_bytes, 8 + 5, 2, 49), p),
+              Errc::kMalformed);
   // A duplicate index (block 2 relabelled as 1).
-  EXPECT_ERRC(ParseMeasurements(testing::Patched(rsp_bytes, 8 + 55, 1, 1), p), Errc::kMalformed);
+  EXPECT_ERRC(ParseMeasurements(testing::Patched(rsp_bytes, 8 + 55, 1, 1), p),
+              Errc::kMalformed);
   // Negotiated 1.2 rejects a 1.1 message.
-  EXPECT_ERRC(ParseMeasurements(rsp_bytes, P384(kVersion12)), Errc::kVersionMismatch);
+  EXPECT_ERRC(ParseMeasurements(rsp_bytes, P384(kVersion12)),
+              Errc::kVersionMismatch);
 }
 
 }  // namespace

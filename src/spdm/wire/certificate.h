@@ -13,7 +13,7 @@ namespace ccgpu::spdm::wire {
 // bit 0 SlotSizeRequested) | Offset u16 | Length u16.
 struct GetCertificate {
   uint8_t version = kVersion12;
-  uint8_t slot_id = 0;                // 0..15 (bits 3:0 of Param1)
+  uint8_t slot_id = 0;               // 0..15 (bits 3:0 of Param1)
   bool slot_size_requested = false;  // 1.3
   uint16_t offset = 0;
   uint16_t length = 0;

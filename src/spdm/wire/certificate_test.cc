@@ -1,6 +1,7 @@
+#include "spdm/wire/certificate.h"
+
 #include <gtest/gtest.h>
 
-#include "spdm/wire/certificate.h"
 #include "spdm/wire/wire_test_util.h"
 
 namespace ccgpu::spdm::wire {
@@ -28,7 +29,8 @@ TEST(GetCertificate, SlotSizeRequestedOnlyIn13AndReservedBitsDropped) {
   auto m13 = ParseGetCertificate(Hex("13820101 0000 0000"), {});
   ASSERT_TRUE(m13);
   EXPECT_TRUE(m13->slot_size_requested);
-  CheckCodec(Hex("13820101 0000 0000"), {}, ParseGetCertificate, SerializeGetCertificate);
+  CheckCodec(Hex("13820101 0000 0000"), {}, ParseGetCertificate,
+             SerializeGetCertificate);
 }
 
 TEST(Certificate, PortionLengthTooLongTruncatesTooShortLeavesTrailing) {
@@ -81,8 +83,10 @@ TEST(CertChain, ParsesHeaderRootHashAndCertificates) {
 
 TEST(CertChain, LengthFieldTooLongOrShort) {
   Bytes chain = SampleChain();
-  EXPECT_ERRC(ParseCertChain(Patched(chain, 0, 2, chain.size() + 1), 48), Errc::kTruncated);
-  EXPECT_ERRC(ParseCertChain(Patched(chain, 0, 2, chain.size() - 1), 48), Errc::kTrailingData);
+  EXPECT_ERRC(ParseCertChain(Patched(chain, 0, 2, chain.size() + 1), 48),
+              Errc::kTruncated);
+  EXPECT_ERRC(ParseCertChain(Patched(chain, 0, 2, chain.size() - 1), 48),
+              Errc::kTrailingData);
   EXPECT_ERRC(ParseCertChain(Patched(chain, 0, 2, 52), 48), Errc::kMalformed);
   EXPECT_ERRC(ParseCertChain(chain, 0), Errc::kInvalidArgument);
 }

@@ -1,6 +1,7 @@
+#include "spdm/wire/challenge.h"
+
 #include <gtest/gtest.h>
 
-#include "spdm/wire/challenge.h"
 #include "spdm/wire/wire_test_util.h"
 
 namespace ccgpu::spdm::wire {
@@ -76,7 +77,9 @@ TEST(ChallengeAuth, RoundTripsWithAndWithoutSummaryHash) {
   ParseParams p = P384(kVersion12);
   p.measurement_summary_hash = true;
   EXPECT_EQ(ChallengeAuthMsg(kVersion12, true, 0).size(), 230u);
-  auto m = ParseChallengeAuth(ChallengeAuthMsg(kVersion12, true, 0), p);
+  const Bytes msg =
+      ChallengeAuthMsg(kVersion12, true, 0);  // outlives m's spans
+  auto m = ParseChallengeAuth(msg, p);
   ASSERT_TRUE(m);
   EXPECT_EQ(m->measurement_summary_hash[0], 0x60);
   EXPECT_EQ(m->signature[0], 0xC0);
@@ -86,7 +89,8 @@ TEST(ChallengeAuth, SummaryHashPresenceIsAParameter) {
   ParseParams p = P384(kVersion12);
   // The wrong parameter reads the hash bytes as OpaqueDataLength (0x6160,
   // above the 1024 limit) or the length as hash bytes.
-  EXPECT_ERRC(ParseChallengeAuth(ChallengeAuthMsg(kVersion12, true, 0), p), Errc::kMalformed);
+  EXPECT_ERRC(ParseChallengeAuth(ChallengeAuthMsg(kVersion12, true, 0), p),
+              Errc::kMalformed);
   p.measurement_summary_hash = true;
   EXPECT_FALSE(ParseChallengeAuth(ChallengeAuthMsg(kVersion12, false, 0), p));
   EXPECT_TRUE(ParseChallengeAuth(ChallengeAuthMsg(kVersion12, true, 0), p));
@@ -97,14 +101,17 @@ TEST(ChallengeAuth, OpaqueLengthTooLongShortOrAboveLimit) {
   Bytes msg = ChallengeAuthMsg(kVersion12, false, 6);
   const std::size_t at = 4 + 48 + 32;
   EXPECT_ERRC(ParseChallengeAuth(Patched(msg, at, 2, 7), p), Errc::kTruncated);
-  EXPECT_ERRC(ParseChallengeAuth(Patched(msg, at, 2, 5), p), Errc::kTrailingData);
-  EXPECT_ERRC(ParseChallengeAuth(Patched(msg, at, 2, 1025), p), Errc::kMalformed);
+  EXPECT_ERRC(ParseChallengeAuth(Patched(msg, at, 2, 5), p),
+              Errc::kTrailingData);
+  EXPECT_ERRC(ParseChallengeAuth(Patched(msg, at, 2, 1025), p),
+              Errc::kMalformed);
 }
 
 TEST(ChallengeAuth, NeedsNegotiatedSizes) {
   ParseParams p = P384(kVersion12);
   p.negotiated.signature_size = 0;
-  EXPECT_ERRC(ParseChallengeAuth(ChallengeAuthMsg(kVersion12, false, 0), p), Errc::kInvalidArgument);
+  EXPECT_ERRC(ParseChallengeAuth(ChallengeAuthMsg(kVersion12, false, 0), p),
+              Errc::kInvalidArgument);
 }
 
 TEST(ChallengeAuth, SerializeRejectsOversizedOpaque) {

@@ -53,10 +53,11 @@ inline constexpr uint8_t kVersion12 = 0x12;
 inline constexpr uint8_t kVersion13 = 0x13;
 
 inline constexpr std::size_t kHeaderSize = 4;
-inline constexpr std::size_t kNonceSize = 32;          // DSP0274 Nonce
-inline constexpr std::size_t kRandomDataSize = 32;     // KEY_EXCHANGE RandomData
+inline constexpr std::size_t kNonceSize = 32;       // DSP0274 Nonce
+inline constexpr std::size_t kRandomDataSize = 32;  // KEY_EXCHANGE RandomData
 inline constexpr std::size_t kRequesterContextSize = 8;  // 1.3 RequesterContext
-inline constexpr std::size_t kMaxOpaqueDataSize = 1024;  // DSP0274 1.2 OpaqueDataLength limit
+inline constexpr std::size_t kMaxOpaqueDataSize =
+    1024;  // DSP0274 1.2 OpaqueDataLength limit
 
 using Nonce = std::array<uint8_t, kNonceSize>;
 using RandomData = std::array<uint8_t, kRandomDataSize>;
@@ -112,7 +113,7 @@ enum class Code : uint8_t {
   kEndSession = 0xEC,
   kGetCsr = 0xED,
   kSetCertificate = 0xEE,
-  kGetMel = 0xEF,  // 1.3
+  kGetMel = 0xEF,          // 1.3
   kGetKeyPairInfo = 0xFC,  // 1.3
   kVendorDefinedRequest = 0xFE,
   kRespondIfReady = 0xFF,
@@ -137,23 +138,24 @@ inline constexpr uint32_t kMac = 1u << 7;
 inline constexpr uint32_t kMutAuth = 1u << 8;
 inline constexpr uint32_t kKeyEx = 1u << 9;
 inline constexpr uint32_t kPskMask = 3u << 10;
-inline constexpr uint32_t kPsk = 1u << 10;             // requester; responder: without context
+inline constexpr uint32_t kPsk =
+    1u << 10;  // requester; responder: without context
 inline constexpr uint32_t kPskWithContext = 2u << 10;  // responder only
 inline constexpr uint32_t kEncap = 1u << 12;
 inline constexpr uint32_t kHbeat = 1u << 13;
 inline constexpr uint32_t kKeyUpd = 1u << 14;
 inline constexpr uint32_t kHandshakeInTheClear = 1u << 15;
 inline constexpr uint32_t kPubKeyId = 1u << 16;
-inline constexpr uint32_t kChunk = 1u << 17;      // 1.2
-inline constexpr uint32_t kAliasCert = 1u << 18;  // 1.2, responder only
-inline constexpr uint32_t kSetCert = 1u << 19;    // 1.2, responder only
-inline constexpr uint32_t kCsr = 1u << 20;        // 1.2, responder only
+inline constexpr uint32_t kChunk = 1u << 17;             // 1.2
+inline constexpr uint32_t kAliasCert = 1u << 18;         // 1.2, responder only
+inline constexpr uint32_t kSetCert = 1u << 19;           // 1.2, responder only
+inline constexpr uint32_t kCsr = 1u << 20;               // 1.2, responder only
 inline constexpr uint32_t kCertInstallReset = 1u << 21;  // 1.2, responder only
 inline constexpr uint32_t kEpInfoMask = 3u << 22;        // 1.3
 inline constexpr uint32_t kEpInfoNoSig = 1u << 22;
 inline constexpr uint32_t kEpInfoSig = 2u << 22;
-inline constexpr uint32_t kMel = 1u << 24;    // 1.3, responder only
-inline constexpr uint32_t kEvent = 1u << 25;  // 1.3
+inline constexpr uint32_t kMel = 1u << 24;           // 1.3, responder only
+inline constexpr uint32_t kEvent = 1u << 25;         // 1.3
 inline constexpr uint32_t kMultiKeyMask = 3u << 26;  // 1.3
 inline constexpr uint32_t kMultiKeyOnly = 1u << 26;
 inline constexpr uint32_t kMultiKeyNeg = 2u << 26;
@@ -237,13 +239,16 @@ std::size_t MeasurementHashSize(uint32_t measurement_hash_algo);
 // Zero sizes mean "not negotiated"; a parser that needs one returns
 // kInvalidArgument.
 struct NegotiatedParams {
-  uint8_t version = 0;               // negotiated SPDMVersion; 0 = not yet (VCA)
-  std::size_t hash_size = 0;         // H: BaseHashSel digest size
-  std::size_t signature_size = 0;    // S: BaseAsymSel signature size
-  std::size_t req_signature_size = 0;  // ReqBaseAsymAlg signature size (mutual auth)
-  std::size_t dhe_size = 0;          // D: DHE ExchangeData size
-  bool handshake_in_the_clear = false;  // both sides set HANDSHAKE_IN_THE_CLEAR_CAP
-  bool multi_key_conn = false;       // 1.3 MultiKeyConnRsp (DIGESTS carries key arrays)
+  uint8_t version = 0;             // negotiated SPDMVersion; 0 = not yet (VCA)
+  std::size_t hash_size = 0;       // H: BaseHashSel digest size
+  std::size_t signature_size = 0;  // S: BaseAsymSel signature size
+  std::size_t req_signature_size =
+      0;                     // ReqBaseAsymAlg signature size (mutual auth)
+  std::size_t dhe_size = 0;  // D: DHE ExchangeData size
+  bool handshake_in_the_clear =
+      false;  // both sides set HANDSHAKE_IN_THE_CLEAR_CAP
+  bool multi_key_conn =
+      false;  // 1.3 MultiKeyConnRsp (DIGESTS carries key arrays)
 };
 
 // Parser parameters: the negotiated sizes plus what the request being answered

@@ -16,7 +16,8 @@ struct GetDigests {
 
 // DIGESTS: header(Param1 = SupportedSlotMask (1.3, else reserved), Param2 =
 // ProvisionedSlotMask / SlotMask) | Digest[n] (H each, n = popcount(Param2)) |
-// 1.3 with MultiKeyConn: KeyPairID[n] | CertificateInfo[n] | KeyUsageMask[n] (u16).
+// 1.3 with MultiKeyConn: KeyPairID[n] | CertificateInfo[n] | KeyUsageMask[n]
+// (u16).
 struct Digests {
   uint8_t version = kVersion12;
   uint8_t supported_slot_mask = 0;  // 1.3, else 0

@@ -1,6 +1,7 @@
+#include "spdm/wire/digests.h"
+
 #include <gtest/gtest.h>
 
-#include "spdm/wire/digests.h"
 #include "spdm/wire/wire_test_util.h"
 
 namespace ccgpu::spdm::wire {
@@ -31,8 +32,10 @@ TEST(Digests, OneDigestPerSlotBit) {
   ASSERT_EQ(m->digests.size(), 2u);
   EXPECT_EQ(m->digests[1][0], 48);
   // SlotMask with an extra bit: one digest short; one bit fewer: trailing.
-  EXPECT_ERRC(ParseDigests(testing::Patched(msg, 3, 1, 0x07), P384()), Errc::kTruncated);
-  EXPECT_ERRC(ParseDigests(testing::Patched(msg, 3, 1, 0x01), P384()), Errc::kTrailingData);
+  EXPECT_ERRC(ParseDigests(testing::Patched(msg, 3, 1, 0x07), P384()),
+              Errc::kTruncated);
+  EXPECT_ERRC(ParseDigests(testing::Patched(msg, 3, 1, 0x01), P384()),
+              Errc::kTrailingData);
 }
 
 TEST(Digests, SupportedSlotMaskOnlyFrom13) {
@@ -63,7 +66,8 @@ TEST(Digests, MultiKeyArraysIn13) {
 }
 
 TEST(Digests, NeedsNegotiatedHashSize) {
-  EXPECT_ERRC(ParseDigests(TwoSlotDigests(kVersion12), ParseParams{}), Errc::kInvalidArgument);
+  EXPECT_ERRC(ParseDigests(TwoSlotDigests(kVersion12), ParseParams{}),
+              Errc::kInvalidArgument);
 }
 
 TEST(Digests, SerializeChecksCountAgainstMask) {

@@ -13,7 +13,9 @@ inline constexpr uint8_t kEndSessionNegotiatedStateClearing = 0x01;
 struct EndSession {
   uint8_t version = kVersion12;
   uint8_t attributes = 0;
-  bool negotiated_state_clearing() const { return (attributes & kEndSessionNegotiatedStateClearing) != 0; }
+  bool negotiated_state_clearing() const {
+    return (attributes & kEndSessionNegotiatedStateClearing) != 0;
+  }
 };
 // END_SESSION_ACK: header only.
 struct EndSessionAck {

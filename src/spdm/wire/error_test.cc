@@ -1,6 +1,7 @@
+#include "spdm/wire/error.h"
+
 #include <gtest/gtest.h>
 
-#include "spdm/wire/error.h"
 #include "spdm/wire/wire_test_util.h"
 
 namespace ccgpu::spdm::wire {
@@ -11,10 +12,12 @@ using testing::Hex;
 
 TEST(Error, ObservedEmulatorErrors) {
   // "05 10 7f 01 00" / "05 10 7f 04 00" from spdm-emu (MCTP type byte removed).
-  auto invalid = ParseError(Hex("107f0100"), {});
+  const Bytes inv = Hex("107f0100");
+  auto invalid = ParseError(inv, {});
   ASSERT_TRUE(invalid);
   EXPECT_EQ(invalid->error_code, ErrorCode::kInvalidRequest);
-  auto unexpected = ParseError(Hex("107f0400"), {});
+  const Bytes unx = Hex("107f0400");
+  auto unexpected = ParseError(unx, {});
   ASSERT_TRUE(unexpected);
   EXPECT_EQ(unexpected->error_code, ErrorCode::kUnexpectedRequest);
   EXPECT_EQ(*SerializeError(*unexpected), Hex("107f0400"));
@@ -23,7 +26,8 @@ TEST(Error, ObservedEmulatorErrors) {
 TEST(Error, VersionMismatchUsesAnyVersionRegardlessOfNegotiation) {
   ParseParams p;
   p.negotiated.version = kVersion12;
-  auto m = ParseError(Hex("107f4100"), p);
+  const Bytes vm = Hex("107f4100");
+  auto m = ParseError(vm, p);
   ASSERT_TRUE(m);
   EXPECT_EQ(m->error_code, ErrorCode::kVersionMismatch);
   EXPECT_ERRC(ParseError(Hex("147f4100"), p), Errc::kUnsupported);

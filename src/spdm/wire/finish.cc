@@ -6,17 +6,24 @@ namespace ccgpu::spdm::wire {
 // RequesterVerifyData.
 Result<Finish> ParseFinish(ByteSpan msg, const ParseParams& p) {
   ByteReader r(msg);
-  CCGPU_ASSIGN_OR_RETURN(Header h, ReadHeader(r, Code::kFinish, kVersion11, p.negotiated));
-  CCGPU_TRY(RequireSize(p.negotiated.hash_size, "spdm.finish: hash size not negotiated"));
+  CCGPU_ASSIGN_OR_RETURN(
+      Header h, ReadHeader(r, Code::kFinish, kVersion11, p.negotiated));
+  CCGPU_TRY(RequireSize(p.negotiated.hash_size,
+                        "spdm.finish: hash size not negotiated"));
   Finish m;
   m.version = h.version;
   m.attributes = h.param1;
   m.req_slot_id = h.param2;
   if (m.signature_included()) {
-    CCGPU_TRY(RequireSize(p.negotiated.req_signature_size, "spdm.finish: requester signature size not negotiated"));
-    CCGPU_ASSIGN_OR_RETURN(m.signature, r.Take(p.negotiated.req_signature_size, "spdm.finish: Signature"));
+    CCGPU_TRY(
+        RequireSize(p.negotiated.req_signature_size,
+                    "spdm.finish: requester signature size not negotiated"));
+    CCGPU_ASSIGN_OR_RETURN(m.signature, r.Take(p.negotiated.req_signature_size,
+                                               "spdm.finish: Signature"));
   }
-  CCGPU_ASSIGN_OR_RETURN(m.requester_verify_data, r.Take(p.negotiated.hash_size, "spdm.finish: RequesterVerifyData"));
+  CCGPU_ASSIGN_OR_RETURN(
+      m.requester_verify_data,
+      r.Take(p.negotiated.hash_size, "spdm.finish: RequesterVerifyData"));
   CCGPU_TRY(ExpectEnd(r, p, "spdm.finish: bytes after RequesterVerifyData"));
   return m;
 }
@@ -24,7 +31,8 @@ Result<Finish> ParseFinish(ByteSpan msg, const ParseParams& p) {
 Result<Bytes> SerializeFinish(const Finish& m) {
   CCGPU_TRY(CheckVersion(m.version, kVersion11));
   if (m.signature_included() == m.signature.empty()) {
-    return Fail(Errc::kInvalidArgument, "spdm.finish: signature presence disagrees with Param1 bit 0");
+    return Fail(Errc::kInvalidArgument,
+                "spdm.finish: signature presence disagrees with Param1 bit 0");
   }
   ByteWriter w;
   WriteHeader(w, m.version, Code::kFinish, m.attributes, m.req_slot_id);
@@ -36,13 +44,16 @@ Result<Bytes> SerializeFinish(const Finish& m) {
 // when the handshake is in the clear.
 Result<FinishRsp> ParseFinishRsp(ByteSpan msg, const ParseParams& p) {
   ByteReader r(msg);
-  CCGPU_ASSIGN_OR_RETURN(Header h, ReadHeader(r, Code::kFinishRsp, kVersion11, p.negotiated));
+  CCGPU_ASSIGN_OR_RETURN(
+      Header h, ReadHeader(r, Code::kFinishRsp, kVersion11, p.negotiated));
   FinishRsp m;
   m.version = h.version;
   if (p.negotiated.handshake_in_the_clear) {
-    CCGPU_TRY(RequireSize(p.negotiated.hash_size, "spdm.finish_rsp: hash size not negotiated"));
-    CCGPU_ASSIGN_OR_RETURN(m.responder_verify_data,
-                           r.Take(p.negotiated.hash_size, "spdm.finish_rsp: ResponderVerifyData"));
+    CCGPU_TRY(RequireSize(p.negotiated.hash_size,
+                          "spdm.finish_rsp: hash size not negotiated"));
+    CCGPU_ASSIGN_OR_RETURN(
+        m.responder_verify_data,
+        r.Take(p.negotiated.hash_size, "spdm.finish_rsp: ResponderVerifyData"));
   }
   CCGPU_TRY(ExpectEnd(r, p, "spdm.finish_rsp: bytes after the response"));
   return m;

@@ -17,7 +17,9 @@ struct Finish {
   uint8_t req_slot_id = 0;
   ByteSpan signature;  // present iff attributes bit 0
   ByteSpan requester_verify_data;
-  bool signature_included() const { return (attributes & kFinishSignatureIncluded) != 0; }
+  bool signature_included() const {
+    return (attributes & kFinishSignatureIncluded) != 0;
+  }
 };
 
 // FINISH_RSP: header | [ResponderVerifyData(H) only when the handshake is in

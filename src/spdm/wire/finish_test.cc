@@ -1,6 +1,7 @@
+#include "spdm/wire/finish.h"
+
 #include <gtest/gtest.h>
 
-#include "spdm/wire/finish.h"
 #include "spdm/wire/wire_test_util.h"
 
 namespace ccgpu::spdm::wire {
@@ -10,7 +11,8 @@ using testing::CheckCodec;
 using testing::P384;
 
 Bytes FinishMsg(bool with_signature) {
-  Bytes m = {kVersion12, 0xE5, static_cast<uint8_t>(with_signature ? 1 : 0), 0x00};
+  Bytes m = {kVersion12, 0xE5, static_cast<uint8_t>(with_signature ? 1 : 0),
+             0x00};
   if (with_signature) m.insert(m.end(), 96, 0x51);
   m.insert(m.end(), 48, 0x52);
   return m;
@@ -19,7 +21,8 @@ Bytes FinishMsg(bool with_signature) {
 TEST(Finish, RoundTripsWithAndWithoutMutualAuthSignature) {
   CheckCodec(FinishMsg(false), P384(), ParseFinish, SerializeFinish);
   CheckCodec(FinishMsg(true), P384(), ParseFinish, SerializeFinish);
-  auto m = ParseFinish(FinishMsg(true), P384());
+  const Bytes msg = FinishMsg(true);  // outlives m's spans
+  auto m = ParseFinish(msg, P384());
   ASSERT_TRUE(m);
   EXPECT_EQ(m->signature.size(), 96u);
   EXPECT_EQ(m->requester_verify_data.size(), 48u);

@@ -14,34 +14,28 @@ namespace {
 
 template <typename ParseFn>
 void CheckSeeds(const char* name, ParseFn parse) {
-  const std::filesystem::path dir = std::filesystem::path(CCGPU_SOURCE_DIR) / "fuzz/corpus" / name;
+  const std::filesystem::path dir =
+      std::filesystem::path(CCGPU_SOURCE_DIR) / "fuzz/corpus" / name;
   int count = 0;
   for (const auto& entry : std::filesystem::directory_iterator(dir)) {
+    // Seeds named opaque_* exercise the nested formats, not the dispatcher.
+    if (entry.path().filename().string().rfind("opaque_", 0) == 0) continue;
     std::ifstream in(entry.path(), std::ios::binary);
-    Bytes data((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    Bytes data((std::istreambuf_iterator<char>(in)),
+               std::istreambuf_iterator<char>());
     ASSERT_FALSE(data.empty()) << entry.path();
-    const ParseParams p = fuzz::ParamsFromByte(data[0]);
-    auto m = parse(ByteSpan(data).subspan(1), p);
+    auto m = parse(ByteSpan(data).subspan(1), fuzz::ParamsFromByte(data[0]));
     EXPECT_TRUE(m) << entry.path() << ": " << m.error().ToString();
     ++count;
   }
   EXPECT_GE(count, 20);
 }
 
-TEST(FuzzSeeds, EveryRequestSeedParses) { CheckSeeds("spdm_request", ParseRequest); }
+TEST(FuzzSeeds, EveryRequestSeedParses) {
+  CheckSeeds("spdm_request", ParseRequest);
+}
 TEST(FuzzSeeds, EveryResponseSeedParses) {
-  const std::filesystem::path dir = std::filesystem::path(CCGPU_SOURCE_DIR) / "fuzz/corpus/spdm_response";
-  int count = 0;
-  for (const auto& entry : std::filesystem::directory_iterator(dir)) {
-    if (entry.path().filename().string().rfind("opaque_", 0) == 0) continue;  // nested-format seed
-    std::ifstream in(entry.path(), std::ios::binary);
-    Bytes data((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-    ASSERT_FALSE(data.empty());
-    auto m = ParseResponse(ByteSpan(data).subspan(1), fuzz::ParamsFromByte(data[0]));
-    EXPECT_TRUE(m) << entry.path() << ": " << m.error().ToString();
-    ++count;
-  }
-  EXPECT_GE(count, 20);
+  CheckSeeds("spdm_response", ParseResponse);
 }
 
 }  // namespace

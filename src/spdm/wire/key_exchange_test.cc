@@ -1,6 +1,7 @@
+#include "spdm/wire/key_exchange.h"
+
 #include <gtest/gtest.h>
 
-#include "spdm/wire/key_exchange.h"
 #include "spdm/wire/wire_test_util.h"
 
 namespace ccgpu::spdm::wire {
@@ -16,9 +17,12 @@ TEST(KeyExchange, LengthFieldsOfTheCapturedRequest) {
   const Bytes& ke = kat.at("KEY_EXCHANGE");
   ParseParams p = P384(kVersion12);
   const std::size_t opaque_at = 4 + 4 + 32 + 96;
-  EXPECT_ERRC(ParseKeyExchange(Patched(ke, opaque_at, 2, 21), p), Errc::kTruncated);
-  EXPECT_ERRC(ParseKeyExchange(Patched(ke, opaque_at, 2, 19), p), Errc::kTrailingData);
-  EXPECT_ERRC(ParseKeyExchange(Patched(ke, opaque_at, 2, 1025), p), Errc::kMalformed);
+  EXPECT_ERRC(ParseKeyExchange(Patched(ke, opaque_at, 2, 21), p),
+              Errc::kTruncated);
+  EXPECT_ERRC(ParseKeyExchange(Patched(ke, opaque_at, 2, 19), p),
+              Errc::kTrailingData);
+  EXPECT_ERRC(ParseKeyExchange(Patched(ke, opaque_at, 2, 1025), p),
+              Errc::kMalformed);
   // ExchangeData size comes from negotiation: too short / too long.
   ParseParams small = p;
   small.negotiated.dhe_size = 95;
@@ -50,8 +54,10 @@ TEST(KeyExchangeRsp, LengthFieldsAndOptionalParts) {
   const Bytes& rsp = kat.at("KEY_EXCHANGE_RSP");
   ParseParams p = P384(kVersion12);
   const std::size_t opaque_at = 4 + 4 + 32 + 96;
-  EXPECT_ERRC(ParseKeyExchangeRsp(Patched(rsp, opaque_at, 2, 13), p), Errc::kTruncated);
-  EXPECT_ERRC(ParseKeyExchangeRsp(Patched(rsp, opaque_at, 2, 11), p), Errc::kTrailingData);
+  EXPECT_ERRC(ParseKeyExchangeRsp(Patched(rsp, opaque_at, 2, 13), p),
+              Errc::kTruncated);
+  EXPECT_ERRC(ParseKeyExchangeRsp(Patched(rsp, opaque_at, 2, 11), p),
+              Errc::kTrailingData);
   // Presence of MeasurementSummaryHash and ResponderVerifyData are parameters.
   ParseParams with_summary = p;
   with_summary.measurement_summary_hash = true;

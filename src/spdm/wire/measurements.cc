@@ -11,17 +11,24 @@ namespace ccgpu::spdm::wire {
 Result<DmtfMeasurement> ParseDmtfMeasurement(ByteSpan measurement) {
   ByteReader r(measurement);
   DmtfMeasurement m;
-  CCGPU_ASSIGN_OR_RETURN(m.value_type, r.U8("spdm.measurements: DMTFSpecMeasurementValueType"));
-  CCGPU_ASSIGN_OR_RETURN(m.value, r.Prefixed16("spdm.measurements: DMTFSpecMeasurementValue past end"));
-  CCGPU_TRY(r.ExpectEnd("spdm.measurements: bytes after DMTFSpecMeasurementValue"));
+  CCGPU_ASSIGN_OR_RETURN(
+      m.value_type, r.U8("spdm.measurements: DMTFSpecMeasurementValueType"));
+  CCGPU_ASSIGN_OR_RETURN(
+      m.value,
+      r.Prefixed16("spdm.measurements: DMTFSpecMeasurementValue past end"));
+  CCGPU_TRY(
+      r.ExpectEnd("spdm.measurements: bytes after DMTFSpecMeasurementValue"));
   return m;
 }
 
 Result<Bytes> SerializeDmtfMeasurement(const DmtfMeasurement& m) {
   ByteWriter w;
-  w.U8(m.value_type).Prefixed16(m.value, "spdm.measurements: DMTF value above 65535 bytes");
+  w.U8(m.value_type)
+      .Prefixed16(m.value, "spdm.measurements: DMTF value above 65535 bytes");
   auto out = std::move(w).Finish();
-  if (!out) return Fail(Errc::kInvalidArgument, "spdm.measurements: DMTF value above 65535 bytes");
+  if (!out)
+    return Fail(Errc::kInvalidArgument,
+                "spdm.measurements: DMTF value above 65535 bytes");
   return out;
 }
 
@@ -30,12 +37,18 @@ Result<MeasurementBlock> ParseMeasurementBlock(ByteReader& r) {
   ByteReader probe = r;
   MeasurementBlock b;
   CCGPU_ASSIGN_OR_RETURN(b.index, probe.U8("spdm.measurements: block Index"));
-  CCGPU_ASSIGN_OR_RETURN(b.measurement_specification, probe.U8("spdm.measurements: block MeasurementSpecification"));
-  CCGPU_ASSIGN_OR_RETURN(b.measurement, probe.Prefixed16("spdm.measurements: block MeasurementSize past end"));
+  CCGPU_ASSIGN_OR_RETURN(
+      b.measurement_specification,
+      probe.U8("spdm.measurements: block MeasurementSpecification"));
+  CCGPU_ASSIGN_OR_RETURN(
+      b.measurement,
+      probe.Prefixed16("spdm.measurements: block MeasurementSize past end"));
   if (b.measurement_specification & alg::kMeasSpecDmtf) {
     auto dmtf = ParseDmtfMeasurement(b.measurement);
     if (!dmtf) {
-      return Fail(Errc::kMalformed, "spdm.measurements: DMTF value size disagrees with MeasurementSize");
+      return Fail(
+          Errc::kMalformed,
+          "spdm.measurements: DMTF value size disagrees with MeasurementSize");
     }
   }
   r = probe;
@@ -44,7 +57,8 @@ Result<MeasurementBlock> ParseMeasurementBlock(ByteReader& r) {
 
 Status WriteMeasurementBlock(ByteWriter& w, const MeasurementBlock& b) {
   if (b.measurement.size() > 0xFFFF) {
-    return Fail(Errc::kInvalidArgument, "spdm.measurements: measurement above 65535 bytes");
+    return Fail(Errc::kInvalidArgument,
+                "spdm.measurements: measurement above 65535 bytes");
   }
   w.U8(b.index).U8(b.measurement_specification).Prefixed16(b.measurement);
   return OkStatus();
@@ -52,8 +66,8 @@ Status WriteMeasurementBlock(ByteWriter& w, const MeasurementBlock& b) {
 
 // DSP0274 1.2 §10.11 MeasurementRecord: NumberOfBlocks blocks, concatenated,
 // filling MeasurementRecordLength exactly (trailing rule).
-Result<std::vector<MeasurementBlock>> ParseMeasurementRecord(ByteSpan record,
-                                                             uint8_t number_of_blocks) {
+Result<std::vector<MeasurementBlock>> ParseMeasurementRecord(
+    ByteSpan record, uint8_t number_of_blocks) {
   ByteReader r(record);
   std::vector<MeasurementBlock> out;
   out.reserve(number_of_blocks);
@@ -62,37 +76,47 @@ Result<std::vector<MeasurementBlock>> ParseMeasurementRecord(ByteSpan record,
     auto b = ParseMeasurementBlock(r);
     if (!b) {
       if (b.error().code == Errc::kTruncated) {
-        return Fail(Errc::kMalformed, "spdm.measurements: blocks run past MeasurementRecordLength");
+        return Fail(
+            Errc::kMalformed,
+            "spdm.measurements: blocks run past MeasurementRecordLength");
       }
       return tl::unexpected(b.error());
     }
-    if (seen[b->index]) return Fail(Errc::kMalformed, "spdm.measurements: duplicate block Index");
+    if (seen[b->index])
+      return Fail(Errc::kMalformed, "spdm.measurements: duplicate block Index");
     seen[b->index] = true;
     out.push_back(*b);
   }
   if (!r.empty()) {
-    return Fail(Errc::kMalformed, "spdm.measurements: MeasurementRecordLength exceeds NumberOfBlocks blocks");
+    return Fail(Errc::kMalformed,
+                "spdm.measurements: MeasurementRecordLength exceeds "
+                "NumberOfBlocks blocks");
   }
   return out;
 }
 
 // DSP0274 1.2 §10.11 GET_MEASUREMENTS request. Trailing rule: fixed size
 // given the attributes and version.
-Result<GetMeasurements> ParseGetMeasurements(ByteSpan msg, const ParseParams& p) {
+Result<GetMeasurements> ParseGetMeasurements(ByteSpan msg,
+                                             const ParseParams& p) {
   ByteReader r(msg);
-  CCGPU_ASSIGN_OR_RETURN(Header h, ReadHeader(r, Code::kGetMeasurements, kVersion11, p.negotiated));
+  CCGPU_ASSIGN_OR_RETURN(Header h, ReadHeader(r, Code::kGetMeasurements,
+                                              kVersion11, p.negotiated));
   GetMeasurements m;
   m.version = h.version;
   m.attributes = h.param1;
   m.operation = h.param2;
   if (m.signature_requested()) {
-    CCGPU_ASSIGN_OR_RETURN(m.nonce, r.Array<kNonceSize>("spdm.get_measurements: Nonce"));
-    CCGPU_ASSIGN_OR_RETURN(uint8_t slot, r.U8("spdm.get_measurements: SlotIDParam"));
+    CCGPU_ASSIGN_OR_RETURN(m.nonce,
+                           r.Array<kNonceSize>("spdm.get_measurements: Nonce"));
+    CCGPU_ASSIGN_OR_RETURN(uint8_t slot,
+                           r.U8("spdm.get_measurements: SlotIDParam"));
     m.slot_id_param = slot & 0x0F;
   }
   if (h.version >= kVersion13) {
     CCGPU_ASSIGN_OR_RETURN(m.requester_context,
-                           r.Array<kRequesterContextSize>("spdm.get_measurements: RequesterContext"));
+                           r.Array<kRequesterContextSize>(
+                               "spdm.get_measurements: RequesterContext"));
   }
   CCGPU_TRY(ExpectEnd(r, p, "spdm.get_measurements: bytes after the request"));
   return m;
@@ -111,25 +135,33 @@ Result<Bytes> SerializeGetMeasurements(const GetMeasurements& m) {
 // after the Signature (signed) or after OpaqueData / RequesterContext.
 Result<Measurements> ParseMeasurements(ByteSpan msg, const ParseParams& p) {
   ByteReader r(msg);
-  CCGPU_ASSIGN_OR_RETURN(Header h, ReadHeader(r, Code::kMeasurements, kVersion11, p.negotiated));
+  CCGPU_ASSIGN_OR_RETURN(
+      Header h, ReadHeader(r, Code::kMeasurements, kVersion11, p.negotiated));
   if (p.measurement_signature) {
-    CCGPU_TRY(RequireSize(p.negotiated.signature_size, "spdm.measurements: signature size not negotiated"));
+    CCGPU_TRY(RequireSize(p.negotiated.signature_size,
+                          "spdm.measurements: signature size not negotiated"));
   }
   Measurements m;
   m.version = h.version;
   m.param1 = h.param1;
   m.param2 = h.param2;
   CCGPU_ASSIGN_OR_RETURN(uint8_t n, r.U8("spdm.measurements: NumberOfBlocks"));
-  CCGPU_ASSIGN_OR_RETURN(m.record, r.Prefixed24("spdm.measurements: MeasurementRecordLength past end"));
+  CCGPU_ASSIGN_OR_RETURN(
+      m.record,
+      r.Prefixed24("spdm.measurements: MeasurementRecordLength past end"));
   CCGPU_ASSIGN_OR_RETURN(m.blocks, ParseMeasurementRecord(m.record, n));
-  CCGPU_ASSIGN_OR_RETURN(m.nonce, r.Array<kNonceSize>("spdm.measurements: Nonce"));
-  CCGPU_ASSIGN_OR_RETURN(m.opaque_data, ReadOpaqueField(r, "spdm.measurements: OpaqueData"));
+  CCGPU_ASSIGN_OR_RETURN(m.nonce,
+                         r.Array<kNonceSize>("spdm.measurements: Nonce"));
+  CCGPU_ASSIGN_OR_RETURN(m.opaque_data,
+                         ReadOpaqueField(r, "spdm.measurements: OpaqueData"));
   if (h.version >= kVersion13) {
-    CCGPU_ASSIGN_OR_RETURN(m.requester_context,
-                           r.Array<kRequesterContextSize>("spdm.measurements: RequesterContext"));
+    CCGPU_ASSIGN_OR_RETURN(
+        m.requester_context,
+        r.Array<kRequesterContextSize>("spdm.measurements: RequesterContext"));
   }
   if (p.measurement_signature) {
-    CCGPU_ASSIGN_OR_RETURN(m.signature, r.Take(p.negotiated.signature_size, "spdm.measurements: Signature"));
+    CCGPU_ASSIGN_OR_RETURN(m.signature, r.Take(p.negotiated.signature_size,
+                                               "spdm.measurements: Signature"));
   }
   CCGPU_TRY(ExpectEnd(r, p, "spdm.measurements: bytes after the response"));
   return m;
@@ -137,13 +169,17 @@ Result<Measurements> ParseMeasurements(ByteSpan msg, const ParseParams& p) {
 
 Result<Bytes> SerializeMeasurements(const Measurements& m) {
   CCGPU_TRY(CheckVersion(m.version, kVersion11));
-  if (m.blocks.size() > 255) return Fail(Errc::kInvalidArgument, "spdm.measurements: more than 255 blocks");
+  if (m.blocks.size() > 255)
+    return Fail(Errc::kInvalidArgument,
+                "spdm.measurements: more than 255 blocks");
   ByteWriter rec;
   for (const auto& b : m.blocks) CCGPU_TRY(WriteMeasurementBlock(rec, b));
   CCGPU_ASSIGN_OR_RETURN(Bytes record, std::move(rec).Finish());
   ByteWriter w;
   WriteHeader(w, m.version, Code::kMeasurements, m.param1, m.param2);
-  w.U8(m.blocks.size()).Prefixed24(record, "spdm.measurements: record above 2^24-1 bytes").Append(m.nonce);
+  w.U8(m.blocks.size())
+      .Prefixed24(record, "spdm.measurements: record above 2^24-1 bytes")
+      .Append(m.nonce);
   CCGPU_TRY(WriteOpaqueField(w, m.opaque_data));
   if (m.version >= kVersion13) w.Append(m.requester_context);
   w.Append(m.signature);

@@ -13,7 +13,7 @@ namespace ccgpu::spdm::wire {
 namespace meas {
 // GET_MEASUREMENTS Param1 (request attributes).
 inline constexpr uint8_t kSignatureRequested = 0x01;
-inline constexpr uint8_t kRawBitStreamRequested = 0x02;   // 1.2
+inline constexpr uint8_t kRawBitStreamRequested = 0x02;    // 1.2
 inline constexpr uint8_t kNewMeasurementRequested = 0x04;  // 1.3
 // GET_MEASUREMENTS Param2 (operation).
 inline constexpr uint8_t kOpTotalCount = 0x00;
@@ -24,12 +24,12 @@ inline constexpr uint8_t kTypeMutableFirmware = 1;
 inline constexpr uint8_t kTypeHardwareConfig = 2;
 inline constexpr uint8_t kTypeFirmwareConfig = 3;
 inline constexpr uint8_t kTypeMeasurementManifest = 4;
-inline constexpr uint8_t kTypeDeviceMode = 5;             // 1.2
-inline constexpr uint8_t kTypeVersion = 6;                // 1.2
-inline constexpr uint8_t kTypeSecureVersionNumber = 7;    // 1.2
-inline constexpr uint8_t kTypeHashExtended = 8;           // 1.3
-inline constexpr uint8_t kTypeInformational = 9;          // 1.3
-inline constexpr uint8_t kTypeStructuredManifest = 10;    // 1.3
+inline constexpr uint8_t kTypeDeviceMode = 5;           // 1.2
+inline constexpr uint8_t kTypeVersion = 6;              // 1.2
+inline constexpr uint8_t kTypeSecureVersionNumber = 7;  // 1.2
+inline constexpr uint8_t kTypeHashExtended = 8;         // 1.3
+inline constexpr uint8_t kTypeInformational = 9;        // 1.3
+inline constexpr uint8_t kTypeStructuredManifest = 10;  // 1.3
 inline constexpr uint8_t kRawBitStream = 0x80;
 }  // namespace meas
 
@@ -40,19 +40,24 @@ struct GetMeasurements {
   uint8_t version = kVersion12;
   uint8_t attributes = 0;
   uint8_t operation = meas::kOpAll;
-  Nonce nonce{};              // if signature requested
-  uint8_t slot_id_param = 0;  // if signature requested
+  Nonce nonce{};                         // if signature requested
+  uint8_t slot_id_param = 0;             // if signature requested
   RequesterContext requester_context{};  // 1.3
-  bool signature_requested() const { return (attributes & meas::kSignatureRequested) != 0; }
+  bool signature_requested() const {
+    return (attributes & meas::kSignatureRequested) != 0;
+  }
 };
 
-// DMTF measurement (MeasurementSpecification bit 0): DMTFSpecMeasurementValueType
-// u8 | DMTFSpecMeasurementValueSize u16 | DMTFSpecMeasurementValue.
+// DMTF measurement (MeasurementSpecification bit 0):
+// DMTFSpecMeasurementValueType u8 | DMTFSpecMeasurementValueSize u16 |
+// DMTFSpecMeasurementValue.
 struct DmtfMeasurement {
   uint8_t value_type = 0;  // meas::kType* | meas::kRawBitStream
   ByteSpan value;
   uint8_t type() const { return value_type & 0x7F; }
-  bool raw_bit_stream() const { return (value_type & meas::kRawBitStream) != 0; }
+  bool raw_bit_stream() const {
+    return (value_type & meas::kRawBitStream) != 0;
+  }
 };
 
 // Measurement block: Index u8 | MeasurementSpecification u8 |
@@ -79,7 +84,7 @@ struct Measurements {
   Nonce nonce{};
   ByteSpan opaque_data;
   RequesterContext requester_context{};  // 1.3
-  ByteSpan signature;  // empty when unsigned
+  ByteSpan signature;                    // empty when unsigned
 };
 
 // Parses a DMTF measurement (a block's Measurement field). kTruncated if the
@@ -98,11 +103,12 @@ Status WriteMeasurementBlock(ByteWriter& w, const MeasurementBlock& b);
 // Parses a MeasurementRecord holding exactly `number_of_blocks` blocks. Any
 // disagreement between the count, the blocks and the record length is
 // kMalformed; duplicate indices are kMalformed.
-Result<std::vector<MeasurementBlock>> ParseMeasurementRecord(ByteSpan record,
-                                                             uint8_t number_of_blocks);
+Result<std::vector<MeasurementBlock>> ParseMeasurementRecord(
+    ByteSpan record, uint8_t number_of_blocks);
 
 // kTrailingData after the fixed size for the attributes and version.
-Result<GetMeasurements> ParseGetMeasurements(ByteSpan msg, const ParseParams& p);
+Result<GetMeasurements> ParseGetMeasurements(ByteSpan msg,
+                                             const ParseParams& p);
 Result<Bytes> SerializeGetMeasurements(const GetMeasurements& m);
 
 // Signature present iff p.measurement_signature (needs signature_size).

@@ -1,6 +1,7 @@
+#include "spdm/wire/measurements.h"
+
 #include <gtest/gtest.h>
 
-#include "spdm/wire/measurements.h"
 #include "spdm/wire/wire_test_util.h"
 
 namespace ccgpu::spdm::wire {
@@ -12,8 +13,10 @@ using testing::P384;
 using testing::Patched;
 
 TEST(GetMeasurements, SignedAndUnsignedEachVersion) {
-  // Unsigned 1.1/1.2: header only; signed: + nonce + SlotIDParam; 1.3: + context.
-  CheckCodec(Hex("12e00001"), {}, ParseGetMeasurements, SerializeGetMeasurements);
+  // Unsigned 1.1/1.2: header only; signed: + nonce + SlotIDParam; 1.3: +
+  // context.
+  CheckCodec(Hex("12e00001"), {}, ParseGetMeasurements,
+             SerializeGetMeasurements);
   Bytes signed12 = Hex("12e001ff");
   signed12.insert(signed12.end(), 32, 0x5A);
   signed12.push_back(0x03);
@@ -85,7 +88,7 @@ Bytes MeasurementsMsg(uint8_t version, bool with_signature) {
   m.push_back(0);
   m.push_back(0);
   m.insert(m.end(), record.begin(), record.end());
-  m.insert(m.end(), 32, 0x33);                 // Nonce
+  m.insert(m.end(), 32, 0x33);                     // Nonce
   m.insert(m.end(), {0x03, 0x00, 0xA, 0xB, 0xC});  // opaque
   if (version >= kVersion13) m.insert(m.end(), 8, 0xCC);
   if (with_signature) m.insert(m.end(), 96, 0x99);
@@ -97,11 +100,13 @@ TEST(Measurements, RoundTripsEachVersionSignedAndUnsigned) {
     for (bool sig : {false, true}) {
       ParseParams p = P384(v);
       p.measurement_signature = sig;
-      CheckCodec(MeasurementsMsg(v, sig), p, ParseMeasurements, SerializeMeasurements);
+      CheckCodec(MeasurementsMsg(v, sig), p, ParseMeasurements,
+                 SerializeMeasurements);
     }
   }
   ParseParams p = P384(kVersion13);
-  auto m = ParseMeasurements(MeasurementsMsg(kVersion13, false), p);
+  const Bytes msg = MeasurementsMsg(kVersion13, false);  // outlives m's spans
+  auto m = ParseMeasurements(msg, p);
   ASSERT_TRUE(m);
   ASSERT_EQ(m->blocks.size(), 2u);
   auto d = ParseDmtfMeasurement(m->blocks[1].measurement);
@@ -126,14 +131,19 @@ TEST(Measurements, LengthFieldsTooShortAndTooLong) {
   ParseParams p = P384(kVersion12);
   Bytes msg = MeasurementsMsg(kVersion12, false);
   const std::size_t rec = 20;
-  EXPECT_ERRC(ParseMeasurements(Patched(msg, 5, 3, rec - 1), p), Errc::kMalformed);
-  EXPECT_ERRC(ParseMeasurements(Patched(msg, 5, 3, rec + 1), p), Errc::kMalformed);
-  EXPECT_ERRC(ParseMeasurements(Patched(msg, 5, 3, 0x10000), p), Errc::kTruncated);
+  EXPECT_ERRC(ParseMeasurements(Patched(msg, 5, 3, rec - 1), p),
+              Errc::kMalformed);
+  EXPECT_ERRC(ParseMeasurements(Patched(msg, 5, 3, rec + 1), p),
+              Errc::kMalformed);
+  EXPECT_ERRC(ParseMeasurements(Patched(msg, 5, 3, 0x10000), p),
+              Errc::kTruncated);
   EXPECT_ERRC(ParseMeasurements(Patched(msg, 4, 1, 1), p), Errc::kMalformed);
   EXPECT_ERRC(ParseMeasurements(Patched(msg, 4, 1, 3), p), Errc::kMalformed);
   const std::size_t opaque_at = 8 + rec + 32;
-  EXPECT_ERRC(ParseMeasurements(Patched(msg, opaque_at, 2, 4), p), Errc::kTruncated);
-  EXPECT_ERRC(ParseMeasurements(Patched(msg, opaque_at, 2, 2), p), Errc::kTrailingData);
+  EXPECT_ERRC(ParseMeasurements(Patched(msg, opaque_at, 2, 4), p),
+              Errc::kTruncated);
+  EXPECT_ERRC(ParseMeasurements(Patched(msg, opaque_at, 2, 2), p),
+              Errc::kTrailingData);
   // Block MeasurementSize / DMTF value size.
   EXPECT_ERRC(ParseMeasurements(Patched(msg, 10, 2, 6), p), Errc::kMalformed);
   EXPECT_ERRC(ParseMeasurements(Patched(msg, 10, 2, 8), p), Errc::kMalformed);
@@ -144,9 +154,11 @@ TEST(Measurements, LengthFieldsTooShortAndTooLong) {
 TEST(Measurements, SignaturePresenceIsAParameter) {
   ParseParams p = P384(kVersion12);
   p.measurement_signature = true;
-  EXPECT_ERRC(ParseMeasurements(MeasurementsMsg(kVersion12, false), p), Errc::kTruncated);
+  EXPECT_ERRC(ParseMeasurements(MeasurementsMsg(kVersion12, false), p),
+              Errc::kTruncated);
   p.negotiated.signature_size = 0;
-  EXPECT_ERRC(ParseMeasurements(MeasurementsMsg(kVersion12, true), p), Errc::kInvalidArgument);
+  EXPECT_ERRC(ParseMeasurements(MeasurementsMsg(kVersion12, true), p),
+              Errc::kInvalidArgument);
 }
 
 TEST(Measurements, SerializeRejectsTooManyBlocks) {

@@ -23,15 +23,17 @@
 
 namespace ccgpu::spdm::wire {
 
-using Request = std::variant<GetVersion, GetCapabilities, NegotiateAlgorithms, GetDigests,
-                             GetCertificate, Challenge, GetMeasurements, KeyExchange, Finish,
-                             Heartbeat, KeyUpdate, EndSession, VendorDefinedRequest,
-                             RespondIfReady>;
+using Request =
+    std::variant<GetVersion, GetCapabilities, NegotiateAlgorithms, GetDigests,
+                 GetCertificate, Challenge, GetMeasurements, KeyExchange,
+                 Finish, Heartbeat, KeyUpdate, EndSession, VendorDefinedRequest,
+                 RespondIfReady>;
 
-using Response = std::variant<Version, Capabilities, Algorithms, Digests, Certificate,
-                              ChallengeAuth, Measurements, KeyExchangeRsp, FinishRsp,
-                              HeartbeatAck, KeyUpdateAck, EndSessionAck, VendorDefinedResponse,
-                              ErrorResponse>;
+using Response =
+    std::variant<Version, Capabilities, Algorithms, Digests, Certificate,
+                 ChallengeAuth, Measurements, KeyExchangeRsp, FinishRsp,
+                 HeartbeatAck, KeyUpdateAck, EndSessionAck,
+                 VendorDefinedResponse, ErrorResponse>;
 
 // A parsed message and the exact bytes it occupies in the input (the input
 // without transport padding): what transcripts must hash.

@@ -20,7 +20,8 @@ Status WriteOpaqueField(ByteWriter& w, ByteSpan opaque);
 
 enum class OpaqueFormat {
   // SPDM 1.1 (and 1.2 OpaqueDataFmt0-less peers): SpecID u32 = 0x444D5446
-  // ("DMTF") | OpaqueVersion u8 = 1 | TotalElements u8 | Reserved u16 | elements.
+  // ("DMTF") | OpaqueVersion u8 = 1 | TotalElements u8 | Reserved u16 |
+  // elements.
   kDmtfSpecId,
   // SPDM 1.2+ OpaqueDataFmt1: TotalElements u8 | Reserved(3) | elements.
   kFmt1,
@@ -37,13 +38,15 @@ struct OpaqueElement {
   ByteSpan data;
 };
 
-// The opaque format a version uses in KEY_EXCHANGE (1.1: DMTF SpecID header;
-// 1.2+: Fmt1 when negotiated).
+// Parses an opaque-data table (KEY_EXCHANGE(_RSP) use the DMTF SpecID header
+// in 1.1 and OpaqueDataFmt1 in 1.2+ when negotiated).
 // kTruncated if an element or its padding runs past the end; kMalformed for a
 // wrong SpecID/OpaqueVersion; kTrailingData after TotalElements elements.
-Result<std::vector<OpaqueElement>> ParseOpaqueData(ByteSpan opaque, OpaqueFormat format);
+Result<std::vector<OpaqueElement>> ParseOpaqueData(ByteSpan opaque,
+                                                   OpaqueFormat format);
 // kInvalidArgument for more than 255 elements or oversized fields.
-Result<Bytes> SerializeOpaqueData(const std::vector<OpaqueElement>& elements, OpaqueFormat format);
+Result<Bytes> SerializeOpaqueData(const std::vector<OpaqueElement>& elements,
+                                  OpaqueFormat format);
 
 // DSP0277 1.1 §8 secured-message opaque elements (DMTF element data):
 // SMDataVersion u8 = 1 | SMDataID u8 | …
@@ -61,7 +64,8 @@ Bytes SerializeSmVersionSelection(uint16_t selected_version);
 // VersionsList u16[VersionCount]. kMalformed for a count of 0 or wrong IDs.
 Result<std::vector<uint16_t>> ParseSmSupportedVersions(ByteSpan element_data);
 // kInvalidArgument for 0 or more than 255 versions.
-Result<Bytes> SerializeSmSupportedVersions(const std::vector<uint16_t>& versions);
+Result<Bytes> SerializeSmSupportedVersions(
+    const std::vector<uint16_t>& versions);
 
 }  // namespace ccgpu::spdm::wire
 

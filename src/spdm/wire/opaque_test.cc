@@ -1,6 +1,7 @@
+#include "spdm/wire/opaque.h"
+
 #include <gtest/gtest.h>
 
-#include "spdm/wire/opaque.h"
 #include "spdm/wire/wire_test_util.h"
 
 namespace ccgpu::spdm::wire {
@@ -23,19 +24,25 @@ TEST(OpaqueData, Fmt1RoundTripsAndTruncates) {
     EXPECT_EQ(*again, b);
     for (std::size_t n = 0; n < b.size(); ++n) {
       Bytes prefix(b.begin(), b.begin() + static_cast<std::ptrdiff_t>(n));
-      EXPECT_ERRC(ParseOpaqueData(prefix, OpaqueFormat::kFmt1), Errc::kTruncated);
+      EXPECT_ERRC(ParseOpaqueData(prefix, OpaqueFormat::kFmt1),
+                  Errc::kTruncated);
     }
   }
 }
 
 TEST(OpaqueData, ElementLengthsAndCountTooLongOrShort) {
   Bytes b = Hex(kFmt1Req);
-  EXPECT_ERRC(ParseOpaqueData(Patched(b, 0, 1, 2), OpaqueFormat::kFmt1), Errc::kTruncated);
-  EXPECT_ERRC(ParseOpaqueData(Patched(b, 0, 1, 0), OpaqueFormat::kFmt1), Errc::kTrailingData);
-  EXPECT_ERRC(ParseOpaqueData(Patched(b, 6, 2, 13), OpaqueFormat::kFmt1), Errc::kTruncated);
+  EXPECT_ERRC(ParseOpaqueData(Patched(b, 0, 1, 2), OpaqueFormat::kFmt1),
+              Errc::kTruncated);
+  EXPECT_ERRC(ParseOpaqueData(Patched(b, 0, 1, 0), OpaqueFormat::kFmt1),
+              Errc::kTrailingData);
+  EXPECT_ERRC(ParseOpaqueData(Patched(b, 6, 2, 13), OpaqueFormat::kFmt1),
+              Errc::kTruncated);
   // Shorter data: padding recomputed, leaves trailing bytes.
-  EXPECT_ERRC(ParseOpaqueData(Patched(b, 6, 2, 5), OpaqueFormat::kFmt1), Errc::kTrailingData);
-  EXPECT_ERRC(ParseOpaqueData(Patched(b, 5, 1, 40), OpaqueFormat::kFmt1), Errc::kTruncated);
+  EXPECT_ERRC(ParseOpaqueData(Patched(b, 6, 2, 5), OpaqueFormat::kFmt1),
+              Errc::kTrailingData);
+  EXPECT_ERRC(ParseOpaqueData(Patched(b, 5, 1, 40), OpaqueFormat::kFmt1),
+              Errc::kTruncated);
 }
 
 TEST(OpaqueData, DmtfSpecIdFormatOf11) {
@@ -43,8 +50,11 @@ TEST(OpaqueData, DmtfSpecIdFormatOf11) {
   auto e = ParseOpaqueData(b, OpaqueFormat::kDmtfSpecId);
   ASSERT_TRUE(e);
   EXPECT_EQ(*SerializeOpaqueData(*e, OpaqueFormat::kDmtfSpecId), b);
-  EXPECT_ERRC(ParseOpaqueData(Patched(b, 0, 1, 0x47), OpaqueFormat::kDmtfSpecId), Errc::kMalformed);
-  EXPECT_ERRC(ParseOpaqueData(Patched(b, 4, 1, 2), OpaqueFormat::kDmtfSpecId), Errc::kMalformed);
+  EXPECT_ERRC(
+      ParseOpaqueData(Patched(b, 0, 1, 0x47), OpaqueFormat::kDmtfSpecId),
+      Errc::kMalformed);
+  EXPECT_ERRC(ParseOpaqueData(Patched(b, 4, 1, 2), OpaqueFormat::kDmtfSpecId),
+              Errc::kMalformed);
 }
 
 TEST(SecuredMessageVersions, SelectionAndSupportedList) {
@@ -59,8 +69,10 @@ TEST(SecuredMessageVersions, SelectionAndSupportedList) {
   ASSERT_TRUE(list);
   EXPECT_EQ(list->size(), 3u);
   EXPECT_EQ(*SerializeSmSupportedVersions(*list), Hex("010103001000110012"));
-  EXPECT_ERRC(ParseSmSupportedVersions(Hex("010104001000110012")), Errc::kTruncated);
-  EXPECT_ERRC(ParseSmSupportedVersions(Hex("010102001000110012")), Errc::kTrailingData);
+  EXPECT_ERRC(ParseSmSupportedVersions(Hex("010104001000110012")),
+              Errc::kTruncated);
+  EXPECT_ERRC(ParseSmSupportedVersions(Hex("010102001000110012")),
+              Errc::kTrailingData);
   EXPECT_ERRC(ParseSmSupportedVersions(Hex("010100")), Errc::kMalformed);
   auto id = SmDataId(Hex("0101"));
   ASSERT_TRUE(id);

@@ -15,7 +15,8 @@ using testing::Hex;
 TEST(Heartbeat, RoundTripsBothDirections) {
   for (uint8_t v : {kVersion11, kVersion12, kVersion13}) {
     CheckCodec(Bytes{v, 0xE8, 0, 0}, {}, ParseHeartbeat, SerializeHeartbeat);
-    CheckCodec(Bytes{v, 0x68, 0, 0}, {}, ParseHeartbeatAck, SerializeHeartbeatAck);
+    CheckCodec(Bytes{v, 0x68, 0, 0}, {}, ParseHeartbeatAck,
+               SerializeHeartbeatAck);
   }
   EXPECT_ERRC(ParseHeartbeat(Hex("10e80000"), {}), Errc::kUnsupported);
   EXPECT_ERRC(ParseHeartbeat(Hex("12680000"), {}), Errc::kMalformed);
@@ -26,8 +27,10 @@ TEST(Heartbeat, RoundTripsBothDirections) {
 
 TEST(KeyUpdate, AllThreeOperationsAndTheAck) {
   for (uint8_t op : {uint8_t{1}, uint8_t{2}, uint8_t{3}}) {
-    CheckCodec(Bytes{kVersion12, 0xE9, op, 0x5C}, {}, ParseKeyUpdate, SerializeKeyUpdate);
-    CheckCodec(Bytes{kVersion12, 0x69, op, 0x5C}, {}, ParseKeyUpdateAck, SerializeKeyUpdateAck);
+    CheckCodec(Bytes{kVersion12, 0xE9, op, 0x5C}, {}, ParseKeyUpdate,
+               SerializeKeyUpdate);
+    CheckCodec(Bytes{kVersion12, 0x69, op, 0x5C}, {}, ParseKeyUpdateAck,
+               SerializeKeyUpdateAck);
   }
   auto m = ParseKeyUpdate(Hex("12e9037a"), {});
   ASSERT_TRUE(m);
@@ -39,8 +42,9 @@ TEST(KeyUpdate, RejectsUnknownOperation) {
   EXPECT_ERRC(ParseKeyUpdate(Hex("12e90000"), {}), Errc::kMalformed);
   EXPECT_ERRC(ParseKeyUpdate(Hex("12e90400"), {}), Errc::kMalformed);
   EXPECT_ERRC(ParseKeyUpdateAck(Hex("1269ff00"), {}), Errc::kMalformed);
-  EXPECT_ERRC(SerializeKeyUpdate(KeyUpdate{kVersion12, static_cast<KeyUpdateOp>(9), 0}),
-              Errc::kInvalidArgument);
+  EXPECT_ERRC(
+      SerializeKeyUpdate(KeyUpdate{kVersion12, static_cast<KeyUpdateOp>(9), 0}),
+      Errc::kInvalidArgument);
 }
 
 TEST(EndSession, StateClearingBitAndAck) {
@@ -49,7 +53,8 @@ TEST(EndSession, StateClearingBitAndAck) {
   auto m = ParseEndSession(Hex("12ecff00"), {});
   ASSERT_TRUE(m);
   EXPECT_TRUE(m->negotiated_state_clearing());
-  EXPECT_EQ(*SerializeEndSession(*m), Hex("12ec0100"));  // reserved bits dropped
+  EXPECT_EQ(*SerializeEndSession(*m),
+            Hex("12ec0100"));  // reserved bits dropped
 }
 
 }  // namespace

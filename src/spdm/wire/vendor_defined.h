@@ -38,10 +38,12 @@ struct VendorDefinedResponse {
 };
 
 // Len or ReqLength past the end: kTruncated; short of it: kTrailingData.
-Result<VendorDefinedRequest> ParseVendorDefinedRequest(ByteSpan msg, const ParseParams& p);
+Result<VendorDefinedRequest> ParseVendorDefinedRequest(ByteSpan msg,
+                                                       const ParseParams& p);
 // kInvalidArgument if VendorID > 255 or the payload > 65535 bytes.
 Result<Bytes> SerializeVendorDefinedRequest(const VendorDefinedRequest& m);
-Result<VendorDefinedResponse> ParseVendorDefinedResponse(ByteSpan msg, const ParseParams& p);
+Result<VendorDefinedResponse> ParseVendorDefinedResponse(ByteSpan msg,
+                                                         const ParseParams& p);
 Result<Bytes> SerializeVendorDefinedResponse(const VendorDefinedResponse& m);
 
 }  // namespace ccgpu::spdm::wire

@@ -6,7 +6,8 @@ namespace ccgpu::spdm::wire {
 Result<GetVersion> ParseGetVersion(ByteSpan msg, const ParseParams& p) {
   ByteReader r(msg);
   CCGPU_TRY(ReadHeaderExact(r, Code::kGetVersion, kVersion10));
-  CCGPU_TRY(ExpectEnd(r, p, "spdm.get_version: bytes after the 4-byte request"));
+  CCGPU_TRY(
+      ExpectEnd(r, p, "spdm.get_version: bytes after the 4-byte request"));
   return GetVersion{};
 }
 
@@ -22,9 +23,12 @@ Result<Version> ParseVersion(ByteSpan msg, const ParseParams& p) {
   ByteReader r(msg);
   CCGPU_TRY(ReadHeaderExact(r, Code::kVersion, kVersion10));
   CCGPU_TRY(r.Skip(1, "spdm.version: Reserved"));
-  CCGPU_ASSIGN_OR_RETURN(uint8_t count, r.U8("spdm.version: VersionNumberEntryCount"));
-  if (count == 0) return Fail(Errc::kMalformed, "spdm.version: VersionNumberEntryCount is 0");
-  CCGPU_ASSIGN_OR_RETURN(ByteSpan raw, r.TakeArray(count, 2, "spdm.version: entries past end"));
+  CCGPU_ASSIGN_OR_RETURN(uint8_t count,
+                         r.U8("spdm.version: VersionNumberEntryCount"));
+  if (count == 0)
+    return Fail(Errc::kMalformed, "spdm.version: VersionNumberEntryCount is 0");
+  CCGPU_ASSIGN_OR_RETURN(
+      ByteSpan raw, r.TakeArray(count, 2, "spdm.version: entries past end"));
   Version v;
   ByteReader er(raw);
   for (uint8_t i = 0; i < count; ++i) {
@@ -37,7 +41,8 @@ Result<Version> ParseVersion(ByteSpan msg, const ParseParams& p) {
 
 Result<Bytes> SerializeVersion(const Version& m) {
   if (m.entries.empty() || m.entries.size() > 255) {
-    return Fail(Errc::kInvalidArgument, "spdm.version: entry count must be 1..255");
+    return Fail(Errc::kInvalidArgument,
+                "spdm.version: entry count must be 1..255");
   }
   ByteWriter w;
   WriteHeader(w, kVersion10, Code::kVersion, 0, 0);

@@ -1,6 +1,7 @@
+#include "spdm/wire/version.h"
+
 #include <gtest/gtest.h>
 
-#include "spdm/wire/version.h"
 #include "spdm/wire/wire_test_util.h"
 
 namespace ccgpu::spdm::wire {
@@ -25,8 +26,7 @@ TEST(GetVersion, IgnoresReservedParams) {
 }
 
 TEST(Version, RoundTripsThreeEntries) {
-  Bytes msg = Hex("1004000000030010001100120013");
-  msg.resize(msg.size() - 2);  // 3 entries: 1.0, 1.1, 1.2
+  const Bytes msg = Hex("10040000 0003 0010 0011 0012");  // 1.0, 1.1, 1.2
   CheckCodec(msg, {}, ParseVersion, SerializeVersion);
   auto v = ParseVersion(msg, {});
   ASSERT_TRUE(v);
@@ -37,9 +37,12 @@ TEST(Version, RoundTripsThreeEntries) {
 
 TEST(Version, EntryCountTooLargeTruncatesTooSmallLeavesTrailing) {
   Bytes msg = Hex("100400000002 0011 0012");
-  EXPECT_ERRC(ParseVersion(testing::Patched(msg, 5, 1, 3), {}), Errc::kTruncated);
-  EXPECT_ERRC(ParseVersion(testing::Patched(msg, 5, 1, 1), {}), Errc::kTrailingData);
-  EXPECT_ERRC(ParseVersion(testing::Patched(msg, 5, 1, 0), {}), Errc::kMalformed);
+  EXPECT_ERRC(ParseVersion(testing::Patched(msg, 5, 1, 3), {}),
+              Errc::kTruncated);
+  EXPECT_ERRC(ParseVersion(testing::Patched(msg, 5, 1, 1), {}),
+              Errc::kTrailingData);
+  EXPECT_ERRC(ParseVersion(testing::Patched(msg, 5, 1, 0), {}),
+              Errc::kMalformed);
 }
 
 TEST(Version, SerializeRejectsEmptyList) {

@@ -26,7 +26,8 @@ static std::string ReadFile(const std::string& path) {
 }
 
 std::map<std::string, Bytes> LoadKat(const std::string& file) {
-  std::istringstream in(ReadFile(std::string(CCGPU_TESTDATA_DIR) + "/third_party/spdm/" + file));
+  std::istringstream in(
+      ReadFile(std::string(CCGPU_TESTDATA_DIR) + "/third_party/spdm/" + file));
   std::map<std::string, Bytes> out;
   std::string line;
   while (std::getline(in, line)) {
@@ -45,7 +46,8 @@ Bytes LoadHexFile(const std::string& relative) {
   return Hex(TrimAsciiWhitespace(text));
 }
 
-std::vector<Bytes> Split(const Bytes& all, const std::vector<std::size_t>& sizes) {
+std::vector<Bytes> Split(const Bytes& all,
+                         const std::vector<std::size_t>& sizes) {
   std::vector<Bytes> out;
   std::size_t off = 0;
   for (std::size_t s : sizes) {
@@ -58,9 +60,11 @@ std::vector<Bytes> Split(const Bytes& all, const std::vector<std::size_t>& sizes
   return out;
 }
 
-Bytes Patched(Bytes msg, std::size_t offset, std::size_t width, uint64_t value) {
+Bytes Patched(Bytes msg, std::size_t offset, std::size_t width,
+              uint64_t value) {
   CCGPU_CHECK(offset + width <= msg.size());
-  for (std::size_t i = 0; i < width; ++i) msg[offset + i] = static_cast<uint8_t>(value >> (8 * i));
+  for (std::size_t i = 0; i < width; ++i)
+    msg[offset + i] = static_cast<uint8_t>(value >> (8 * i));
   return msg;
 }
 

@@ -3,24 +3,26 @@
 #ifndef CCGPU_SPDM_WIRE_WIRE_TEST_UTIL_H_
 #define CCGPU_SPDM_WIRE_WIRE_TEST_UTIL_H_
 
+#include <gtest/gtest.h>
+
 #include <map>
 #include <string>
 #include <string_view>
 #include <vector>
-
-#include <gtest/gtest.h>
 
 #include "spdm/wire/common.h"
 
 namespace ccgpu::spdm::wire::testing {
 
 Bytes Hex(std::string_view hex);
-// name -> bytes for every hex line of a KAT file under tests/data/third_party/spdm.
+// name -> bytes for every hex line of a KAT file under
+// tests/data/third_party/spdm.
 std::map<std::string, Bytes> LoadKat(const std::string& file);
 // The whole hex text file under tests/data (whitespace trimmed).
 Bytes LoadHexFile(const std::string& relative);
 // Cuts `all` into consecutive pieces of the given sizes (must cover it all).
-std::vector<Bytes> Split(const Bytes& all, const std::vector<std::size_t>& sizes);
+std::vector<Bytes> Split(const Bytes& all,
+                         const std::vector<std::size_t>& sizes);
 // Writes `value` little-endian into msg[offset, offset+width).
 Bytes Patched(Bytes msg, std::size_t offset, std::size_t width, uint64_t value);
 
@@ -33,8 +35,8 @@ ParseParams P384(uint8_t version = kVersion12);
 //  * one extra byte → kTrailingData; with allow_dword_padding, zero padding to
 //    a DWORD is accepted and anything else still rejected.
 template <typename ParseFn, typename SerializeFn>
-void CheckCodec(const Bytes& msg, const ParseParams& p, ParseFn parse, SerializeFn serialize,
-                bool check_trailing = true) {
+void CheckCodec(const Bytes& msg, const ParseParams& p, ParseFn parse,
+                SerializeFn serialize, bool check_trailing = true) {
   auto m = parse(ByteSpan(msg), p);
   ASSERT_TRUE(m) << m.error().ToString();
   auto out = serialize(*m);
@@ -49,7 +51,8 @@ void CheckCodec(const Bytes& msg, const ParseParams& p, ParseFn parse, Serialize
     Bytes prefix(msg.begin(), msg.begin() + static_cast<std::ptrdiff_t>(n));
     auto t = parse(ByteSpan(prefix), p);
     ASSERT_FALSE(t) << "prefix of " << n << " bytes parsed";
-    EXPECT_EQ(t.error().code, Errc::kTruncated) << "prefix " << n << ": " << t.error().ToString();
+    EXPECT_EQ(t.error().code, Errc::kTruncated)
+        << "prefix " << n << ": " << t.error().ToString();
   }
   if (!check_trailing) return;
   Bytes longer = msg;
@@ -80,11 +83,11 @@ void CheckCodec(const Bytes& msg, const ParseParams& p, ParseFn parse, Serialize
 }
 
 // Expects `r` to fail with `code`.
-#define EXPECT_ERRC(expr, errc)                                                   \
-  do {                                                                            \
-    auto ccgpu_r_ = (expr);                                                       \
-    ASSERT_FALSE(ccgpu_r_) << #expr " unexpectedly succeeded";                    \
-    EXPECT_EQ(ccgpu_r_.error().code, (errc)) << ccgpu_r_.error().ToString();      \
+#define EXPECT_ERRC(expr, errc)                                              \
+  do {                                                                       \
+    auto ccgpu_r_ = (expr);                                                  \
+    ASSERT_FALSE(ccgpu_r_) << #expr " unexpectedly succeeded";               \
+    EXPECT_EQ(ccgpu_r_.error().code, (errc)) << ccgpu_r_.error().ToString(); \
   } while (false)
 
 }  // namespace ccgpu::spdm::wire::testing
