@@ -25,18 +25,24 @@ for k in root inter leaf; do openssl x509 -in "$D/$k.pem" -outform DER -out "$D/
 cat "$D/root.der" "$D/inter.der" "$D/leaf.der" > "$D/bundle.der"
 cat "$D/leaf.pem" "$D/inter.pem" "$D/root.pem" > "$D/bundle.pem"   # leaf first: the CLI turns it around
 
-run() {  # transport version bundle root
-  "$CCGPU" spdm responder --port 0 --transport "$1" --cert-chain "$3" --key "$D/leaf.key" --accept-timeout 30 > "$D/rsp.out" 2>&1 &
-  rpid=$!
-  port=""
-  for _ in $(seq 1 100); do
-    port=$(sed -n 's/^listening on 127.0.0.1:\([0-9]*\).*/\1/p' "$D/rsp.out")
-    [ -n "$port" ] && break
+wait_port() {  # prints the port the responder announced
+  for _ in $(seq 1 200); do
+    p=$(sed -n 's/^listening on 127.0.0.1:\([0-9]*\) .*/\1/p' "$D/rsp.out" 2>/dev/null || true)
+    [ -n "$p" ] && { echo "$p"; return 0; }
     sleep 0.05
   done
-  [ -n "$port" ] || { echo "responder did not start"; cat "$D/rsp.out"; kill "$rpid"; exit 1; }
-  "$CCGPU" spdm requester --port "$port" --transport "$1" --version "$2" --root "$4" --json > "$D/req.json"
-  wait "$rpid"
+  return 1
+}
+
+run() {  # transport version bundle root
+  rm -f "$D/rsp.out"  # the poll below must never read a previous run's port
+  "$CCGPU" spdm responder --port 0 --transport "$1" --cert-chain "$3" --key "$D/leaf.key" --accept-timeout 30 > "$D/rsp.out" 2>&1 &
+  rpid=$!
+  port=$(wait_port) || { echo "responder did not start"; cat "$D/rsp.out"; kill "$rpid"; exit 1; }
+  if ! "$CCGPU" spdm requester --port "$port" --transport "$1" --version "$2" --root "$4" --json > "$D/req.json"; then
+    echo "requester failed: transport $1 version $2"; cat "$D/req.json"; cat "$D/rsp.out"; kill "$rpid" 2>/dev/null; exit 1
+  fi
+  wait "$rpid" || { echo "responder failed: transport $1 version $2"; cat "$D/rsp.out"; exit 1; }
   grep -q '"ok": true' "$D/req.json" || { cat "$D/req.json"; exit 1; }
   grep -q "\"version\": \"$2\"" "$D/req.json" || { echo "version $2 not negotiated"; exit 1; }
   grep -q '"certificate_subject": "CN=cli test device"' "$D/req.json" || { echo "subject missing"; exit 1; }
@@ -59,10 +65,10 @@ run mctp 1.2 "$D/bundle.pem" "$D/root.pem"
 
 # CONTINUE keeps the responder (and its state) for a second connection;
 # the second requester ends it with SHUTDOWN.
+rm -f "$D/rsp.out"
 "$CCGPU" spdm responder --port 0 --transport pci_doe --cert-chain "$D/bundle.der" --key "$D/leaf.key" --accept-timeout 30 > "$D/rsp.out" 2>&1 &
 rpid=$!
-sleep 0.3
-port=$(sed -n 's/^listening on 127.0.0.1:\([0-9]*\).*/\1/p' "$D/rsp.out")
+port=$(wait_port) || { echo "responder did not start"; exit 1; }
 "$CCGPU" spdm requester --port "$port" --transport pci_doe --root "$D/root.der" --continue > "$D/req1.txt"
 grep -q 'platform CONTINUE' "$D/req1.txt" || { cat "$D/req1.txt"; exit 1; }
 "$CCGPU" spdm requester --port "$port" --transport pci_doe --version 1.3 --root "$D/root.der" > "$D/req2.txt"
@@ -73,10 +79,10 @@ echo "ok: CONTINUE then SHUTDOWN"
 # A requester that trusts another root fails with a chain error, exit 1.
 openssl ecparam -name secp384r1 -genkey -noout -out "$D/other.key"
 openssl req -x509 -new -sha384 -key "$D/other.key" -subj "/CN=other root" -days 30 -config "$D/ext.cnf" -extensions ca -out "$D/other.pem" 2>/dev/null
+rm -f "$D/rsp.out"
 "$CCGPU" spdm responder --port 0 --transport mctp --cert-chain "$D/bundle.der" --key "$D/leaf.key" --accept-timeout 10 > "$D/rsp.out" 2>&1 &
 rpid=$!
-sleep 0.3
-port=$(sed -n 's/^listening on 127.0.0.1:\([0-9]*\).*/\1/p' "$D/rsp.out")
+port=$(wait_port)
 if "$CCGPU" spdm requester --port "$port" --transport mctp --root "$D/other.pem" --json > "$D/req.json"; then
   echo "untrusted root accepted"; kill "$rpid"; exit 1
 fi
