@@ -59,19 +59,12 @@ TestPki MakePki(crypto::Curve curve) {
   for (const char* k : {"root", "inter", "leaf"}) {
     Run(o + "x509 -in " + dir + "/" + k + ".pem -outform DER -out " + dir + "/" + k + ".der");
   }
-  {
-    std::ofstream der(dir + "/bundle.der", std::ios::binary), pem(dir + "/bundle.pem", std::ios::binary);
-    for (const char* k : {"root", "inter", "leaf"}) {
-      der << ReadFile(dir + "/" + k + ".der");
-      pem << ReadFile(dir + "/" + k + ".pem");
-    }
-  }
-  TestPki p{dir, {}, dir + "/root.pem", dir + "/leaf.key", dir + "/bundle.pem", dir + "/bundle.der", dir + "/root.der",
-            crypto::Certificate::FromPem(ReadFile(dir + "/root.pem")).value(), ReadFile(dir + "/leaf.key")};
+  TestPki p{{}, crypto::Certificate::FromPem(ReadFile(dir + "/root.pem")).value(), ReadFile(dir + "/leaf.key")};
   for (const char* k : {"root", "inter", "leaf"}) {
     std::string der = ReadFile(dir + "/" + k + ".der");
     p.chain_der.emplace_back(der.begin(), der.end());
   }
+  Run("rm -rf " + dir);
   return p;
 }
 

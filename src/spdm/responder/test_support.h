@@ -15,11 +15,10 @@
 
 namespace ccgpu::spdm::testing {
 
-// Root CA → intermediate CA → leaf (device) on one curve; files kept in `dir`.
+// Root CA → intermediate CA → leaf (device) on one curve, held in memory (the
+// temporary directory openssl worked in is removed).
 struct TestPki {
-  std::string dir;
   std::vector<Bytes> chain_der;  // root first
-  std::string root_pem_path, leaf_key_pem_path, bundle_pem_path, bundle_der_path, root_der_path;
   crypto::Certificate root;
   std::string leaf_key_pem;
 };
