@@ -36,6 +36,9 @@ void AddHostCommand(CLI::App& app, Action& action);
 // Registers `ccgpu rim make` (adds to an existing `rim` subcommand if any).
 void AddRimMakeCommand(CLI::App& app, Action& action);
 
+// Registers `ccgpu spdm responder` and `ccgpu spdm requester`.
+void AddSpdmCommand(CLI::App& app, Action& action);
+
 }  // namespace ccgpu::cli
 
 #endif  // CCGPU_TOOLS_CCGPU_COMMAND_H_

@@ -24,6 +24,7 @@ int main(int argc, char** argv) {
   ccgpu::cli::AddGpudCommand(app, action);
   ccgpu::cli::AddHostCommand(app, action);
   ccgpu::cli::AddRimMakeCommand(app, action);
+  ccgpu::cli::AddSpdmCommand(app, action);
 
   try {
     app.parse(argc, argv);

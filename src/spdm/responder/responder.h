@@ -1,0 +1,186 @@
+// The SPDM responder state machine (DMTF DSP0274 1.1-1.3, secured messages
+// DSP0277): it answers one request at a time, keeps the connection state
+// (VCA, transcripts A/B/L, sessions) and never trusts the requester. Codecs
+// live in spdm/wire, transcripts and keys in spdm/session; this layer only
+// decides what is allowed when and builds the answers (one rsp_*.cc per
+// message).
+//
+// Every request gets an answer: a malformed, out-of-order or unsupported
+// request gets the ERROR DSP0274 1.2 §10.12 prescribes (InvalidRequest,
+// UnexpectedRequest, UnsupportedRequest, VersionMismatch, SessionRequired,
+// DecryptError, SessionLimitExceeded, ResponseTooLarge, …), never a crash.
+#ifndef CCGPU_SPDM_RESPONDER_RESPONDER_H_
+#define CCGPU_SPDM_RESPONDER_RESPONDER_H_
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <optional>
+#include <vector>
+
+#include "base/bytes.h"
+#include "base/result.h"
+#include "crypto/ec.h"
+#include "crypto/hash.h"
+#include "spdm/responder/faults.h"
+#include "spdm/responder/measurement_provider.h"
+#include "spdm/responder/signer.h"
+#include "spdm/responder/vendor_handler.h"
+#include "spdm/session/secured_message.h"
+#include "spdm/session/transcript.h"
+#include "spdm/wire/message.h"
+
+namespace ccgpu::spdm::responder {
+
+// Capabilities the responder advertises by default (DSP0274 1.2 §10.4):
+// CERT | CHAL | MEAS_SIG | MEAS_FRESH | ENCRYPT | MAC | KEY_EX | HBEAT | KEY_UPD.
+inline constexpr uint32_t kDefaultCapabilities =
+    wire::cap::kCert | wire::cap::kChal | wire::cap::kMeasSig | wire::cap::kMeasFresh |
+    wire::cap::kEncrypt | wire::cap::kMac | wire::cap::kKeyEx | wire::cap::kHbeat |
+    wire::cap::kKeyUpd;
+
+struct ResponderConfig {
+  // SPDM versions answered in VERSION (0x11, 0x12, 0x13).
+  std::vector<uint8_t> versions = {wire::kVersion11, wire::kVersion12, wire::kVersion13};
+  uint32_t capabilities = kDefaultCapabilities;  // wire::cap flags
+  uint8_t ct_exponent = 12;
+  // DataTransferSize = MaxSPDMmsgSize (no chunking), 1.2+.
+  uint32_t data_transfer_size = 0x1200;
+  // Algorithm preferences, most preferred first (only implemented bits).
+  std::vector<uint32_t> base_hash = {wire::alg::kSha384, wire::alg::kSha256};
+  std::vector<uint16_t> dhe = {wire::alg::kSecp384r1, wire::alg::kSecp256r1};
+  std::vector<uint16_t> aead = {wire::alg::kAes256Gcm, wire::alg::kChaCha20Poly1305};
+  // Slot-0 certificate chain: DER certificates, root first, leaf last (the
+  // leaf's key is the signer's).
+  std::vector<Bytes> cert_chain_der;
+  std::shared_ptr<const Signer> signer;
+  // Without a provider the MEAS capability bits are cleared.
+  std::shared_ptr<MeasurementProvider> measurements;
+  // Without a handler VENDOR_DEFINED_REQUEST gets ERROR(UnsupportedRequest).
+  std::shared_ptr<VendorDefinedHandler> vendor;
+  // How secured records are carried (MCTP: 2-byte sequence number and random
+  // padding; PCI DOE: neither).
+  session::TransportBinding binding = session::TransportBinding::Mctp();
+  // KEY_EXCHANGE_RSP HeartbeatPeriod (seconds) when both sides set HBEAT_CAP.
+  uint8_t heartbeat_period = 0;
+  std::size_t max_sessions = 4;
+  // Per-key record limit (tests inject small values).
+  session::SessionOptions session_options;
+  // Misbehaviour for tests (faults.h). kNone in production.
+  Fault fault = Fault::kNone;
+  // PCI DOE: requests may end with up to 3 zero bytes of DWORD padding.
+  bool allow_dword_padding = false;
+};
+
+// A message as the transport carries it: a plain SPDM message, or (secured)
+// a DSP0277 record.
+struct TransportMessage {
+  bool secured = false;
+  Bytes bytes;
+};
+
+class Responder {
+ public:
+  // kInvalidArgument: no signer, no or unparsable certificate chain, a leaf
+  // key that is not the signer's, empty versions, unimplemented algorithm
+  // bits; kUnsupported for DataTransferSize < 42.
+  static Result<std::unique_ptr<Responder>> Create(ResponderConfig config);
+
+  Responder(const Responder&) = delete;
+  Responder& operator=(const Responder&) = delete;
+
+  // Answers one request. `secured` says the transport marked it as a DSP0277
+  // record. Always produces a reply (an ERROR for anything refused).
+  TransportMessage Handle(bool secured, ByteSpan bytes);
+
+  // Why the last ERROR was sent (static text, for logs and tests).
+  const char* last_error_context() const { return last_error_context_; }
+  // Sessions currently open (handshake or application phase).
+  std::size_t session_count() const { return sessions_.size(); }
+  // Export master secret of an established session (once; kSessionClosed if
+  // there is no such session). For the emulated GPU's channel keys.
+  Result<SecretBytes> TakeExportMasterSecret(uint32_t session_id);
+
+  // The SPDM cert chain (Length | Reserved | RootHash | certs) for `hash`.
+  static Result<Bytes> BuildCertChain(crypto::HashAlg hash, const std::vector<Bytes>& der_root_first);
+
+  ~Responder();
+
+ private:
+  explicit Responder(ResponderConfig config);
+
+  enum class ConnState { kNotStarted, kAfterVersion, kAfterCapabilities, kNegotiated };
+  struct SessionState;
+  // What to do once the response has been sealed/sent.
+  enum class PostAction { kNone, kEnterApplication, kEndSession };
+  struct Ctx {
+    SessionState* session = nullptr;  // the request came in this session
+    ByteSpan request;                 // exact request bytes (no padding)
+  };
+
+  Result<Bytes> Dispatch(ByteSpan msg, SessionState* session);
+  Result<Bytes> Route(const wire::Request& req, const Ctx& ctx);
+  Bytes ErrorMessage(wire::ErrorCode code, uint8_t data);
+  Bytes ErrorFor(const Error& e, uint8_t request_code);
+  void ResetConnection();
+  uint8_t Version() const;
+  wire::ParseParams Params() const;
+  Result<Bytes> SignTranscript(session::SigningContext context, ByteSpan digest);
+  Result<Bytes> MeasurementSummaryHash(uint8_t type);
+
+  Result<Bytes> OnGetVersion(const wire::GetVersion& m, const Ctx& ctx);
+  Result<Bytes> OnGetCapabilities(const wire::GetCapabilities& m, const Ctx& ctx);
+  Result<Bytes> OnNegotiateAlgorithms(const wire::NegotiateAlgorithms& m, const Ctx& ctx);
+  Result<Bytes> OnGetDigests(const wire::GetDigests& m, const Ctx& ctx);
+  Result<Bytes> OnGetCertificate(const wire::GetCertificate& m, const Ctx& ctx);
+  Result<Bytes> OnChallenge(const wire::Challenge& m, const Ctx& ctx);
+  Result<Bytes> OnGetMeasurements(const wire::GetMeasurements& m, const Ctx& ctx);
+  Result<Bytes> OnKeyExchange(const wire::KeyExchange& m, const Ctx& ctx);
+  Result<Bytes> OnFinish(const wire::Finish& m, const Ctx& ctx);
+  Result<Bytes> OnHeartbeat(const wire::Heartbeat& m, const Ctx& ctx);
+  Result<Bytes> OnKeyUpdate(const wire::KeyUpdate& m, const Ctx& ctx);
+  Result<Bytes> OnEndSession(const wire::EndSession& m, const Ctx& ctx);
+  Result<Bytes> OnVendorDefined(const wire::VendorDefinedRequest& m, const Ctx& ctx);
+  Result<Bytes> OnRespondIfReady(const wire::RespondIfReady& m, const Ctx& ctx);
+
+  ResponderConfig config_;
+  ConnState state_ = ConnState::kNotStarted;
+  // Negotiated connection parameters (valid from kNegotiated on; version
+  // from kAfterCapabilities).
+  struct Negotiated {
+    uint8_t version = 0;
+    uint32_t req_caps = 0;
+    uint32_t rsp_caps = 0;
+    uint32_t req_data_transfer_size = 0;
+    uint32_t base_asym = 0, base_hash = 0, meas_hash = 0;
+    uint16_t dhe = 0, aead = 0;
+    uint8_t other_params = 0;
+    uint8_t meas_spec = 0;
+    crypto::HashAlg hash = crypto::HashAlg::kSha384;
+    wire::NegotiatedParams wire;
+  } neg_;
+  session::MessageA message_a_;
+  Bytes message_b_;  // B: digests/certificate exchanges since VCA or the last CHALLENGE
+  std::optional<session::MeasurementTranscript> l_;  // out-of-session L1/L2
+  Bytes cert_chain_;                                 // SPDM format for neg_.hash
+  Bytes cert_chain_hash_;
+  std::map<uint32_t, std::unique_ptr<SessionState>> sessions_;
+  uint32_t in_clear_handshake_session_ = 0;  // session awaiting a plain FINISH
+  uint16_t next_rsp_session_id_ = 0xFFFF;
+  PostAction post_action_ = PostAction::kNone;
+  const char* last_error_context_ = "";
+  // Fault bookkeeping.
+  bool fault_fired_ = false;
+  Bytes cached_signed_measurements_;
+  struct Deferred {
+    uint8_t request_code = 0;
+    uint8_t token = 0;
+    Bytes response;
+  };
+  std::optional<Deferred> deferred_;
+  uint8_t next_token_ = 1;
+};
+
+}  // namespace ccgpu::spdm::responder
+
+#endif  // CCGPU_SPDM_RESPONDER_RESPONDER_H_

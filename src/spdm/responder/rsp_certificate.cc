@@ -1,0 +1,36 @@
+// GET_CERTIFICATE → CERTIFICATE (DSP0274 1.2 §10.8): slot 0's chain in
+// portions bounded by the request, our DataTransferSize and the requester's.
+// Outside a session the exchange joins transcript B.
+#include <algorithm>
+
+#include "spdm/responder/responder_internal.h"
+
+namespace ccgpu::spdm::responder {
+
+Result<Bytes> Responder::OnGetCertificate(const wire::GetCertificate& m, const Ctx& ctx) {
+  if ((neg_.rsp_caps & wire::cap::kCert) == 0) return Unsupported("spdm responder: CERT_CAP not set");
+  if (ctx.session != nullptr && !ctx.session->established) {
+    return Unexpected("spdm responder: GET_CERTIFICATE during the session handshake");
+  }
+  if (cert_chain_.empty()) return Unexpected("spdm responder: no common hash algorithm");
+  if (m.slot_id != 0) return Invalid("spdm responder: certificate slot not provisioned");
+  if (m.offset >= cert_chain_.size()) return Invalid("spdm responder: certificate offset beyond the chain");
+  wire::Certificate c;
+  c.version = neg_.version;
+  c.slot_id = 0;
+  const std::size_t left = cert_chain_.size() - m.offset;
+  std::size_t limit = config_.data_transfer_size - 8;
+  if (neg_.req_data_transfer_size != 0) limit = std::min<std::size_t>(limit, neg_.req_data_transfer_size - 8);
+  std::size_t portion = std::min<std::size_t>({left, m.length, limit});
+  if (m.slot_size_requested) portion = 0;
+  c.portion = ByteSpan(cert_chain_).subspan(m.offset, portion);
+  c.remainder_length = static_cast<uint16_t>(m.slot_size_requested ? cert_chain_.size() : left - portion);
+  CCGPU_ASSIGN_OR_RETURN(Bytes rsp, wire::SerializeCertificate(c));
+  if (ctx.session == nullptr) {
+    message_b_.insert(message_b_.end(), ctx.request.begin(), ctx.request.end());
+    message_b_.insert(message_b_.end(), rsp.begin(), rsp.end());
+  }
+  return rsp;
+}
+
+}  // namespace ccgpu::spdm::responder

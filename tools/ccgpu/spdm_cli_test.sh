@@ -1,0 +1,93 @@
+#!/bin/sh
+# Two-process SPDM test: `ccgpu spdm responder` as a real server on a free
+# port, `ccgpu spdm requester` against it, for every transport and version.
+# A fresh P-384 test PKI is made with the openssl CLI. Usage: spdm_cli_test.sh CCGPU
+set -eu
+CCGPU="$1"
+D=$(mktemp -d /tmp/ccgpu_spdm_cli_XXXXXX)
+trap 'rm -rf "$D"' EXIT
+cat > "$D/ext.cnf" <<'CNF'
+[ca]
+basicConstraints=critical,CA:TRUE
+keyUsage=critical,keyCertSign,cRLSign
+subjectKeyIdentifier=hash
+[leaf]
+basicConstraints=critical,CA:FALSE
+keyUsage=critical,digitalSignature
+CNF
+for k in root inter leaf; do openssl ecparam -name secp384r1 -genkey -noout -out "$D/$k.key"; done
+openssl req -x509 -new -sha384 -key "$D/root.key" -subj "/CN=cli test root" -days 30 -config "$D/ext.cnf" -extensions ca -out "$D/root.pem" 2>/dev/null
+openssl req -new -key "$D/inter.key" -subj "/CN=cli test intermediate" -config "$D/ext.cnf" -out "$D/inter.csr" 2>/dev/null
+openssl x509 -req -sha384 -in "$D/inter.csr" -CA "$D/root.pem" -CAkey "$D/root.key" -set_serial 2 -days 30 -extfile "$D/ext.cnf" -extensions ca -out "$D/inter.pem" 2>/dev/null
+openssl req -new -key "$D/leaf.key" -subj "/CN=cli test device" -config "$D/ext.cnf" -out "$D/leaf.csr" 2>/dev/null
+openssl x509 -req -sha384 -in "$D/leaf.csr" -CA "$D/inter.pem" -CAkey "$D/inter.key" -set_serial 3 -days 30 -extfile "$D/ext.cnf" -extensions leaf -out "$D/leaf.pem" 2>/dev/null
+for k in root inter leaf; do openssl x509 -in "$D/$k.pem" -outform DER -out "$D/$k.der"; done
+cat "$D/root.der" "$D/inter.der" "$D/leaf.der" > "$D/bundle.der"
+cat "$D/leaf.pem" "$D/inter.pem" "$D/root.pem" > "$D/bundle.pem"   # leaf first: the CLI turns it around
+
+wait_port() {  # prints the port the responder announced
+  for _ in $(seq 1 200); do
+    p=$(sed -n 's/^listening on 127.0.0.1:\([0-9]*\) .*/\1/p' "$D/rsp.out" 2>/dev/null || true)
+    [ -n "$p" ] && { echo "$p"; return 0; }
+    sleep 0.05
+  done
+  return 1
+}
+
+run() {  # transport version bundle root
+  rm -f "$D/rsp.out"  # the poll below must never read a previous run's port
+  "$CCGPU" spdm responder --port 0 --transport "$1" --cert-chain "$3" --key "$D/leaf.key" --accept-timeout 30 > "$D/rsp.out" 2>&1 &
+  rpid=$!
+  port=$(wait_port) || { echo "responder did not start"; cat "$D/rsp.out"; kill "$rpid"; exit 1; }
+  if ! "$CCGPU" spdm requester --port "$port" --transport "$1" --version "$2" --root "$4" --json > "$D/req.json"; then
+    echo "requester failed: transport $1 version $2"; cat "$D/req.json"; cat "$D/rsp.out"; kill "$rpid" 2>/dev/null; exit 1
+  fi
+  wait "$rpid" || { echo "responder failed: transport $1 version $2"; cat "$D/rsp.out"; exit 1; }
+  grep -q '"ok": true' "$D/req.json" || { cat "$D/req.json"; exit 1; }
+  grep -q "\"version\": \"$2\"" "$D/req.json" || { echo "version $2 not negotiated"; exit 1; }
+  grep -q '"certificate_subject": "CN=cli test device"' "$D/req.json" || { echo "subject missing"; exit 1; }
+  grep -q '"measurements_signature_verified": true' "$D/req.json" || exit 1
+  if [ "$1" = none ]; then
+    if grep -q session_id "$D/req.json"; then echo "session on transport none"; exit 1; fi
+  else
+    grep -q '"session_id": "0xffffffff"' "$D/req.json" || { echo "no session"; exit 1; }
+    grep -q 'END_SESSION acknowledged' "$D/req.json" || exit 1
+  fi
+  grep -q 'connection ended: SHUTDOWN' "$D/rsp.out" || { cat "$D/rsp.out"; exit 1; }
+  echo "ok: transport $1 version $2"
+}
+for t in none mctp pci_doe; do
+  for v in 1.1 1.2 1.3; do
+    run "$t" "$v" "$D/bundle.der" "$D/root.der"
+  done
+done
+run mctp 1.2 "$D/bundle.pem" "$D/root.pem"
+
+# CONTINUE keeps the responder (and its state) for a second connection;
+# the second requester ends it with SHUTDOWN.
+rm -f "$D/rsp.out"
+"$CCGPU" spdm responder --port 0 --transport pci_doe --cert-chain "$D/bundle.der" --key "$D/leaf.key" --accept-timeout 30 > "$D/rsp.out" 2>&1 &
+rpid=$!
+port=$(wait_port) || { echo "responder did not start"; exit 1; }
+"$CCGPU" spdm requester --port "$port" --transport pci_doe --root "$D/root.der" --continue > "$D/req1.txt"
+grep -q 'platform CONTINUE' "$D/req1.txt" || { cat "$D/req1.txt"; exit 1; }
+"$CCGPU" spdm requester --port "$port" --transport pci_doe --version 1.3 --root "$D/root.der" > "$D/req2.txt"
+wait "$rpid"
+grep -q 'connection ended: CONTINUE' "$D/rsp.out" && grep -q 'connection ended: SHUTDOWN' "$D/rsp.out" || { cat "$D/rsp.out"; exit 1; }
+echo "ok: CONTINUE then SHUTDOWN"
+
+# A requester that trusts another root fails with a chain error, exit 1.
+openssl ecparam -name secp384r1 -genkey -noout -out "$D/other.key"
+openssl req -x509 -new -sha384 -key "$D/other.key" -subj "/CN=other root" -days 30 -config "$D/ext.cnf" -extensions ca -out "$D/other.pem" 2>/dev/null
+rm -f "$D/rsp.out"
+"$CCGPU" spdm responder --port 0 --transport mctp --cert-chain "$D/bundle.der" --key "$D/leaf.key" --accept-timeout 10 > "$D/rsp.out" 2>&1 &
+rpid=$!
+port=$(wait_port)
+if "$CCGPU" spdm requester --port "$port" --transport mctp --root "$D/other.pem" --json > "$D/req.json"; then
+  echo "untrusted root accepted"; kill "$rpid"; exit 1
+fi
+kill "$rpid" 2>/dev/null || true
+wait "$rpid" 2>/dev/null || true
+grep -q 'kChainInvalid' "$D/req.json" || { cat "$D/req.json"; exit 1; }
+echo "ok: untrusted root refused"
+echo "spdm cli: all passed"

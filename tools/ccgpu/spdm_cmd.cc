@@ -1,0 +1,313 @@
+// `ccgpu spdm responder` and `ccgpu spdm requester`: the SPDM state machines
+// over the spdm-emu platform port (TCP), transports none / mctp / pci_doe.
+#include <cstdio>
+#include <fstream>
+#include <iterator>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "base/encoding.h"
+#include "command.h"
+#include "crypto/x509.h"
+#include "spdm/requester/requester.h"
+#include "spdm/requester/transport_exchange.h"
+#include "spdm/responder/responder.h"
+#include "spdm/responder/server.h"
+#include "spdm/transport/spdm_transport.h"
+
+namespace ccgpu::cli {
+namespace {
+
+namespace tp = spdm::transport;
+
+bool ReadFile(const std::string& path, std::string* out) {
+  std::ifstream f(path, std::ios::binary);
+  if (!f) return false;
+  out->clear();
+  char buf[4096];
+  while (f.read(buf, sizeof buf) || f.gcount() > 0) out->append(buf, static_cast<std::size_t>(f.gcount()));
+  return true;
+}
+
+bool IsPem(const std::string& s) { return s.find("-----BEGIN") != std::string::npos; }
+
+Result<std::vector<crypto::Certificate>> LoadCertificates(const std::string& text) {
+  if (IsPem(text)) return crypto::Certificate::ParsePemChain(text);
+  return crypto::Certificate::ParseDerChain(AsBytes(text));
+}
+
+Result<tp::TransportType> ParseTransportName(const std::string& name) {
+  if (name == "none") return tp::TransportType::kNone;
+  if (name == "mctp") return tp::TransportType::kMctp;
+  if (name == "pci_doe") return tp::TransportType::kPciDoe;
+  return Fail(Errc::kInvalidArgument, "spdm: transport must be none, mctp or pci_doe");
+}
+
+std::string VersionText(uint8_t v) { return std::to_string(v >> 4) + "." + std::to_string(v & 0x0F); }
+
+struct ResponderArgs {
+  uint16_t port = tp::kDefaultPlatformPort;
+  std::string bind = "127.0.0.1";
+  std::string transport = "mctp";
+  std::string cert_chain, key;
+  std::vector<std::string> versions;
+  int accept_timeout_s = 600;
+};
+
+int RunResponder(const ResponderArgs& a) {
+  auto type = ParseTransportName(a.transport);
+  if (!type) {
+    std::fprintf(stderr, "ccgpu spdm responder: %s\n", type.error().context);
+    return kExitUsage;
+  }
+  std::string chain_text, key_text;
+  if (!ReadFile(a.cert_chain, &chain_text) || !ReadFile(a.key, &key_text)) {
+    std::fprintf(stderr, "ccgpu spdm responder: cannot read --cert-chain or --key\n");
+    return kExitInputUnusable;
+  }
+  auto certs = LoadCertificates(chain_text);
+  if (!certs || certs->empty()) {
+    std::fprintf(stderr, "ccgpu spdm responder: certificate bundle does not parse (%s)\n",
+                 certs ? "empty" : certs.error().ToString().c_str());
+    return kExitInputUnusable;
+  }
+  // Root first, as in DMTF's bundle_responder.certchain.der; a PEM bundle
+  // given leaf first is turned around.
+  if (certs->size() > 1 && certs->front().Subject() != certs->front().Issuer() &&
+      certs->back().Subject() == certs->back().Issuer()) {
+    std::reverse(certs->begin(), certs->end());
+  }
+  auto signer = spdm::responder::EcSigner::FromPem(key_text);
+  if (!signer) {
+    std::fprintf(stderr, "ccgpu spdm responder: --key is not an EC private key (%s)\n", signer.error().context);
+    return kExitInputUnusable;
+  }
+  spdm::responder::ResponderConfig rc;
+  for (const auto& c : *certs) rc.cert_chain_der.push_back(c.Der());
+  rc.signer = *signer;
+  rc.measurements = spdm::responder::StaticMeasurementProvider::Sample();
+  rc.heartbeat_period = 0xF0;
+  if (*type == tp::TransportType::kPciDoe) {
+    rc.binding = spdm::session::TransportBinding::PciDoe();
+    rc.allow_dword_padding = true;
+  }
+  if (!a.versions.empty()) {
+    rc.versions.clear();
+    for (const auto& v : a.versions) {
+      if (v == "1.1") rc.versions.push_back(0x11);
+      else if (v == "1.2") rc.versions.push_back(0x12);
+      else if (v == "1.3") rc.versions.push_back(0x13);
+      else {
+        std::fprintf(stderr, "ccgpu spdm responder: --version must be 1.1, 1.2 or 1.3\n");
+        return kExitUsage;
+      }
+    }
+  }
+  auto responder = spdm::responder::Responder::Create(std::move(rc));
+  if (!responder) {
+    std::fprintf(stderr, "ccgpu spdm responder: %s\n", responder.error().ToString().c_str());
+    return kExitInputUnusable;
+  }
+  auto listener = tp::TcpListener::Bind(a.bind, a.port);
+  if (!listener) {
+    std::fprintf(stderr, "ccgpu spdm responder: cannot listen on %s:%u (%s)\n", a.bind.c_str(), a.port,
+                 listener.error().context);
+    return kExitFailed;
+  }
+  std::printf("listening on %s:%u transport %s\n", a.bind.c_str(), listener->port(), a.transport.c_str());
+  std::fflush(stdout);
+  spdm::responder::ServerOptions so;
+  so.type = *type;
+  so.accept_timeout = std::chrono::seconds(a.accept_timeout_s);
+  so.on_connection_end = [](spdm::responder::ConnectionEnd end, const Error* why) {
+    const char* what = end == spdm::responder::ConnectionEnd::kShutdown   ? "SHUTDOWN"
+                       : end == spdm::responder::ConnectionEnd::kContinue ? "CONTINUE"
+                                                                          : "dropped";
+    std::printf("connection ended: %s%s%s\n", what, why ? " — " : "", why ? why->context : "");
+    std::fflush(stdout);
+  };
+  auto st = spdm::responder::Serve(**responder, *listener, so);
+  if (!st) {
+    std::fprintf(stderr, "ccgpu spdm responder: %s\n", st.error().ToString().c_str());
+    return kExitFailed;
+  }
+  std::printf("SPDM responder stopped\n");
+  return kExitOk;
+}
+
+struct RequesterArgs {
+  std::string host = "127.0.0.1";
+  uint16_t port = tp::kDefaultPlatformPort;
+  std::string transport = "mctp";
+  std::string version;  // empty: offer 1.1..1.3
+  std::string root;
+  bool json = false;
+  bool keep_running = false;  // end with CONTINUE instead of SHUTDOWN
+};
+
+int RunRequester(const RequesterArgs& a) {
+  auto type = ParseTransportName(a.transport);
+  if (!type) {
+    std::fprintf(stderr, "ccgpu spdm requester: %s\n", type.error().context);
+    return kExitUsage;
+  }
+  std::string root_text;
+  if (!ReadFile(a.root, &root_text)) {
+    std::fprintf(stderr, "ccgpu spdm requester: cannot read --root\n");
+    return kExitInputUnusable;
+  }
+  auto roots = LoadCertificates(root_text);
+  if (!roots || roots->empty()) {
+    std::fprintf(stderr, "ccgpu spdm requester: --root does not parse as PEM or DER\n");
+    return kExitInputUnusable;
+  }
+  spdm::requester::RequesterConfig qc;
+  qc.roots = {roots->front()};
+  if (!a.version.empty()) {
+    if (a.version == "1.1") qc.versions = {0x11};
+    else if (a.version == "1.2") qc.versions = {0x12};
+    else if (a.version == "1.3") qc.versions = {0x13};
+    else {
+      std::fprintf(stderr, "ccgpu spdm requester: --version must be 1.1, 1.2 or 1.3\n");
+      return kExitUsage;
+    }
+  }
+  const bool sessions = *type != tp::TransportType::kNone;  // as DMTF's emulator: none has no sessions
+  if (sessions) {
+    qc.binding = *spdm::requester::RecordBindingFor(*type);
+  }
+  qc.allow_dword_padding = *type == tp::TransportType::kPciDoe;
+
+  nlohmann::json out;
+  out["transport"] = a.transport;
+  std::vector<std::string> steps;
+  auto step = [&](const std::string& s) {
+    steps.push_back(s);
+    if (!a.json) std::printf("%s\n", s.c_str());
+  };
+  auto fail = [&](const char* what, const Error& e) {
+    if (a.json) {
+      out["steps"] = steps;
+      out["ok"] = false;
+      out["failed_step"] = what;
+      out["error"] = e.ToString();
+      std::printf("%s\n", out.dump(2).c_str());
+    } else {
+      std::fprintf(stderr, "ccgpu spdm requester: %s failed: %s\n", what, e.ToString().c_str());
+    }
+    return kExitFailed;
+  };
+
+  auto conn = tp::TcpConnection::Connect(a.host, a.port);
+  if (!conn) return fail("connect", conn.error());
+  tp::PlatformPortTransport t(std::move(*conn), *type, tp::Role::kRequester);
+  if (*type != tp::TransportType::kNone) {
+    if (auto st = t.Hello(); !st) return fail("TEST hello", st.error());
+    step("platform TEST: Server Hello!");
+  }
+  if (*type == tp::TransportType::kPciDoe) {
+    auto d = t.DoeDiscovery();
+    if (!d) return fail("DOE discovery", d.error());
+    std::string types;
+    for (const auto& e : *d) types += (types.empty() ? "" : ",") + std::to_string(e.type);
+    step("DOE discovery: data object types " + types);
+  }
+  spdm::requester::TransportExchange ex(&t);
+  auto q = spdm::requester::Requester::Create(qc, &ex);
+  if (!q) return fail("configure", q.error());
+  auto& r = **q;
+  if (auto st = r.InitConnection(); !st) return fail("VCA", st.error());
+  const auto& c = r.connection();
+  out["negotiated"] = {{"version", VersionText(c.version)},
+                       {"base_asym", c.base_asym},
+                       {"base_hash", c.base_hash},
+                       {"measurement_hash", c.measurement_hash},
+                       {"dhe", c.dhe},
+                       {"aead", c.aead},
+                       {"responder_capabilities", c.responder_capabilities}};
+  step("negotiated: SPDM " + VersionText(c.version) + " asym 0x" + HexEncode(Bytes{uint8_t(c.base_asym >> 8), uint8_t(c.base_asym)}) +
+       " hash 0x" + HexEncode(Bytes{uint8_t(c.base_hash)}) + " dhe 0x" + HexEncode(Bytes{uint8_t(c.dhe)}) + " aead 0x" +
+       HexEncode(Bytes{uint8_t(c.aead)}));
+  auto digest = r.GetDigests();
+  if (!digest) return fail("GET_DIGESTS", digest.error());
+  step("slot 0 digest " + HexEncode(*digest));
+  auto chain = r.GetCertificate();
+  if (!chain) return fail("GET_CERTIFICATE", chain.error());
+  out["certificate_subject"] = chain->leaf_subject;
+  step("certificate chain verified (" + std::to_string(chain->certs.size()) + " certificates), subject " + chain->leaf_subject);
+  auto ch = r.Challenge(spdm::wire::kMeasSummaryHashAll);
+  if (!ch) return fail("CHALLENGE", ch.error());
+  step("CHALLENGE_AUTH signature verified, measurement summary " + HexEncode(*ch));
+  auto meas = r.GetMeasurements(spdm::wire::meas::kOpAll, true);
+  if (!meas) return fail("GET_MEASUREMENTS", meas.error());
+  nlohmann::json mj = nlohmann::json::array();
+  for (const auto& b : meas->blocks) {
+    mj.push_back({{"index", b.index}, {"type", b.value_type}, {"value", HexEncode(b.value)}});
+    step("measurement " + std::to_string(b.index) + " type " + std::to_string(b.value_type) + " " + HexEncode(b.value));
+  }
+  out["measurements"] = mj;
+  out["measurements_signature_verified"] = meas->signature_verified;
+  step("MEASUREMENTS signature verified");
+  if (sessions) {
+    auto s = r.StartSession();
+    if (!s) return fail("KEY_EXCHANGE/FINISH", s.error());
+    char sid[16];
+    std::snprintf(sid, sizeof sid, "0x%08x", s->session_id);
+    out["session_id"] = sid;
+    step(std::string("session ") + sid + " established (KEY_EXCHANGE signature and ResponderVerifyData verified, FINISH sent)");
+    if (auto st = r.Heartbeat(s->session_id); !st) return fail("HEARTBEAT", st.error());
+    step("HEARTBEAT acknowledged");
+    if (auto st = r.KeyUpdate(s->session_id, spdm::session::KeyUpdateOp::kUpdateAllKeys); !st) return fail("KEY_UPDATE", st.error());
+    if (auto st = r.KeyUpdate(s->session_id, spdm::session::KeyUpdateOp::kVerifyNewKey); !st) return fail("KEY_UPDATE verify", st.error());
+    step("KEY_UPDATE UpdateAllKeys + VerifyNewKey acknowledged");
+    auto sm = r.GetMeasurements(spdm::wire::meas::kOpAll, true, s->session_id);
+    if (!sm) return fail("GET_MEASUREMENTS in session", sm.error());
+    step("in-session signed measurements verified (" + std::to_string(sm->blocks.size()) + " blocks)");
+    if (auto st = r.EndSession(s->session_id); !st) return fail("END_SESSION", st.error());
+    step("END_SESSION acknowledged");
+  }
+  if (auto st = t.End(a.keep_running ? tp::command::kContinue : tp::command::kShutdown); !st) {
+    return fail("SHUTDOWN", st.error());
+  }
+  step(a.keep_running ? "platform CONTINUE" : "platform SHUTDOWN");
+  if (a.json) {
+    out["steps"] = steps;
+    out["ok"] = true;
+    std::printf("%s\n", out.dump(2).c_str());
+  }
+  return kExitOk;
+}
+
+}  // namespace
+
+void AddSpdmCommand(CLI::App& app, Action& action) {
+  auto* spdm = app.add_subcommand("spdm", "SPDM requester and responder over the spdm-emu platform port");
+  spdm->require_subcommand(1);
+
+  auto ra = std::make_shared<ResponderArgs>();
+  auto* rsp = spdm->add_subcommand("responder", "serve as an SPDM responder (TCP server)");
+  rsp->add_option("--port", ra->port, "TCP port (0: pick a free one; printed)")->capture_default_str();
+  rsp->add_option("--bind", ra->bind, "IPv4 address to listen on")->capture_default_str();
+  rsp->add_option("--transport", ra->transport, "none | mctp | pci_doe")->capture_default_str();
+  rsp->add_option("--cert-chain", ra->cert_chain, "certificate bundle: PEM, or concatenated DER root first")->required();
+  rsp->add_option("--key", ra->key, "PEM EC private key of the leaf certificate")->required();
+  rsp->add_option("--version", ra->versions, "SPDM versions to offer (1.1 1.2 1.3)");
+  rsp->add_option("--accept-timeout", ra->accept_timeout_s, "seconds to wait for a connection")->capture_default_str();
+  rsp->callback([&action, ra]() { action = [ra]() { return RunResponder(*ra); }; });
+
+  auto qa = std::make_shared<RequesterArgs>();
+  auto* req = spdm->add_subcommand("requester", "run the whole SPDM flow against a responder");
+  req->add_option("--host", qa->host, "responder IPv4 address")->capture_default_str();
+  req->add_option("--port", qa->port, "responder TCP port")->capture_default_str();
+  req->add_option("--transport", qa->transport, "none | mctp | pci_doe")->capture_default_str();
+  req->add_option("--version", qa->version, "SPDM version to offer (1.1, 1.2, 1.3; default all)");
+  req->add_option("--root", qa->root, "trusted root certificate (PEM or DER)")->required();
+  req->add_flag("--json", qa->json, "machine-readable output");
+  req->add_flag("--continue", qa->keep_running, "end with CONTINUE (responder keeps running)");
+  req->callback([&action, qa]() { action = [qa]() { return RunRequester(*qa); }; });
+}
+
+}  // namespace ccgpu::cli
