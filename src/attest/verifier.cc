@@ -12,6 +12,15 @@
 namespace ccgpu::attest {
 namespace {
 
+// True for names the emulated GPU's PKI uses (src/gpu/provision.h).
+bool IsEmulatedCertificateName(const std::string& name) {
+  return name.find("NOT FOR PRODUCTION") != std::string::npos ||
+         name.find("ccgpu emulated") != std::string::npos ||
+         name.find("ccgpu Emulated") != std::string::npos ||
+         name.find("ccgpu EMULATED") != std::string::npos;
+}
+
+
 std::string Upper(std::string s) {
   std::transform(s.begin(), s.end(), s.begin(),
                  [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
@@ -237,6 +246,15 @@ DeviceReport VerifyDevice(const VerifierConfig& config, const DeviceInput& input
     ChainReport nv;
     auto s = VerifyDeviceChain(chain, config.device_roots, at, nullptr, nv);
     d.emulated = !(s && nv.status == CertStatus::kValid);
+  }
+  // Emulated GPUs label themselves in every certificate name (DESIGN §2:
+  // "NOT FOR PRODUCTION"). Such a chain is emulated whatever root the caller
+  // pinned, so overriding the device root can never let emulated evidence
+  // past a policy that does not allow it.
+  for (const crypto::Certificate& c : chain) {
+    if (IsEmulatedCertificateName(c.Subject()) || IsEmulatedCertificateName(c.Issuer())) {
+      d.emulated = true;
+    }
   }
   if (chain_ok) {
     // OCSP for certificates 1..3 (the per-boot leaf is not checked, as

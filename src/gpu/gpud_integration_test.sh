@@ -110,6 +110,13 @@ verify() {
 rc=0; out=$(verify "$WORK/evidence.json") || rc=$?
 [[ $rc -eq 0 ]] || fail "golden verify exit $rc: $out"
 expect_in "$out" "policy: PASS" "golden verify"
+# The same evidence with the emulated root pinned as device root but without
+# --allow-emulated is refused: emulated-ness comes from the certificates.
+rc=0; out=$("$CCGPU" verify --evidence "$WORK/evidence.json" --nonce "$NONCE" --rim-dir "$WORK/rims" \
+  --device-root "$S/manufacturer/device_root.pem" --rim-root "$S/manufacturer/rim_root.pem" \
+  --accept-ocsp-unknown 2>&1) || rc=$?
+[[ $rc -eq 1 ]] || fail "emulated evidence without --allow-emulated: exit $rc: $out"
+expect_in "$out" "EMULATED" "emulated evidence is marked"
 expect_in "$out" "33 active golden measurements match" "golden verify"
 # Stale nonce: evidence for another nonce fails at the nonce step.
 "$CCGPU" host evidence --state "$S" --device 0 --nonce "$(printf '%064d' 8)" --out "$WORK/stale.json" >/dev/null
