@@ -20,13 +20,6 @@ Result<SecretBytes> InitialSecret(ByteSpan ems, const StreamId& id) {
   return DeriveStreamSecret(ems, "ccgpu stream v1", id);
 }
 
-Result<SecretBytes> NextSecret(const SecretBytes& secret) { return NextEpochSecret(secret); }
-
-Result<std::shared_ptr<SealingContext>> ContextFor(const SecretBytes& secret,
-                                                   AeadAlg alg, uint64_t limit) {
-  return SealingContextFor(secret, alg, limit);
-}
-
 uint64_t UnitsFor(std::size_t length) { return (uint64_t{length} + 15) / 16 + 1; }
 
 // AAD for a chunk, from trusted (expected or sender-side) values.
@@ -73,8 +66,8 @@ struct StreamSealer::State {
     if (epoch == UINT32_MAX) {
       return Fail(Errc::kNonceExhausted, "stream: epoch counter exhausted");
     }
-    CCGPU_ASSIGN_OR_RETURN(SecretBytes next, NextSecret(secret));
-    CCGPU_ASSIGN_OR_RETURN(auto next_ctx, ContextFor(next, alg, policy.max_records_per_key));
+    CCGPU_ASSIGN_OR_RETURN(SecretBytes next, NextEpochSecret(secret));
+    CCGPU_ASSIGN_OR_RETURN(auto next_ctx, SealingContextFor(next, alg, policy.max_records_per_key));
     secret = std::move(next);  // the old epoch secret is wiped here
     ctx = std::move(next_ctx);
     ++epoch;
@@ -93,7 +86,7 @@ Result<StreamSealer> StreamSealer::Create(ByteSpan ems, StreamId id,
   state->policy = policy;
   state->alg = alg;
   CCGPU_ASSIGN_OR_RETURN(state->secret, InitialSecret(ems, id));
-  CCGPU_ASSIGN_OR_RETURN(state->ctx, ContextFor(state->secret, alg, policy.max_records_per_key));
+  CCGPU_ASSIGN_OR_RETURN(state->ctx, SealingContextFor(state->secret, alg, policy.max_records_per_key));
   return StreamSealer(std::move(state));
 }
 
@@ -170,7 +163,7 @@ Result<StreamOpener> StreamOpener::Create(ByteSpan ems, StreamId id,
   state->policy = policy;
   state->alg = alg;
   CCGPU_ASSIGN_OR_RETURN(state->newest_secret, InitialSecret(ems, id));
-  CCGPU_ASSIGN_OR_RETURN(auto ctx, ContextFor(state->newest_secret, alg,
+  CCGPU_ASSIGN_OR_RETURN(auto ctx, SealingContextFor(state->newest_secret, alg,
                                               policy.max_records_per_key));
   state->epochs.emplace(0, std::move(ctx));
   return StreamOpener(std::move(state));
@@ -238,9 +231,9 @@ Status StreamOpener::OpenChunk(const ChunkInfo& expect, ByteSpan sealed,
       SecretBytes secret = s.newest_secret.Clone();
       std::vector<std::pair<uint32_t, std::shared_ptr<SealingContext>>> fresh;
       for (uint32_t e = s.newest + 1; e <= epoch; ++e) {
-        CCGPU_ASSIGN_OR_RETURN(SecretBytes next, NextSecret(secret));
+        CCGPU_ASSIGN_OR_RETURN(SecretBytes next, NextEpochSecret(secret));
         secret = std::move(next);
-        CCGPU_ASSIGN_OR_RETURN(auto c, ContextFor(secret, s.alg, s.policy.max_records_per_key));
+        CCGPU_ASSIGN_OR_RETURN(auto c, SealingContextFor(secret, s.alg, s.policy.max_records_per_key));
         fresh.emplace_back(e, std::move(c));
       }
       CCGPU_TRY(fresh.back().second->Open(seq, aad, body, out));
