@@ -40,6 +40,10 @@ MessageType TypeOf(const ErrorRsp&) { return MessageType::kError; }
 
 }  // namespace
 
+MessageType RequestType(const RequestBody& body) {
+  return std::visit([](const auto& b) { return TypeOf(b); }, body);
+}
+
 Result<Bytes> WrapPayload(ByteSpan tdisp_message) {
   if (tdisp_message.size() + 1 > kMaxVendorPayload) {
     return Fail(Errc::kInvalidArgument, "tdisp: message too long for a VENDOR_DEFINED payload");

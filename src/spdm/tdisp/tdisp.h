@@ -176,6 +176,10 @@ struct Request {
   RequestBody body;
 };
 
+// The message type a request body is sent as (GET_TDISP_VERSION for
+// GetVersion, …).
+MessageType RequestType(const RequestBody& body);
+
 // Parses one TDISP request message (no ProtocolID byte). kTruncated,
 // kTrailingData, kUnsupported (a response code, BIND_P2P_STREAM, SET_MMIO_
 // ATTRIBUTE, VDM or an unknown code), per the conventions above.
