@@ -207,6 +207,17 @@ struct RelayRig {
   static SlotRing::Deadline Later() { return std::chrono::steady_clock::now() + std::chrono::seconds(5); }
 };
 
+TEST(HostRelayTest, HostAttachesWithTheGeometryInTheHeader) {
+  RelayRig r;
+  auto host = SlotRing::AttachAsHost(r.a_region.bytes());
+  ASSERT_TRUE(host);
+  EXPECT_EQ(host->slot_count(), 4u);
+  EXPECT_EQ(host->slot_payload(), 64u);
+  Bytes garbage(4096, 0x5a);
+  EXPECT_EQ(SlotRing::AttachAsHost(garbage).error().code, Errc::kMalformed);
+  EXPECT_EQ(SlotRing::AttachAsHost(std::span<uint8_t>(garbage).first(8)).error().code, Errc::kMalformed);
+}
+
 TEST(HostRelayTest, ForwardsEverySlotInOrderAcrossLaps) {
   RelayRig r;
   HostRelay relay(r.a, r.b);
