@@ -10,10 +10,13 @@
 #include <filesystem>
 #include <thread>
 
+#include "attest/claims.h"
 #include "attest/evidence.h"
 #include "attest/policy.h"
 #include "attest/sources.h"
 #include "attest/verifier.h"
+#include "base/encoding.h"
+#include "crypto/hash.h"
 #include "gpu/provision.h"
 #include "gpu/rim_maker.h"
 #include "spdm/requester/requester.h"
@@ -351,6 +354,83 @@ TEST_F(DeviceServiceTest, PortInUseIsAnError) {
   Status s = service_->Serve(SpdmEndpoint{"127.0.0.1", busy->port()}, stop);
   ASSERT_FALSE(s);
   EXPECT_EQ(s.error().code, Errc::kIo);
+}
+
+// Collects evidence over SPDM (as `ccgpu attest` does) and verifies it with
+// RIMs made for the device's current state.
+attest::VerificationReport CollectAndVerify(DeviceService& service, const fs::path& state, const Bytes& nonce,
+                                            const attest::Policy& policy) {
+  auto root = crypto::Certificate::FromPem(*ReadFileText(ManufacturerDir(state) / "device_root.pem")).value();
+  auto ex = service.Connect();
+  spdm::requester::RequesterConfig qc;
+  qc.versions = {wire::kVersion11};
+  qc.base_asym = wire::alg::kEcdsaP384;
+  qc.base_hash = wire::alg::kSha384;
+  qc.roots = {root};
+  auto q = spdm::requester::Requester::Create(qc, ex.get()).value();
+  EXPECT_TRUE(q->InitConnection());
+  auto chain = q->GetCertificate();
+  EXPECT_TRUE(chain);
+  auto m = q->GetMeasurements(wire::meas::kOpAll, true, std::nullopt, false, nonce);
+  EXPECT_TRUE(m);
+  if (!chain || !m) return {};
+  const fs::path rims = state / "rims_now";
+  fs::remove_all(rims);
+  EXPECT_TRUE(MakeRims(state, service.device().index(), rims).has_value());
+  auto rim_verifier = attest::RimVerifier::Create(*ReadFileText(ManufacturerDir(state) / "rim_root.pem")).value();
+  attest::FileRimSource source(rim_verifier);
+  EXPECT_TRUE(source.SetDirectory(rims).has_value());
+  attest::VerifierConfig config;
+  config.emulated_roots = {root};
+  config.rims = &source;
+  attest::DeviceInput in;
+  in.arch = attest::Arch::kHopper;
+  in.evidence = Blob(*m);
+  for (auto it = chain->certs.rbegin(); it != chain->certs.rend(); ++it) {
+    std::string b64 = Base64Encode(it->Der());
+    in.cert_chain_pem += "-----BEGIN CERTIFICATE-----\n";
+    for (std::size_t i = 0; i < b64.size(); i += 64) in.cert_chain_pem += b64.substr(i, 64) + "\n";
+    in.cert_chain_pem += "-----END CERTIFICATE-----\n";
+  }
+  return attest::Verify(config, {in}, nonce, SystemClock::Get().Now(), policy);
+}
+
+TEST_F(DeviceServiceTest, DevtoolsModeShowsAsDbgstatEnabledAndTheDefaultPolicyRefusesIt) {
+  attest::PolicyOptions po;
+  po.accept_ocsp_unknown = true;
+  po.allow_emulated = true;
+  {
+    auto report = CollectAndVerify(*service_, dir_, Nonce(5), attest::Policy::Default(po));
+    ASSERT_EQ(report.devices.size(), 1u);
+    EXPECT_EQ(report.devices[0].claims["dbgstat"], "disabled") << attest::FormatReport(report);
+    EXPECT_TRUE(report.policy_passed) << attest::FormatReport(report);
+  }
+  EXPECT_EQ(device_->RequestCcMode(CcMode::kDevtools).error().code, Errc::kResetRequired);
+  ASSERT_TRUE(device_->Reset().has_value());
+  // RIMs made for devtools: every measurement matches, and yet the claims
+  // say debugging is enabled, read from the signed block 6.
+  auto report = CollectAndVerify(*service_, dir_, Nonce(6), attest::Policy::Default(po));
+  const std::string text = attest::FormatReport(report);
+  ASSERT_EQ(report.devices.size(), 1u);
+  EXPECT_FALSE(report.devices[0].failed_step.has_value()) << text;
+  EXPECT_EQ(report.devices[0].claims["measres"], "success") << text;
+  EXPECT_EQ(report.devices[0].claims["dbgstat"], "enabled") << text;
+  EXPECT_FALSE(report.policy_passed) << text;
+  bool named = false;
+  for (const auto& r : report.policy_reasons) named = named || r.find("dbgstat") != std::string::npos;
+  EXPECT_TRUE(named) << text;
+  // A policy file that does not ask for dbgstat accepts devtools.
+  auto lenient = attest::Policy::FromNvidiaJson(
+      R"({"version":"4.0","authorization-rules":{"type":"JWT","detached-claims":{"measres":"success"}}})", po);
+  ASSERT_TRUE(lenient);
+  auto ok = CollectAndVerify(*service_, dir_, Nonce(7), *lenient);
+  EXPECT_TRUE(ok.policy_passed) << attest::FormatReport(ok);
+  // The block holds exactly the digest the claims builder looks for.
+  auto ev = attest::ParseEvidence(device_->Evidence(Nonce(8)).value(), attest::DeviceKind::kGpu).value();
+  const std::string_view enabled = attest::kEmulatedDevtoolsEnabledText;
+  EXPECT_EQ(ev.response.Block(attest::kEmulatedDevtoolsBlock)->value,
+            crypto::Hash(crypto::HashAlg::kSha384, AsBytes(enabled)).value());
+  EXPECT_EQ(attest::kEmulatedDevtoolsBlock, kIndexDevtools + 1);
 }
 
 }  // namespace
