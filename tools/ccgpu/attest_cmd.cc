@@ -8,10 +8,12 @@
 // only that the chain leads to a trusted device root and that the signature
 // verifies with its leaf.
 #include <cctype>
+#include <chrono>
 #include <cstdio>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <string>
+#include <thread>
 
 #include "attest/evidence.h"
 #include "attest/roots.h"
@@ -36,6 +38,7 @@ struct AttestArgs {
   std::string device_root;  // PEM; default NVIDIA's pinned root
   std::string arch = "HOPPER";
   bool json = false;
+  double session_probe = 0;  // seconds; 0 = no session
 };
 
 std::string ToPem(const crypto::Certificate& c) {
@@ -134,6 +137,25 @@ int RunAttest(const AttestArgs& a) {
   if (!m) return fail("signed measurements", m.error());
   say("signed measurements: " + std::to_string(m->blocks.size()) + " blocks, signature verified with the leaf");
   // Closing the socket ends the connection; the device keeps serving.
+  int probe_rc = kExitOk;
+  if (a.session_probe > 0) {
+    // A secure session signed by the same AK, kept alive with heartbeats:
+    // a device reset must end it (its keys are destroyed).
+    auto s = r.StartSession();
+    if (!s) return fail("session", s.error());
+    say("session " + std::to_string(s->session_id) + " established; probing with heartbeats");
+    std::fflush(stdout);
+    const auto until = std::chrono::steady_clock::now() + std::chrono::duration<double>(a.session_probe);
+    while (std::chrono::steady_clock::now() < until) {
+      if (Status h = r.Heartbeat(s->session_id); !h) {
+        std::printf("session refused by the device: %s\n", h.error().ToString().c_str());
+        probe_rc = kExitFailed;
+        break;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    if (probe_rc == kExitOk) say("session alive for the whole probe");
+  }
 
   // --- NVIDIA's evidence list.
   Bytes blob = m->request;
@@ -171,7 +193,7 @@ int RunAttest(const AttestArgs& a) {
   } else {
     say(std::string("evidence written to ") + a.out + (emulated ? " (EMULATED device)" : ""));
   }
-  return kExitOk;
+  return probe_rc;
 }
 
 }  // namespace
@@ -187,6 +209,9 @@ void AddAttestCommand(CLI::App& app, Action& action) {
                   "Trusted device root (PEM) for the chain; default NVIDIA's Device Identity CA");
   cmd->add_option("--arch", a->arch, "HOPPER (default) | BLACKWELL | LS10");
   cmd->add_flag("--json", a->json, "Print a JSON summary");
+  cmd->add_option("--session-probe", a->session_probe,
+                  "After collecting, hold a secure session for SECONDS with heartbeats; exit 1 if the device "
+                  "ends it (e.g. a reset)");
   cmd->callback([a, &action] { action = [a] { return RunAttest(*a); }; });
 }
 
