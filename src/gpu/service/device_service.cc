@@ -80,6 +80,9 @@ struct DeviceService::Core {
   Device* device = nullptr;
   DeviceServiceOptions options;
   std::mutex mu;  // everything below; one SPDM message at a time
+  // The thread inside Handle (holding mu), so that a reset a handler causes
+  // on that thread does not try to take mu again.
+  std::atomic<std::thread::id> handling{};
   std::unique_ptr<rsp::Responder> responder;
   uint64_t generation = 0;
   uint64_t built = 0;
@@ -144,6 +147,11 @@ struct DeviceService::Core {
 
   rsp::TransportMessage Handle(bool secured, ByteSpan bytes) {
     std::lock_guard lock(mu);
+    handling.store(std::this_thread::get_id());
+    struct Clear {
+      std::atomic<std::thread::id>& h;
+      ~Clear() { h.store(std::thread::id()); }
+    } clear{handling};
     DropIfStale();
     if (!responder) {
       if (Status s = Build(); !s) {
@@ -202,11 +210,13 @@ Result<std::unique_ptr<DeviceService>> DeviceService::Create(Device& device, Dev
     CCGPU_TRY(s->core_->Build());
   }
   // Drop the responder (and its session keys) as soon as the device resets.
-  // try_lock: a reset triggered from inside a message (a handler) is caught
-  // by Handle's own check after the message instead.
+  // A reset triggered from inside a message (a handler, same thread) or
+  // while another thread is in a message is caught by Handle's own check
+  // after that message instead.
   std::weak_ptr<Core> weak = s->core_;
   s->listener_id_ = device.AddResetListener([weak](uint64_t) {
     if (auto core = weak.lock()) {
+      if (core->handling.load() == std::this_thread::get_id()) return;
       std::unique_lock lock(core->mu, std::try_to_lock);
       if (lock.owns_lock()) core->DropIfStale();
     }

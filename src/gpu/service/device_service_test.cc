@@ -433,5 +433,35 @@ TEST_F(DeviceServiceTest, DevtoolsModeShowsAsDbgstatEnabledAndTheDefaultPolicyRe
   EXPECT_EQ(attest::kEmulatedDevtoolsBlock, kIndexDevtools + 1);
 }
 
+class ResettingHandler final : public spdm::responder::VendorDefinedHandler {
+ public:
+  explicit ResettingHandler(Device& d) : device_(d) {}
+  Result<Bytes> Handle(const spdm::responder::VendorRequest&) override {
+    CCGPU_TRY(device_.Reset());
+    return Bytes{0x01};
+  }
+
+ private:
+  Device& device_;
+};
+
+TEST_F(DeviceServiceTest, ResetCausedByAHandlerEndsTheSessionAfterItsReply) {
+  ASSERT_TRUE(service_->RegisterVendorProtocol(0xFFFF, Bytes{0x52}, std::make_shared<ResettingHandler>(*device_)));
+  Client c = Connect(wire::kVersion12);
+  ASSERT_TRUE(c.requester->InitConnection());
+  ASSERT_TRUE(c.requester->GetCertificate());
+  auto s = c.requester->StartSession();
+  ASSERT_TRUE(s);
+  const uint64_t gen = device_->session_generation();
+  auto r = c.requester->VendorDefined(s->session_id, 0xFFFF, Bytes{0x52}, Bytes{0x00});
+  ASSERT_TRUE(r) << r.error().ToString();  // sealed by the old session, which then ends
+  EXPECT_EQ(device_->session_generation(), gen + 1);
+  EXPECT_FALSE(c.requester->Heartbeat(s->session_id));
+  Client fresh = Connect(wire::kVersion12);
+  ASSERT_TRUE(fresh.requester->InitConnection());
+  ASSERT_TRUE(fresh.requester->GetCertificate());
+  EXPECT_EQ(service_->responder_generation(), gen + 1);
+}
+
 }  // namespace
 }  // namespace ccgpu::gpu
