@@ -8,8 +8,10 @@
 
 #include "crypto/hash.h"
 #include "gpu/evidence_builder.h"
+#include "gpu/tdisp/tdi.h"
 #include "spdm/requester/transport_exchange.h"
 #include "spdm/responder/responder.h"
+#include "spdm/tdisp/tdisp.h"
 #include "spdm/transport/socket.h"
 #include "spdm/wire/measurements.h"
 
@@ -209,6 +211,11 @@ Result<std::unique_ptr<DeviceService>> DeviceService::Create(Device& device, Dev
     std::lock_guard lock(s->core_->mu);
     CCGPU_TRY(s->core_->Build());
   }
+  // The device's TDISP responder answers PCI-SIG VENDOR_DEFINED (TDISP).
+  if (auto tdi = device.Tdi()) {
+    const auto& vid = spdm::tdisp::kVendorIdPciSig;
+    CCGPU_TRY(s->RegisterVendorProtocol(spdm::tdisp::kStandardIdPciSig, Bytes(vid.begin(), vid.end()), tdi));
+  }
   // Drop the responder (and its session keys) as soon as the device resets.
   // A reset triggered from inside a message (a handler, same thread) or
   // while another thread is in a message is caught by Handle's own check
@@ -234,7 +241,8 @@ Status DeviceService::RegisterVendorProtocol(uint16_t standard_id, Bytes vendor_
   if (vendor_id.size() > 255) return Fail(Errc::kInvalidArgument, "device service: VendorID longer than 255 bytes");
   std::lock_guard lock(core_->mu);
   VendorKey key{standard_id, std::move(vendor_id)};
-  if (core_->vendors.count(key) != 0) {
+  if (auto it = core_->vendors.find(key); it != core_->vendors.end()) {
+    if (it->second == handler) return OkStatus();  // the same handler again
     return Fail(Errc::kBusy, "device service: a handler for this StandardID/VendorID is registered");
   }
   core_->vendors.emplace(std::move(key), std::move(handler));

@@ -18,8 +18,10 @@
 #include "base/encoding.h"
 #include "crypto/hash.h"
 #include "gpu/provision.h"
+#include "gpu/tdisp/tdi.h"
 #include "gpu/rim_maker.h"
 #include "spdm/requester/requester.h"
+#include "spdm/tdisp/tdisp.h"
 #include "spdm/requester/transport_exchange.h"
 #include "spdm/transport/socket.h"
 #include "spdm/wire/message.h"
@@ -232,11 +234,12 @@ class Recorder final : public spdm::responder::VendorDefinedHandler {
 TEST_F(DeviceServiceTest, VendorRequestsAreDispatchedByStandardAndVendorId) {
   auto tdisp = std::make_shared<Recorder>(0xA1);
   auto ours = std::make_shared<Recorder>(0xB2);
-  const Bytes pci_vid = {0x01, 0x00};
+  const Bytes pci_vid = {0x02, 0x00};  // (3, 0x0001) is the device's own TDISP responder
   const Bytes ccgpu_vid = {0x63, 0x63, 0x67, 0x70};
   ASSERT_TRUE(service_->RegisterVendorProtocol(3, pci_vid, tdisp));
   ASSERT_TRUE(service_->RegisterVendorProtocol(0xFFFF, ccgpu_vid, ours));
   EXPECT_EQ(service_->RegisterVendorProtocol(3, pci_vid, ours).error().code, Errc::kBusy);
+  EXPECT_TRUE(service_->RegisterVendorProtocol(3, pci_vid, tdisp));  // same handler again: fine
   EXPECT_EQ(service_->RegisterVendorProtocol(4, pci_vid, nullptr).error().code, Errc::kInvalidArgument);
 
   Client c = Connect(wire::kVersion12);
@@ -245,7 +248,7 @@ TEST_F(DeviceServiceTest, VendorRequestsAreDispatchedByStandardAndVendorId) {
   auto a = c.requester->VendorDefined(std::nullopt, 3, pci_vid, Bytes{0x10});
   ASSERT_TRUE(a) << a.error().ToString();
   EXPECT_EQ(*a, (Bytes{0xA1, 0, 0x10}));
-  auto unknown_vid = c.requester->VendorDefined(std::nullopt, 3, Bytes{0x02, 0x00}, Bytes{0x10});
+  auto unknown_vid = c.requester->VendorDefined(std::nullopt, 3, Bytes{0x03, 0x00}, Bytes{0x10});
   ASSERT_FALSE(unknown_vid);
   EXPECT_EQ(c.requester->last_peer_error(), wire::ErrorCode::kUnsupportedRequest);
   auto unknown_std = c.requester->VendorDefined(std::nullopt, 4, pci_vid, Bytes{0x10});
@@ -461,6 +464,30 @@ TEST_F(DeviceServiceTest, ResetCausedByAHandlerEndsTheSessionAfterItsReply) {
   ASSERT_TRUE(fresh.requester->InitConnection());
   ASSERT_TRUE(fresh.requester->GetCertificate());
   EXPECT_EQ(service_->responder_generation(), gen + 1);
+}
+
+TEST_F(DeviceServiceTest, TheDevicesTdispResponderAnswersPciSigVendorRequests) {
+  const auto& vid = spdm::tdisp::kVendorIdPciSig;
+  const Bytes pci_sig(vid.begin(), vid.end());
+  // Registering the device's own TDI again is harmless; another handler is not.
+  EXPECT_TRUE(service_->RegisterVendorProtocol(spdm::tdisp::kStandardIdPciSig, pci_sig, device_->Tdi()));
+  EXPECT_EQ(service_->RegisterVendorProtocol(spdm::tdisp::kStandardIdPciSig, pci_sig, std::make_shared<Recorder>(1))
+                .error().code, Errc::kBusy);
+  Client c = Connect(wire::kVersion12);
+  ASSERT_TRUE(c.requester->InitConnection());
+  ASSERT_TRUE(c.requester->GetCertificate());
+  auto s = c.requester->StartSession();
+  ASSERT_TRUE(s);
+  // GET_TDISP_VERSION for function 0: version 0x10, type 0x81, reserved, INTERFACE_ID.
+  Bytes get_version = {0x10, 0x81, 0x00, 0x00};
+  get_version.resize(spdm::tdisp::kHeaderSize, 0);
+  auto rsp = c.requester->VendorDefined(s->session_id, spdm::tdisp::kStandardIdPciSig, pci_sig,
+                                        spdm::tdisp::WrapPayload(get_version).value());
+  ASSERT_TRUE(rsp) << rsp.error().ToString();
+  auto msg = spdm::tdisp::UnwrapPayload(*rsp);
+  ASSERT_TRUE(msg);
+  ASSERT_GE(msg->size(), 2u);
+  EXPECT_EQ((*msg)[1], static_cast<uint8_t>(spdm::tdisp::MessageType::kVersion));
 }
 
 }  // namespace
