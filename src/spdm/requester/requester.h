@@ -85,6 +85,12 @@ struct MeasurementsInfo {
   uint8_t total_count = 0;  // operation 0 only
   std::vector<MeasurementInfo> blocks;
   bool signature_verified = false;
+  Bytes opaque_data;  // the response's OpaqueData
+  // The exact GET_MEASUREMENTS request and MEASUREMENTS response (signature
+  // included). For a signed SPDM 1.1 request of all blocks, request ||
+  // response is an NVIDIA evidence blob.
+  Bytes request;
+  Bytes response;
 };
 
 struct SessionInfo {
@@ -126,10 +132,12 @@ class Requester {
   // GET_MEASUREMENTS for `operation` (0 = count, 1..0xFE one index, 0xFF
   // all), signed or not; in a session when `session_id` is set. A signed
   // response is verified over L1/L2 (kBadSignature). kPeerError for an
-  // absent index (ERROR InvalidRequest).
+  // absent index (ERROR InvalidRequest). `nonce`: the 32-byte requester
+  // nonce of a signed request (e.g. a verifier's); empty = fresh random;
+  // kInvalidArgument for another size or a nonce on an unsigned request.
   Result<MeasurementsInfo> GetMeasurements(uint8_t operation, bool signed_request,
                                            std::optional<uint32_t> session_id = std::nullopt,
-                                           bool raw_bit_stream = false);
+                                           bool raw_bit_stream = false, ByteSpan nonce = {});
   // KEY_EXCHANGE + FINISH: verifies the KEY_EXCHANGE_RSP signature
   // (kBadSignature), the secured-message version choice (kDowngrade), the
   // ExchangeData point (kBadPublicPoint), ResponderVerifyData
@@ -188,6 +196,20 @@ class Requester {
   Bytes cert_chain_;
   Bytes cert_chain_hash_;
   std::optional<crypto::EcPublicKey> leaf_key_;
+  // Chains this requester has already verified, by their exact SPDM chain
+  // bytes: attesting the same device again (a new session, a re-attestation)
+  // skips X.509 parsing and path building. An entry is used only while the
+  // time is inside every certificate's and root's validity, i.e. where the
+  // original verification holds; the roots are fixed per requester.
+  struct VerifiedChain {
+    Bytes spdm_chain;
+    crypto::HashAlg hash;                    // the RootHash's algorithm
+    std::vector<crypto::Certificate> certs;  // root first
+    crypto::EcPublicKey leaf;
+    TimePoint valid_from, valid_until;
+  };
+  static constexpr std::size_t kVerifiedChainSlots = 4;
+  std::vector<VerifiedChain> verified_chains_;  // most recently verified last
   std::map<uint32_t, std::unique_ptr<SessionState>> sessions_;
   uint16_t next_req_session_id_ = 0xFFFF;
   uint8_t next_tag_ = 1;
