@@ -14,6 +14,8 @@
 #include "gpu/gpud.h"
 #include "gpu/provision.h"
 #include "gpu/rim_maker.h"
+#include "gpu/tdisp/tdi.h"
+#include "spdm/tdisp/tdisp.h"
 #include "gpu/service/device_service.h"
 
 namespace ccgpu::cli {
@@ -94,7 +96,16 @@ int RunGpud(const std::string& state, const std::string& transport) {
   // Every device serves SPDM on its configured port (gpud.json bind address,
   // default 127.0.0.1). Vendor protocols (TDISP, ccgpu control) register on
   // each device's service here.
-  o.spdm = gpu::MakeSpdmServiceFactory(type, [](gpu::DeviceService&) {}, o.log);
+  o.spdm = gpu::MakeSpdmServiceFactory(
+      type,
+      [log = o.log](gpu::DeviceService& svc) {
+        // TDISP (secure attach): StandardID 3 PCI-SIG, VendorID 0x0001.
+        Status t = svc.RegisterVendorProtocol(
+            spdm::tdisp::kStandardIdPciSig,
+            Bytes(spdm::tdisp::kVendorIdPciSig.begin(), spdm::tdisp::kVendorIdPciSig.end()), svc.device().Tdi());
+        if (!t) log("gpu" + std::to_string(svc.device().index()) + ": TDISP not registered: " + t.error().ToString());
+      },
+      o.log);
   Status s = gpu::RunGpud(o, g_stop);
   if (!s) return PrintError("ccgpu gpud", s.error());
   return kExitOk;
