@@ -99,18 +99,22 @@ Result<Bytes> ControlHandler::Handle(const spdm::responder::VendorRequest& reque
   if (!req) return channel::EncodeControlResponse(code, req.error().code);
   switch (req->code) {
     case ControlCode::kOpenChannel: {
-      if (!ems_) return channel::EncodeControlResponse(code, Errc::kSessionClosed);
-      auto ems = ems_(request);
+      Result<SecretBytes> ems = Fail(Errc::kSessionClosed, "ccgpu control: no export master secret");
+      if (ems_) {
+        ems = ems_(request);
+      } else if (request.export_master_secret) {
+        ems = request.export_master_secret();
+      }
       if (!ems) return channel::EncodeControlResponse(code, ems.error().code);
-      auto resp = engine_.OpenChannel(req->open, ems->reveal());
+      auto resp = engine_->OpenChannel(req->open, ems->reveal());
       if (!resp) return channel::EncodeControlResponse(code, resp.error().code);
       return channel::EncodeControlResponse(code, Errc{}, channel::EncodeOpenChannelResponse(*resp));
     }
     case ControlCode::kSetReady:
-      engine_.SetReady();
+      engine_->SetReady();
       return channel::EncodeControlResponse(code, Errc{});
     case ControlCode::kCloseChannel: {
-      auto st = engine_.CloseChannel(req->channel_id);
+      auto st = engine_->CloseChannel(req->channel_id);
       return channel::EncodeControlResponse(code, st ? Errc{} : st.error().code);
     }
   }

@@ -71,8 +71,9 @@ class DeviceEngine {
 };
 
 // How the handler gets the export master secret of the SPDM session a
-// request arrived in (the SPDM service supplies it). kSessionClosed if the
-// session has none.
+// request arrived in. Default (empty): VendorRequest::export_master_secret,
+// which gpu::DeviceService hands out once per session — so one channel per
+// SPDM session (a second OPEN_CHANNEL in it gets kStateError).
 using EmsSource = std::function<Result<SecretBytes>(const spdm::responder::VendorRequest&)>;
 
 // The ccgpu control protocol (channel/control.h) for one device. Requests
@@ -82,11 +83,16 @@ using EmsSource = std::function<Result<SecretBytes>(const spdm::responder::Vendo
 // else gets a control response carrying the precise Errc.
 class ControlHandler : public spdm::responder::VendorDefinedHandler {
  public:
-  ControlHandler(DeviceEngine& engine, EmsSource ems) : engine_(engine), ems_(std::move(ems)) {}
+  ControlHandler(DeviceEngine& engine, EmsSource ems = {}) : engine_(&engine), ems_(std::move(ems)) {}
+  // A handler that owns its engine (for registering with a DeviceService).
+  ControlHandler(std::unique_ptr<DeviceEngine> engine, EmsSource ems = {})
+      : owned_(std::move(engine)), engine_(owned_.get()), ems_(std::move(ems)) {}
   Result<Bytes> Handle(const spdm::responder::VendorRequest& request) override;
+  DeviceEngine& engine() { return *engine_; }
 
  private:
-  DeviceEngine& engine_;
+  std::unique_ptr<DeviceEngine> owned_;
+  DeviceEngine* engine_;
   EmsSource ems_;
 };
 
