@@ -175,7 +175,9 @@ void Detach(Guest& g) {
 bool WaitPublished(std::span<uint8_t> region, uint64_t ticket, const channel::RingGeometry& rg) {
   const std::size_t stride = (16 + rg.slot_payload + 63) / 64 * 64;
   uint8_t* slot = region.data() + 64 + static_cast<std::size_t>(ticket % rg.slot_count) * stride;
-  for (int i = 0; i < 5000; ++i) {
+  // Generous: on a loaded machine the guest thread may wait long for a core.
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  while (std::chrono::steady_clock::now() < deadline) {
     uint64_t seq;
     std::memcpy(&seq, slot, 8);
     if (seq == ticket + 1) return true;
@@ -298,7 +300,9 @@ TEST(DeviceChannelProcessTest, HostTamperingWhileTheDeviceIsStoppedIsDetected) {
   ASSERT_EQ(kill(dev, SIGSTOP), 0);
   TransferStatus result;
   std::thread guest([&] { result = ch.CopyToDevice({h, 0, n}, Pattern(n, 100)); });
-  ASSERT_TRUE(WaitPublished(ch.h2d_region(), 4 + 3, geo.h2d));
+  const bool published = WaitPublished(ch.h2d_region(), 4 + 3, geo.h2d);
+  if (!published) kill(dev, SIGCONT);
+  ASSERT_TRUE(published) << (guest.join(), "H2D chunks not published");
   SlotPayload(ch.h2d_region(), 4 + 2, geo.h2d)[40 + 11] ^= 0x20;
   ASSERT_EQ(kill(dev, SIGCONT), 0);
   guest.join();
@@ -317,7 +321,9 @@ TEST(DeviceChannelProcessTest, HostTamperingWhileTheDeviceIsStoppedIsDetected) {
   Result<uint64_t> alloc = Fail(Errc::kTimeout, "not run");
   std::thread guest2([&] { alloc = ch.Alloc(64); });
   // Alloc, CopyToDevice ×3, CopyFromDevice ×2 came before: command seq 6.
-  ASSERT_TRUE(WaitPublished(ch.command_region(), 6, geo.command));
+  const bool cmd_published = WaitPublished(ch.command_region(), 6, geo.command);
+  if (!cmd_published) kill(dev, SIGCONT);
+  ASSERT_TRUE(cmd_published) << (guest2.join(), "command not published");
   SlotPayload(ch.command_region(), 6, geo.command)[8 + 1] ^= 0x01;
   ASSERT_EQ(kill(dev, SIGCONT), 0);
   guest2.join();

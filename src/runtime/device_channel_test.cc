@@ -639,11 +639,11 @@ struct RelayedChannel {
 
   explicit RelayedChannel(uint32_t chunk = 4096) {
     gpu::engine::EngineOptions eo;
-    eo.transfer_timeout = std::chrono::milliseconds(3000);
+    eo.transfer_timeout = std::chrono::milliseconds(15000);
     dev = std::make_unique<TestDevice>(0, nullptr, eo);
     DeviceChannelOptions o = SmallOptions();
     o.chunk_size = chunk;
-    o.timeout = std::chrono::milliseconds(3000);
+    o.timeout = std::chrono::milliseconds(15000);
     guest = std::move(*DeviceChannel::Create(kEms, o));
     const auto& g = o.geometry;
     gpu::engine::ChannelRegions regions;
@@ -880,7 +880,7 @@ TEST(DeviceChannelHostTest, CompletionRecordAttacksAreDetectedByTheGuest) {
 TEST(DeviceChannelTest, DeviceResetKillsTheChannel) {
   TestDevice dev(0, nullptr);
   DeviceChannelOptions o = SmallOptions();
-  o.timeout = std::chrono::milliseconds(1500);
+  o.timeout = std::chrono::milliseconds(2500);
   auto ch = OpenReady(dev, o);
   ASSERT_TRUE(ch);
   auto h = ch->Alloc(4096);

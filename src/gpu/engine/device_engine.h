@@ -41,11 +41,14 @@ class DeviceEngine {
   DeviceEngine& operator=(const DeviceEngine&) = delete;
 
   // OPEN_CHANNEL: maps the four named regions, attaches the rings with the
-  // request's geometry, derives the keys from `ems` and starts the executor.
-  // kBusy if the channel id is in use, kResourceExhausted past max_channels,
-  // kNotFound if a region does not exist, kMalformed if a region is not a
-  // ring of that geometry.
-  Result<channel::OpenChannelResponse> OpenChannel(const channel::OpenChannelRequest& request, ByteSpan ems);
+  // request's geometry, and only then takes the session's EMS from `ems`
+  // (so a refused request leaves it for a corrected one), derives the keys
+  // and starts the executor. kBusy if the channel id is in use,
+  // kResourceExhausted past max_channels, kNotFound if a region does not
+  // exist, kInvalidArgument if a region is smaller than the geometry,
+  // kMalformed if it is not a ring of that geometry; `ems`'s error.
+  Result<channel::OpenChannelResponse> OpenChannel(const channel::OpenChannelRequest& request,
+                                                   const std::function<Result<SecretBytes>()>& ems);
   // Starts an executor on regions the caller already mapped (in-process use).
   Status OpenChannelOnRegions(const ExecutorConfig& config, ByteSpan ems, ChannelRegions regions);
   // CLOSE_CHANNEL: stops the executor, frees and scrubs its allocations.
