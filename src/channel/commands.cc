@@ -34,7 +34,10 @@ bool OpMatches(Op op, const Command& cmd) {
     case Op::kCopyD2H: return std::holds_alternative<CopyCmd>(cmd);
     case Op::kLaunch: return std::holds_alternative<LaunchCmd>(cmd);
     case Op::kFence: return std::holds_alternative<FenceCmd>(cmd);
-    case Op::kPeerCopy: return std::holds_alternative<PeerCopyCmd>(cmd);
+    case Op::kPeerCopy:
+    case Op::kPeerReceive: return std::holds_alternative<PeerCopyCmd>(cmd);
+    case Op::kCopyH2DBatch:
+    case Op::kCopyD2HBatch: return std::holds_alternative<CopyBatchCmd>(cmd);
     case Op::kSetPeerKey: return std::holds_alternative<SetPeerKeyCmd>(cmd);
   }
   return false;
@@ -77,6 +80,12 @@ Result<Bytes> EncodeCommand(const CommandMessage& msg) {
   } else if (const auto* k = std::get_if<SetPeerKeyCmd>(&msg.cmd)) {
     if (k->key.size() != kPeerKeySize) return Fail(Errc::kInvalidArgument, "command: peer key must be 48 bytes");
     w.U32(k->peer_device).U32(k->link_id).Append(k->key);
+  } else if (const auto* b = std::get_if<CopyBatchCmd>(&msg.cmd)) {
+    if (b->ranges.empty() || b->ranges.size() > kMaxBatchRanges) {
+      return Fail(Errc::kInvalidArgument, "command: batch needs 1..256 ranges");
+    }
+    w.U64(b->transfer_id).U32(b->chunk_size).U64(b->first_ticket).U16(b->ranges.size());
+    for (const DeviceRange& r : b->ranges) PutRange(w, r);
   }
   return std::move(w).Finish();
 }
@@ -141,7 +150,8 @@ Result<CommandMessage> DecodeCommand(ByteSpan bytes) {
     case Op::kFence:
       msg.cmd = FenceCmd{};
       break;
-    case Op::kPeerCopy: {
+    case Op::kPeerCopy:
+    case Op::kPeerReceive: {
       PeerCopyCmd c;
       CCGPU_ASSIGN_OR_RETURN(c.peer_device, r.U32("peer_copy.peer_device"));
       CCGPU_ASSIGN_OR_RETURN(c.transfer_id, r.U64("peer_copy.transfer_id"));
@@ -157,6 +167,23 @@ Result<CommandMessage> DecodeCommand(ByteSpan bytes) {
       CCGPU_ASSIGN_OR_RETURN(c.link_id, r.U32("set_peer_key.link_id"));
       CCGPU_ASSIGN_OR_RETURN(ByteSpan key, r.Take(kPeerKeySize, "set_peer_key.key"));
       c.key.assign(key.begin(), key.end());
+      msg.cmd = std::move(c);
+      break;
+    }
+    case Op::kCopyH2DBatch:
+    case Op::kCopyD2HBatch: {
+      CopyBatchCmd c;
+      CCGPU_ASSIGN_OR_RETURN(c.transfer_id, r.U64("batch.transfer_id"));
+      CCGPU_ASSIGN_OR_RETURN(c.chunk_size, r.U32("batch.chunk_size"));
+      CCGPU_ASSIGN_OR_RETURN(c.first_ticket, r.U64("batch.first_ticket"));
+      CCGPU_ASSIGN_OR_RETURN(uint16_t count, r.U16("batch.range_count"));
+      if (count == 0 || count > kMaxBatchRanges) {
+        return Fail(Errc::kMalformed, "batch: range count must be 1..256");
+      }
+      for (uint16_t i = 0; i < count; ++i) {
+        CCGPU_ASSIGN_OR_RETURN(DeviceRange range, GetRange(r));
+        c.ranges.push_back(range);
+      }
       msg.cmd = std::move(c);
       break;
     }

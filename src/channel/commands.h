@@ -31,6 +31,9 @@ enum class Op : uint8_t {
   kFence = 6,
   kPeerCopy = 7,
   kSetPeerKey = 8,
+  kCopyH2DBatch = 9,   // CopyBatchCmd: many small H2D copies, one transfer
+  kCopyD2HBatch = 10,  // CopyBatchCmd: many small D2H copies, one transfer
+  kPeerReceive = 11,   // PeerCopyCmd sent to the destination GPU: open from the link
 };
 
 // Device memory is named by allocation handle + byte offset.
@@ -52,6 +55,15 @@ struct CopyCmd {
   uint64_t first_ticket = 0;
   friend bool operator==(const CopyCmd&, const CopyCmd&) = default;
 };
+// Many small copies as one sealed transfer (transfer.h SendBatchSealed):
+// the ranges' bytes, concatenated in order, are the transfer's plaintext.
+struct CopyBatchCmd {
+  uint64_t transfer_id = 0;
+  uint32_t chunk_size = 0;
+  uint64_t first_ticket = 0;
+  std::vector<DeviceRange> ranges;  // 1..kMaxBatchRanges
+  friend bool operator==(const CopyBatchCmd&, const CopyBatchCmd&) = default;
+};
 struct LaunchArg {
   enum class Kind : uint8_t { kBuffer = 1, kU64 = 2, kF32 = 3 };
   Kind kind = Kind::kU64;
@@ -66,8 +78,11 @@ struct LaunchCmd {
   friend bool operator==(const LaunchCmd&, const LaunchCmd&) = default;
 };
 struct FenceCmd { friend bool operator==(const FenceCmd&, const FenceCmd&) = default; };
+// kPeerCopy (to the source GPU): seal `src` (local) into the link to
+// `peer_device`. kPeerReceive (to the destination GPU): open the link from
+// `peer_device` into `dst` (local). The guest sends the same body to both.
 struct PeerCopyCmd {
-  uint32_t peer_device = 0;  // destination GPU
+  uint32_t peer_device = 0;  // the other GPU of the pair
   uint64_t transfer_id = 0;
   DeviceRange src;
   DeviceRange dst;  // on the peer
@@ -84,8 +99,9 @@ struct SetPeerKeyCmd {
 };
 
 using Command = std::variant<AllocCmd, FreeCmd, CopyCmd /*H2D*/, LaunchCmd,
-                             FenceCmd, PeerCopyCmd, SetPeerKeyCmd>;
-// CopyCmd serves both directions; the op says which.
+                             FenceCmd, PeerCopyCmd, SetPeerKeyCmd, CopyBatchCmd>;
+// CopyCmd and CopyBatchCmd serve both directions and PeerCopyCmd both ends
+// of a peer copy; the op says which.
 struct CommandMessage {
   Op op;
   Command cmd;
@@ -94,12 +110,14 @@ struct CommandMessage {
 inline constexpr std::size_t kMaxKernelName = 64;
 inline constexpr std::size_t kMaxLaunchArgs = 16;
 inline constexpr std::size_t kPeerKeySize = 48;
+inline constexpr std::size_t kMaxBatchRanges = 256;
 
 // kInvalidArgument if the command breaks a limit above or op does not match
 // the command's type.
 Result<Bytes> EncodeCommand(const CommandMessage& msg);
 // kTruncated, kTrailingData, kMalformed (unknown op or kind, name empty or too
-// long, too many args, key of the wrong size).
+// long, too many args, key of the wrong size, batch of 0 or more than
+// kMaxBatchRanges ranges).
 Result<CommandMessage> DecodeCommand(ByteSpan bytes);
 
 struct Completion {

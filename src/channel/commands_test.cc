@@ -19,6 +19,9 @@ std::vector<CommandMessage> Samples() {
       {Op::kFence, FenceCmd{}},
       {Op::kPeerCopy, PeerCopyCmd{1, 9, {2, 0, 4096}, {3, 64, 4096}, 4096}},
       {Op::kSetPeerKey, SetPeerKeyCmd{1, 77, Bytes(48, 0xab)}},
+      {Op::kPeerReceive, PeerCopyCmd{0, 9, {2, 0, 4096}, {3, 64, 4096}, 4096}},
+      {Op::kCopyH2DBatch, CopyBatchCmd{11, 4096, 3, {{1, 0, 15}, {2, 7, 1}}}},
+      {Op::kCopyD2HBatch, CopyBatchCmd{12, 65536, 40, {{1, 0, 4097}}}},
   };
 }
 
@@ -75,6 +78,26 @@ TEST(CommandsTest, RejectsUnknownOpKindAndLimits) {
   EXPECT_EQ(EncodeCommand({Op::kSetPeerKey, SetPeerKeyCmd{1, 1, Bytes(47)}}).error().code,
             Errc::kInvalidArgument);
   EXPECT_EQ(EncodeCommand({Op::kAlloc, FreeCmd{1}}).error().code, Errc::kInvalidArgument);
+}
+
+TEST(CommandsTest, BatchRangeCountFieldOutOfLimitsOrWrong) {
+  const Bytes bytes = *EncodeCommand({Op::kCopyH2DBatch, CopyBatchCmd{1, 4096, 0, {{1, 0, 8}}}});
+  // op | transfer_id u64 | chunk u32 | first_ticket u64 | count u16 at offset 21
+  Bytes zero = bytes;
+  zero[21] = 0;
+  EXPECT_EQ(DecodeCommand(zero).error().code, Errc::kMalformed);
+  Bytes two = bytes;
+  two[21] = 2;  // claims one more range than present
+  EXPECT_EQ(DecodeCommand(two).error().code, Errc::kTruncated);
+  Bytes huge = bytes;
+  huge[21] = 1;
+  huge[22] = 1;  // 257
+  EXPECT_EQ(DecodeCommand(huge).error().code, Errc::kMalformed);
+  EXPECT_EQ(EncodeCommand({Op::kCopyH2DBatch, CopyBatchCmd{}}).error().code, Errc::kInvalidArgument);
+  EXPECT_EQ(EncodeCommand({Op::kCopyD2HBatch,
+                           CopyBatchCmd{1, 1, 0, std::vector<DeviceRange>(257)}}).error().code,
+            Errc::kInvalidArgument);
+  EXPECT_EQ(EncodeCommand({Op::kPeerReceive, CopyBatchCmd{}}).error().code, Errc::kInvalidArgument);
 }
 
 TEST(CommandsTest, CompletionRoundTripAndTruncation) {
