@@ -7,6 +7,9 @@
 #include "crypto/rng.h"
 #include "gpu/device.h"
 #include "runtime/device_state.h"
+#if CCGPU_HAVE_DEVICE_CHANNEL
+#include "runtime/channel_ops.h"
+#endif
 
 namespace ccgpu {
 
@@ -161,9 +164,39 @@ Result<DeviceId> Context::Attach(const DeviceSpec& spec) {
                   "no TDISP client in this build");
   }
 
-  // 5. Secure channel + SET_READY: the guest channel client
-  // (runtime/device_channel.h) is not in this build yet; the device stays
-  // attested with an open session and operations answer kNotReady.
+  // 5. Secure channel (keys from the session's export master secret) and
+  // SET_READY, both inside the attested session.
+#if CCGPU_HAVE_DEVICE_CHANNEL
+  {
+    auto ems = d->session.requester->TakeExportMasterSecret(d->session.session_id);
+    if (!ems) {
+      return refuse(AttachStep::kOpenChannel, ems.error(), "attach open channel: no export master secret",
+                    ems.error().ToString());
+    }
+    runtime::DeviceChannelOptions co = options_.channel;
+    auto ch = runtime::DeviceChannel::Create(ems->reveal(), co);
+    if (!ch) {
+      return refuse(AttachStep::kOpenChannel, ch.error(), "attach open channel: cannot create the channel regions",
+                    ch.error().ToString());
+    }
+    DeviceState* dp = d.get();
+    runtime::VendorCall call = [dp](uint16_t standard_id, ByteSpan vendor_id, ByteSpan payload) {
+      return dp->SendVendor(standard_id, vendor_id, payload);
+    };
+    if (auto st = (*ch)->Open(call); !st) {
+      return refuse(AttachStep::kOpenChannel, st.error(), "attach open channel: the device refused OPEN_CHANNEL",
+                    st.error().ToString());
+    }
+    rep.reached = AttachStep::kOpenChannel;
+    if (auto st = runtime::DeviceChannel::SetReady(call); !st) {
+      return refuse(AttachStep::kSetReady, st.error(), "attach set ready: the device refused SET_READY",
+                    st.error().ToString());
+    }
+    rep.device_index = (*ch)->device_index();
+    rep.protected_memory_bytes = (*ch)->protected_memory_bytes();
+    d->ops = std::make_unique<runtime::ChannelDeviceOps>(std::move(*ch));
+  }
+#endif
   rep.reached = AttachStep::kReady;
 
   std::lock_guard<std::mutex> lock(mu_);
@@ -341,7 +374,7 @@ Status Context::PeerCopy(const DeviceBuffer& dst, const DeviceBuffer& src) {
   CCGPU_TRY(CheckUsable(s));
   CCGPU_TRY(CheckUsable(t));
   CCGPU_TRY(PeerKeyFor(s, t));
-  auto st = s.ops->PeerCopy(t.ops->device_index(), channel::DeviceRange{src.handle(), 0, src.size()},
+  auto st = s.ops->PeerCopy(*t.ops, channel::DeviceRange{src.handle(), 0, src.size()},
                             channel::DeviceRange{dst.handle(), 0, dst.size()});
   if (!st) {
     Error e = AfterFailure(s, st.error());

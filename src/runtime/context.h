@@ -45,6 +45,7 @@
 #include "base/bytes.h"
 #include "base/result.h"
 #include "runtime/attach.h"
+#include "runtime/device_channel.h"
 #include "runtime/stream.h"
 #include "spdm/requester/exchange.h"
 
@@ -92,6 +93,9 @@ struct ContextOptions {
   // attach). When false and TDISP is unavailable, AttachReport::tdisp is
   // false and says so.
   bool require_tdisp = false;
+  // Geometry, chunk size, sealing threads and key-rotation limits of each
+  // device's secure channel (channel_id is per device).
+  runtime::DeviceChannelOptions channel;
 };
 
 // What happened when a device was attached (and, later, lost).

@@ -129,7 +129,7 @@ class MemoryDeviceOps final : public runtime::DeviceOps {
     ++log_->peer_keys;
     return OkStatus();
   }
-  Status PeerCopy(uint32_t, const channel::DeviceRange& src, const channel::DeviceRange& dst) override {
+  Status PeerCopy(DeviceOps&, const channel::DeviceRange& src, const channel::DeviceRange& dst) override {
     std::lock_guard<std::mutex> lock(log_->mu);
     log_->mem.at(dst.handle) = log_->mem.at(src.handle);
     log_->ops.push_back("peer");

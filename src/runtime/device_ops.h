@@ -38,9 +38,11 @@ class DeviceOps {
   virtual Status Fence() = 0;
   // SET_PEER_KEY: installs a per-pair link key (48 bytes) for `peer_device`.
   virtual Status SetPeerKey(uint32_t peer_device, uint32_t link_id, const SecretBytes& key) = 0;
-  // PEER_COPY: this device seals `src` into the link; `peer_device` opens it
-  // into `dst` (a range of the peer's memory).
-  virtual Status PeerCopy(uint32_t peer_device, const channel::DeviceRange& src,
+  // PEER_COPY: this device seals `src` into the link to `dst_device`, which
+  // opens it into `dst` (a range of its memory). Both need the pair key
+  // (SetPeerKey). kInvalidArgument if `dst_device` is another kind of
+  // DeviceOps.
+  virtual Status PeerCopy(DeviceOps& dst_device, const channel::DeviceRange& src,
                           const channel::DeviceRange& dst) = 0;
   // The device's index as the peer link names it (OPEN_CHANNEL's answer).
   virtual uint32_t device_index() const = 0;
