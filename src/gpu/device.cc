@@ -289,8 +289,8 @@ void Device::SetLogSink(std::function<void(const std::string&)> sink) {
   log_sink_ = std::move(sink);
 }
 
-Result<SharedRegion> Device::CreateSharedRegion(std::size_t size) {
-  return SharedRegion::Create("ccgpu-gpu" + std::to_string(index_) + "-shared", size);
+Result<channel::SharedRegion> Device::CreateSharedRegion(std::size_t size) {
+  return channel::SharedRegion::CreateAnonymous(size, "ccgpu-gpu-shared");
 }
 
 ccgpu::Status Device::Save() const {

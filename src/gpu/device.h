@@ -24,6 +24,7 @@
 #include "base/bytes.h"
 #include "base/clock.h"
 #include "base/result.h"
+#include "channel/shm.h"
 #include "crypto/ec.h"
 #include "crypto/x509.h"
 #include "gpu/config.h"
@@ -136,8 +137,9 @@ class Device {
   std::vector<std::string> AccessLog() const;
   // Log sink (e.g. gpud's stderr); called for every log line.
   void SetLogSink(std::function<void(const std::string&)> sink);
-  // A fresh host-mappable region (memfd).
-  Result<SharedRegion> CreateSharedRegion(std::size_t size);
+  // A fresh host-mappable region (anonymous memfd, zero-filled; the fd can
+  // be passed to the host). kInvalidArgument for size 0, kIo.
+  Result<channel::SharedRegion> CreateSharedRegion(std::size_t size);
 
   // Saves config.json (mode, pending mode, boot count).
   ccgpu::Status Save() const;

@@ -49,39 +49,4 @@ Status ProtectedMemory::Scrub() {
   return OkStatus();
 }
 
-Result<SharedRegion> SharedRegion::Create(const std::string& name, std::size_t size) {
-  if (size == 0) return Fail(Errc::kInvalidArgument, "shared region: size must be positive");
-  int fd = ::memfd_create(name.c_str(), MFD_CLOEXEC);
-  if (fd < 0) return Fail(Errc::kIo, "shared region: memfd_create failed");
-  if (::ftruncate(fd, static_cast<off_t>(size)) != 0) {
-    ::close(fd);
-    return Fail(Errc::kIo, "shared region: ftruncate failed");
-  }
-  void* p = ::mmap(nullptr, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-  if (p == MAP_FAILED) {
-    ::close(fd);
-    return Fail(Errc::kIo, "shared region: mmap failed");
-  }
-  return SharedRegion(fd, static_cast<uint8_t*>(p), size);
-}
-
-SharedRegion::SharedRegion(SharedRegion&& o) noexcept
-    : fd_(std::exchange(o.fd_, -1)), base_(std::exchange(o.base_, nullptr)), size_(std::exchange(o.size_, 0)) {}
-
-SharedRegion& SharedRegion::operator=(SharedRegion&& o) noexcept {
-  if (this != &o) {
-    if (base_ != nullptr) ::munmap(base_, size_);
-    if (fd_ >= 0) ::close(fd_);
-    fd_ = std::exchange(o.fd_, -1);
-    base_ = std::exchange(o.base_, nullptr);
-    size_ = std::exchange(o.size_, 0);
-  }
-  return *this;
-}
-
-SharedRegion::~SharedRegion() {
-  if (base_ != nullptr) ::munmap(base_, size_);
-  if (fd_ >= 0) ::close(fd_);
-}
-
 }  // namespace ccgpu::gpu

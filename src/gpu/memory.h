@@ -5,15 +5,13 @@
 // the device's engines touch it. Scrub() returns every page to the kernel
 // (MADV_DONTNEED), so it reads back as zero.
 //
-// SharedRegion: memory the host may map (memfd), for bounce buffers and
-// rings. The fd can be passed to another process.
+// Host-mappable shared regions are channel::SharedRegion (channel/shm.h).
 #ifndef CCGPU_GPU_MEMORY_H_
 #define CCGPU_GPU_MEMORY_H_
 
 #include <cstddef>
 #include <cstdint>
 #include <span>
-#include <string>
 
 #include "base/bytes.h"
 #include "base/result.h"
@@ -39,27 +37,6 @@ class ProtectedMemory {
 
  private:
   ProtectedMemory(uint8_t* base, std::size_t size) : base_(base), size_(size) {}
-  uint8_t* base_ = nullptr;
-  std::size_t size_ = 0;
-};
-
-class SharedRegion {
- public:
-  // A memfd of `size` bytes mapped read-write here. kIo on failure.
-  static Result<SharedRegion> Create(const std::string& name, std::size_t size);
-  SharedRegion(SharedRegion&& other) noexcept;
-  SharedRegion& operator=(SharedRegion&& other) noexcept;
-  SharedRegion(const SharedRegion&) = delete;
-  SharedRegion& operator=(const SharedRegion&) = delete;
-  ~SharedRegion();
-
-  int fd() const { return fd_; }
-  std::span<uint8_t> bytes() { return {base_, size_}; }
-  std::size_t size() const { return size_; }
-
- private:
-  SharedRegion(int fd, uint8_t* base, std::size_t size) : fd_(fd), base_(base), size_(size) {}
-  int fd_ = -1;
   uint8_t* base_ = nullptr;
   std::size_t size_ = 0;
 };

@@ -6,10 +6,9 @@
 
 #include "crypto/rng.h"
 #include "gpu/device.h"
+#include "gpu/engine/peer_link.h"
 #include "runtime/device_state.h"
-#if CCGPU_HAVE_DEVICE_CHANNEL
 #include "runtime/channel_ops.h"
-#endif
 
 namespace ccgpu {
 
@@ -91,7 +90,8 @@ Result<channel::DeviceRange> RangeOf(const DeviceBuffer& b, uint64_t offset, uin
 
 }  // namespace
 
-Context::Context(ContextOptions options) : options_(std::move(options)) {}
+Context::Context(ContextOptions options)
+    : options_(std::move(options)), links_(std::make_shared<gpu::engine::PeerLinkHub>()) {}
 
 Result<std::unique_ptr<Context>> Context::Create(ContextOptions options) {
   if (options.trust.device_roots.empty() && options.trust.emulated_roots.empty()) {
@@ -136,7 +136,7 @@ Result<DeviceId> Context::Attach(const DeviceSpec& spec) {
   };
 
   // 1. Connect.
-  auto ep = runtime::OpenEndpoint(spec);
+  auto ep = runtime::OpenEndpoint(spec, links_);
   if (!ep) {
     return refuse(AttachStep::kConnect, ep.error(), "attach connect: cannot reach the device's SPDM responder",
                   ep.error().ToString());
@@ -166,7 +166,6 @@ Result<DeviceId> Context::Attach(const DeviceSpec& spec) {
 
   // 5. Secure channel (keys from the session's export master secret) and
   // SET_READY, both inside the attested session.
-#if CCGPU_HAVE_DEVICE_CHANNEL
   {
     auto ems = d->session.requester->TakeExportMasterSecret(d->session.session_id);
     if (!ems) {
@@ -196,7 +195,6 @@ Result<DeviceId> Context::Attach(const DeviceSpec& spec) {
     rep.protected_memory_bytes = (*ch)->protected_memory_bytes();
     d->ops = std::make_unique<runtime::ChannelDeviceOps>(std::move(*ch));
   }
-#endif
   rep.reached = AttachStep::kReady;
 
   std::lock_guard<std::mutex> lock(mu_);
@@ -227,13 +225,6 @@ gpu::Device* Context::HostDevice(DeviceId id) const {
   auto d = Get(id);
   if (!d || (*d)->endpoint.host == nullptr) return nullptr;
   return (*d)->endpoint.host->device();
-}
-
-Status Context::ReplaceDeviceOpsForTesting(DeviceId id, std::unique_ptr<runtime::DeviceOps> ops) {
-  CCGPU_ASSIGN_OR_RETURN(auto d, Get(id));
-  std::lock_guard<std::mutex> lock(d->mu);
-  d->ops = std::move(ops);
-  return OkStatus();
 }
 
 namespace {

@@ -53,7 +53,10 @@ namespace ccgpu {
 
 namespace gpu {
 class Device;
+namespace engine {
+class PeerLinkHub;
 }
+}  // namespace gpu
 namespace runtime {
 struct DeviceState;
 class DeviceOps;
@@ -245,11 +248,6 @@ class Context {
   std::future<Status> LaunchAsync(Stream& stream, DeviceId id, std::string kernel, std::vector<KernelArg> args);
   std::future<Status> PeerCopyAsync(Stream& stream, const DeviceBuffer& dst, const DeviceBuffer& src);
 
-  // Test seam: replaces device `id`'s channel operations (used before the
-  // device executor is built into the library, and by tests that need a
-  // device which misbehaves in a named way). kNotFound.
-  Status ReplaceDeviceOpsForTesting(DeviceId id, std::unique_ptr<runtime::DeviceOps> ops);
-
  private:
   explicit Context(ContextOptions options);
   Result<std::shared_ptr<runtime::DeviceState>> Get(DeviceId id) const;
@@ -259,6 +257,7 @@ class Context {
   Status PeerKeyFor(runtime::DeviceState& a, runtime::DeviceState& b);
 
   ContextOptions options_;
+  std::shared_ptr<gpu::engine::PeerLinkHub> links_;  // in-process devices' GPU link
   mutable std::mutex mu_;  // devices_, streams_, peer keys, last_failure_
   std::vector<std::shared_ptr<runtime::DeviceState>> devices_;
   std::vector<std::unique_ptr<Stream>> streams_;

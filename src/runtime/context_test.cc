@@ -6,6 +6,8 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <chrono>
+#include <cstring>
 #include <filesystem>
 #include <map>
 #include <mutex>
@@ -18,7 +20,6 @@
 #include "gpu/device.h"
 #include "gpu/provision.h"
 #include "gpu/rim_maker.h"
-#include "runtime/device_ops.h"
 #include "runtime/endpoint.h"
 #include "spdm/wire/common.h"
 
@@ -68,79 +69,6 @@ class SwappingRelay final : public MessageExchange {
  private:
   std::unique_ptr<MessageExchange> a_, b_;
   bool swapped_ = false;
-};
-
-// An in-memory device for the Context's own logic (buffer lifetime, stream
-// order, argument checks); the sealed channel to a real device executor is
-// tested where it is built.
-class MemoryDeviceOps final : public runtime::DeviceOps {
- public:
-  struct Log {
-    std::mutex mu;
-    std::vector<std::string> ops;
-    std::map<uint64_t, Bytes> mem;
-    std::vector<uint64_t> freed;
-    int peer_keys = 0;
-  };
-  MemoryDeviceOps(std::shared_ptr<Log> log, uint32_t index) : log_(std::move(log)), index_(index) {}
-  Result<uint64_t> Alloc(uint64_t size) override {
-    std::lock_guard<std::mutex> lock(log_->mu);
-    const uint64_t h = next_++ + (uint64_t{index_} << 32);
-    log_->mem[h] = Bytes(size);
-    log_->ops.push_back("alloc");
-    return h;
-  }
-  Status Free(uint64_t handle) override {
-    std::lock_guard<std::mutex> lock(log_->mu);
-    if (log_->mem.erase(handle) == 0) return Fail(Errc::kNotFound, "no such handle");
-    log_->freed.push_back(handle);
-    return OkStatus();
-  }
-  Status CopyToDevice(const channel::DeviceRange& dst, ByteSpan src) override {
-    std::lock_guard<std::mutex> lock(log_->mu);
-    Bytes& m = log_->mem.at(dst.handle);
-    std::copy(src.begin(), src.end(), m.begin() + static_cast<std::ptrdiff_t>(dst.offset));
-    log_->ops.push_back("h2d");
-    return OkStatus();
-  }
-  Status CopyFromDevice(const channel::DeviceRange& src, std::span<uint8_t> dst) override {
-    std::lock_guard<std::mutex> lock(log_->mu);
-    const Bytes& m = log_->mem.at(src.handle);
-    std::copy_n(m.begin() + static_cast<std::ptrdiff_t>(src.offset), dst.size(), dst.begin());
-    log_->ops.push_back("d2h");
-    return OkStatus();
-  }
-  Status Launch(std::string_view kernel, std::span<const channel::LaunchArg> args) override {
-    std::lock_guard<std::mutex> lock(log_->mu);
-    if (kernel != "add_one") return Fail(Errc::kNotFound, "unknown kernel");
-    Bytes& m = log_->mem.at(args[0].buffer.handle);
-    for (uint64_t i = 0; i < args[0].buffer.length; ++i) ++m[args[0].buffer.offset + i];
-    log_->ops.push_back("launch");
-    return OkStatus();
-  }
-  Status Fence() override {
-    std::lock_guard<std::mutex> lock(log_->mu);
-    log_->ops.push_back("fence");
-    return OkStatus();
-  }
-  Status SetPeerKey(uint32_t, uint32_t, const SecretBytes& key) override {
-    std::lock_guard<std::mutex> lock(log_->mu);
-    if (key.size() != channel::kPeerKeySize) return Fail(Errc::kInvalidArgument, "key size");
-    ++log_->peer_keys;
-    return OkStatus();
-  }
-  Status PeerCopy(DeviceOps&, const channel::DeviceRange& src, const channel::DeviceRange& dst) override {
-    std::lock_guard<std::mutex> lock(log_->mu);
-    log_->mem.at(dst.handle) = log_->mem.at(src.handle);
-    log_->ops.push_back("peer");
-    return OkStatus();
-  }
-  uint32_t device_index() const override { return index_; }
-
- private:
-  std::shared_ptr<Log> log_;
-  uint32_t index_;
-  uint64_t next_ = 1;
 };
 
 class ContextTest : public ::testing::Test {
@@ -314,7 +242,7 @@ TEST_F(ContextTest, HostReplayingStaleEvidenceIsRefused) {
 }
 
 TEST_F(ContextTest, SessionWithAnotherDeviceThanTheVerifiedOneIsRefused) {
-  auto other = runtime::OpenInProcessHost(state_, 1);
+  auto other = runtime::OpenInProcessHost(state_, 1, std::make_shared<gpu::engine::PeerLinkHub>());
   ASSERT_TRUE(other.has_value());
   auto other_conn = (*other)->Connect();
   ASSERT_TRUE(other_conn.has_value());
@@ -350,121 +278,228 @@ TEST_F(ContextTest, RequiringTdispWithoutAClientRefusesTheDevice) {
   EXPECT_EQ(ctx->last_attach_failure()->failed_step, AttachStep::kTdispLock);
 }
 
-TEST_F(ContextTest, DeviceResetAfterAttachIsDetectedAsLost) {
-  auto ctx = NewContext();
-  auto id = ctx->Attach(DeviceSpec::InProcess(state_, 0));
-  ASSERT_TRUE(id.has_value());
-  auto log = std::make_shared<MemoryDeviceOps::Log>();
-  ASSERT_TRUE(ctx->ReplaceDeviceOpsForTesting(*id, std::make_unique<MemoryDeviceOps>(log, 0)).has_value());
-  auto buf = ctx->Alloc(*id, 64);
-  ASSERT_TRUE(buf.has_value());
-  ASSERT_TRUE(ctx->CheckDevice(*id).has_value());
-  // The host resets the device: session keys die with it.
-  ASSERT_TRUE(ctx->HostDevice(*id)->Reset().has_value());
-  Status st = ctx->CheckDevice(*id);
-  ASSERT_FALSE(st.has_value());
-  EXPECT_EQ(st.error().code, Errc::kDeviceLost);
-  auto rep = ctx->Report(*id);
-  EXPECT_TRUE(rep->lost);
-  EXPECT_NE(rep->lost_why.find("session"), std::string::npos) << rep->lost_why;
-  // Every later operation says so.
-  Bytes data(64, 1);
-  EXPECT_EQ(ctx->CopyToDevice(*buf, data).error().code, Errc::kDeviceLost);
-  EXPECT_EQ(ctx->Alloc(*id, 8).error().code, Errc::kDeviceLost);
-  EXPECT_EQ(buf->Release().error().code, Errc::kDeviceLost);
-}
-
-// ---- Context logic over an in-memory device (see MemoryDeviceOps).
-class ContextOpsTest : public ContextTest {
+// ---- Data path through the attached devices' sealed channels.
+class ContextDataTest : public ContextTest {
  protected:
   void SetUp() override {
-    ctx_ = NewContext();
+    ContextOptions o = Options();
+    o.channel.timeout = std::chrono::milliseconds(1500);  // a reset device never answers
+    ctx_ = NewContext(std::move(o));
     for (unsigned i = 0; i < 2; ++i) {
       auto id = ctx_->Attach(DeviceSpec::InProcess(state_, i));
-      ASSERT_TRUE(id.has_value());
-      ASSERT_TRUE(ctx_->ReplaceDeviceOpsForTesting(*id, std::make_unique<MemoryDeviceOps>(log_, i)).has_value());
+      ASSERT_TRUE(id.has_value()) << id.error().ToString() << " "
+                                  << (ctx_->last_attach_failure() ? ctx_->last_attach_failure()->why : "");
+      ids_[i] = *id;
     }
   }
+  static Bytes Pattern(std::size_t n, uint8_t seed) {
+    Bytes b(n);
+    uint32_t x = 0x9E3779B9u * (seed + 1u);
+    for (auto& v : b) {
+      x ^= x << 13;
+      x ^= x >> 17;
+      x ^= x << 5;
+      v = static_cast<uint8_t>(x);
+    }
+    return b;
+  }
+  static Bytes Floats(const std::vector<float>& f) {
+    Bytes b(f.size() * 4);
+    std::memcpy(b.data(), f.data(), b.size());
+    return b;
+  }
   std::unique_ptr<Context> ctx_;
-  std::shared_ptr<MemoryDeviceOps::Log> log_ = std::make_shared<MemoryDeviceOps::Log>();
+  DeviceId ids_[2] = {0, 0};
 };
 
-TEST_F(ContextOpsTest, BufferIsFreedOnDestructionAndNotTwiceAfterMove) {
-  uint64_t handle = 0;
-  {
-    auto b = ctx_->Alloc(0, 128);
-    ASSERT_TRUE(b.has_value());
-    handle = b->handle();
-    DeviceBuffer moved = std::move(*b);
-    EXPECT_FALSE(b->valid());
-    EXPECT_TRUE(moved.valid());
-    EXPECT_EQ(moved.size(), 128u);
-    EXPECT_TRUE(log_->freed.empty());
-  }
-  ASSERT_EQ(log_->freed.size(), 1u);
-  EXPECT_EQ(log_->freed[0], handle);
+TEST_F(ContextDataTest, AttachReachesReadyWithAChannel) {
+  auto rep = ctx_->Report(ids_[1]);
+  ASSERT_TRUE(rep.has_value());
+  EXPECT_EQ(rep->reached, AttachStep::kReady);
+  EXPECT_EQ(rep->device_index, 1u);
+  EXPECT_EQ(rep->protected_memory_bytes, 8u << 20);
+  EXPECT_TRUE(ctx_->HostDevice(ids_[1])->ready());
 }
 
-TEST_F(ContextOpsTest, CopiesRoundTripAndRangesAreChecked) {
-  auto b = ctx_->Alloc(0, 16);
+TEST_F(ContextDataTest, CopiesRoundTripBitExactAtOddSizesAndOffsets) {
+  for (std::size_t n : {std::size_t{1}, std::size_t{15}, std::size_t{4095}, std::size_t{4097},
+                        std::size_t{(256u << 10) * 2 + 3}}) {
+    auto b = ctx_->Alloc(ids_[0], n + 7);
+    ASSERT_TRUE(b.has_value()) << n;
+    const Bytes in = Pattern(n, static_cast<uint8_t>(n));
+    ASSERT_TRUE(ctx_->CopyToDevice(*b, in, 7).has_value()) << n;
+    Bytes out(n);
+    ASSERT_TRUE(ctx_->CopyFromDevice(*b, out, 7).has_value()) << n;
+    EXPECT_EQ(in, out) << n;
+  }
+  auto b = ctx_->Alloc(ids_[0], 16);
   ASSERT_TRUE(b.has_value());
-  Bytes in = {1, 2, 3, 4, 5, 6, 7, 8};
-  ASSERT_TRUE(ctx_->CopyToDevice(*b, in, 8).has_value());
-  Bytes out(8);
-  ASSERT_TRUE(ctx_->CopyFromDevice(*b, out, 8).has_value());
-  EXPECT_EQ(in, out);
+  Bytes in(8, 1);
   EXPECT_EQ(ctx_->CopyToDevice(*b, in, 9).error().code, Errc::kInvalidArgument);
   Bytes big(17);
   EXPECT_EQ(ctx_->CopyFromDevice(*b, big).error().code, Errc::kInvalidArgument);
   DeviceBuffer empty;
   EXPECT_EQ(ctx_->CopyToDevice(empty, in).error().code, Errc::kInvalidArgument);
+  EXPECT_EQ(ctx_->Alloc(ids_[0], 0).error().code, Errc::kInvalidArgument);
+  EXPECT_EQ(ctx_->Alloc(7, 16).error().code, Errc::kNotFound);
 }
 
-TEST_F(ContextOpsTest, LaunchRefusesBuffersOfAnotherDevice) {
-  auto b0 = ctx_->Alloc(0, 4);
-  auto b1 = ctx_->Alloc(1, 4);
-  ASSERT_TRUE(b0 && b1);
-  EXPECT_EQ(ctx_->Launch(0, "add_one", {KernelArg::Buffer(*b1)}).error().code, Errc::kInvalidArgument);
-  EXPECT_TRUE(ctx_->Launch(0, "add_one", {KernelArg::Buffer(*b0)}).has_value());
-  EXPECT_EQ(ctx_->Launch(0, "", {}).error().code, Errc::kInvalidArgument);
-  EXPECT_EQ(ctx_->Launch(0, "nope", {KernelArg::Buffer(*b0)}).error().code, Errc::kNotFound);
+TEST_F(ContextDataTest, BufferMemoryIsReturnedOnDestructionAndOnlyOnceAfterMove) {
+  const uint64_t big = 5u << 20;  // of 8 MiB
+  {
+    auto a = ctx_->Alloc(ids_[0], big);
+    ASSERT_TRUE(a.has_value());
+    // While it lives a second one does not fit: the check below can fail.
+    auto b = ctx_->Alloc(ids_[0], big);
+    ASSERT_FALSE(b.has_value());
+    EXPECT_EQ(b.error().code, Errc::kResourceExhausted);
+    DeviceBuffer moved = std::move(*a);
+    EXPECT_FALSE(a->valid());
+    EXPECT_EQ(moved.size(), big);
+    EXPECT_EQ(moved.device(), ids_[0]);
+  }  // `moved` frees; `*a` (moved from) frees nothing
+  auto c = ctx_->Alloc(ids_[0], big);
+  ASSERT_TRUE(c.has_value());
+  EXPECT_TRUE(c->Release().has_value());
+  EXPECT_FALSE(c->valid());
+  EXPECT_TRUE(ctx_->Alloc(ids_[0], big).has_value());
 }
 
-TEST_F(ContextOpsTest, AsyncOperationsOnAStreamRunInOrder) {
+TEST_F(ContextDataTest, LaunchRunsKernelsAndRefusesForeignBuffersAndUnknownKernels) {
+  auto x = ctx_->Alloc(ids_[0], 16);
+  auto y = ctx_->Alloc(ids_[0], 16);
+  auto other = ctx_->Alloc(ids_[1], 16);
+  ASSERT_TRUE(x && y && other);
+  ASSERT_TRUE(ctx_->CopyToDevice(*x, Floats({1, 2, 3, 4})).has_value());
+  ASSERT_TRUE(ctx_->CopyToDevice(*y, Floats({10, 20, 30, 40})).has_value());
+  ASSERT_TRUE(ctx_->Launch(ids_[0], "saxpy",
+                           {KernelArg::U64(4), KernelArg::F32(2.0f), KernelArg::Buffer(*x), KernelArg::Buffer(*y)})
+                  .has_value());
+  Bytes out(16);
+  ASSERT_TRUE(ctx_->CopyFromDevice(*y, out).has_value());
+  EXPECT_EQ(out, Floats({12, 24, 36, 48}));
+  EXPECT_EQ(ctx_->Launch(ids_[0], "saxpy",
+                         {KernelArg::U64(4), KernelArg::F32(2.0f), KernelArg::Buffer(*x), KernelArg::Buffer(*other)})
+                .error()
+                .code,
+            Errc::kInvalidArgument);
+  EXPECT_EQ(ctx_->Launch(ids_[0], "no_such_kernel", {KernelArg::Buffer(*x)}).error().code, Errc::kNotFound);
+  EXPECT_EQ(ctx_->Launch(ids_[0], "", {}).error().code, Errc::kInvalidArgument);
+  // The device still works after refusals.
+  EXPECT_TRUE(ctx_->CheckDevice(ids_[0]).has_value());
+}
+
+TEST_F(ContextDataTest, AsyncOperationsOnAStreamRunInEnqueueOrder) {
+  // y = x + y, five times, between an upload and a download: any reordering
+  // changes the result.
   Stream& s = ctx_->CreateStream();
-  auto b = ctx_->Alloc(0, 1024);
-  ASSERT_TRUE(b.has_value());
-  Bytes in(1024, 7), out(1024, 0);
+  auto x = ctx_->Alloc(ids_[0], 4 * 1024);
+  auto y = ctx_->Alloc(ids_[0], 4 * 1024);
+  ASSERT_TRUE(x && y);
+  std::vector<float> xf(1024), yf(1024);
+  for (std::size_t i = 0; i < xf.size(); ++i) {
+    xf[i] = static_cast<float>(i);
+    yf[i] = 1.0f;
+  }
+  const Bytes xb = Floats(xf), yb = Floats(yf);
+  Bytes out(4 * 1024);
   std::vector<std::future<Status>> f;
-  f.push_back(ctx_->CopyToDeviceAsync(s, *b, in));
-  for (int i = 0; i < 5; ++i) f.push_back(ctx_->LaunchAsync(s, 0, "add_one", {KernelArg::Buffer(*b)}));
-  f.push_back(ctx_->CopyFromDeviceAsync(s, *b, out));
+  f.push_back(ctx_->CopyToDeviceAsync(s, *x, xb));
+  f.push_back(ctx_->CopyToDeviceAsync(s, *y, yb));
+  for (int i = 0; i < 5; ++i) {
+    f.push_back(ctx_->LaunchAsync(s, ids_[0], "saxpy",
+                                  {KernelArg::U64(1024), KernelArg::F32(1.0f), KernelArg::Buffer(*x),
+                                   KernelArg::Buffer(*y)}));
+  }
+  f.push_back(ctx_->CopyFromDeviceAsync(s, *y, out));
   ASSERT_TRUE(ctx_->Synchronize().has_value());
-  for (auto& x : f) EXPECT_TRUE(x.get().has_value());
-  EXPECT_EQ(out, Bytes(1024, 12));
-  std::lock_guard<std::mutex> lock(log_->mu);
-  // h2d, 5 launches, d2h in order, then the fences of Synchronize.
-  std::vector<std::string> expect = {"alloc", "h2d", "launch", "launch", "launch", "launch", "launch", "d2h"};
-  ASSERT_GE(log_->ops.size(), expect.size() + 2);
-  EXPECT_TRUE(std::equal(expect.begin(), expect.end(), log_->ops.begin()));
-  EXPECT_EQ(log_->ops[expect.size()], "fence");
+  for (auto& x1 : f) EXPECT_TRUE(x1.get().has_value());
+  for (std::size_t i = 0; i < xf.size(); ++i) yf[i] = 1.0f + 5.0f * static_cast<float>(i);
+  EXPECT_EQ(out, Floats(yf));
 }
 
-TEST_F(ContextOpsTest, PeerCopyInstallsOnePairKeyInBothDevicesOnce) {
-  auto a = ctx_->Alloc(0, 32);
-  auto b = ctx_->Alloc(1, 32);
+TEST_F(ContextDataTest, StreamsOnTwoDevicesRunAndSynchronizeReportsTheFirstFailure) {
+  Stream& s0 = ctx_->CreateStream();
+  Stream& s1 = ctx_->CreateStream();
+  auto a = ctx_->Alloc(ids_[0], 1 << 16);
+  auto b = ctx_->Alloc(ids_[1], 1 << 16);
   ASSERT_TRUE(a && b);
-  Bytes in(32, 9);
+  const Bytes pa = Pattern(1 << 16, 1), pb = Pattern(1 << 16, 2);
+  Bytes oa(1 << 16), ob(1 << 16);
+  (void)ctx_->CopyToDeviceAsync(s0, *a, pa);
+  (void)ctx_->CopyToDeviceAsync(s1, *b, pb);
+  auto bad = ctx_->LaunchAsync(s1, ids_[1], "no_such_kernel", {KernelArg::Buffer(*b)});
+  auto skipped = ctx_->CopyFromDeviceAsync(s1, *b, ob);
+  auto fa = ctx_->CopyFromDeviceAsync(s0, *a, oa);
+  Status sync = ctx_->Synchronize();
+  ASSERT_FALSE(sync.has_value());
+  EXPECT_EQ(sync.error().code, Errc::kNotFound);
+  EXPECT_EQ(bad.get().error().code, Errc::kNotFound);
+  EXPECT_FALSE(skipped.get().has_value());
+  EXPECT_TRUE(fa.get().has_value());
+  EXPECT_EQ(oa, pa);
+  // The failure was reported once; both streams work again.
+  EXPECT_TRUE(ctx_->CopyFromDeviceAsync(s1, *b, ob).get().has_value());
+  EXPECT_EQ(ob, pb);
+  EXPECT_TRUE(ctx_->Synchronize().has_value());
+}
+
+TEST_F(ContextDataTest, PeerCopyMovesDataBetweenGpusBothWays) {
+  const std::size_t n = (256u << 10) + 5;
+  auto a = ctx_->Alloc(ids_[0], n);
+  auto b = ctx_->Alloc(ids_[1], n);
+  ASSERT_TRUE(a && b);
+  const Bytes in = Pattern(n, 3);
   ASSERT_TRUE(ctx_->CopyToDevice(*a, in).has_value());
   ASSERT_TRUE(ctx_->PeerCopy(*b, *a).has_value());
-  ASSERT_TRUE(ctx_->PeerCopy(*a, *b).has_value());
-  EXPECT_EQ(log_->peer_keys, 2);  // one key, installed in both, reused
-  Bytes out(32);
+  Bytes out(n);
   ASSERT_TRUE(ctx_->CopyFromDevice(*b, out).has_value());
   EXPECT_EQ(out, in);
+  // Back the other way (same pair key, the other direction of the link).
+  const Bytes in2 = Pattern(n, 4);
+  ASSERT_TRUE(ctx_->CopyToDevice(*b, in2).has_value());
+  Stream& s = ctx_->CreateStream();
+  EXPECT_TRUE(ctx_->PeerCopyAsync(s, *a, *b).get().has_value());
+  ASSERT_TRUE(ctx_->CopyFromDevice(*a, out).has_value());
+  EXPECT_EQ(out, in2);
   EXPECT_EQ(ctx_->PeerCopy(*a, *a).error().code, Errc::kInvalidArgument);
-  auto c = ctx_->Alloc(1, 16);
-  EXPECT_EQ(ctx_->PeerCopy(*c, *a).error().code, Errc::kInvalidArgument);
+  auto small = ctx_->Alloc(ids_[1], 16);
+  ASSERT_TRUE(small.has_value());
+  EXPECT_EQ(ctx_->PeerCopy(*small, *a).error().code, Errc::kInvalidArgument);
+}
+
+TEST_F(ContextDataTest, DeviceResetMidRunIsDetectedAsLostWithAClearError) {
+  auto buf = ctx_->Alloc(ids_[0], 4096);
+  ASSERT_TRUE(buf.has_value());
+  const Bytes data = Pattern(4096, 5);
+  ASSERT_TRUE(ctx_->CopyToDevice(*buf, data).has_value());
+  // The host resets the device: memory scrubbed, session and channel keys gone.
+  ASSERT_TRUE(ctx_->HostDevice(ids_[0])->Reset().has_value());
+  Bytes out(4096);
+  Status st = ctx_->CopyFromDevice(*buf, out);
+  ASSERT_FALSE(st.has_value());
+  EXPECT_EQ(st.error().code, Errc::kDeviceLost) << st.error().ToString();
+  auto rep = ctx_->Report(ids_[0]);
+  EXPECT_TRUE(rep->lost);
+  EXPECT_NE(rep->lost_why.find("session"), std::string::npos) << rep->lost_why;
+  EXPECT_NE(out, data);  // nothing came back
+  // Every later operation says so at once; the other device is unaffected.
+  EXPECT_EQ(ctx_->CopyToDevice(*buf, data).error().code, Errc::kDeviceLost);
+  EXPECT_EQ(ctx_->Alloc(ids_[0], 8).error().code, Errc::kDeviceLost);
+  EXPECT_EQ(ctx_->CheckDevice(ids_[0]).error().code, Errc::kDeviceLost);
+  EXPECT_EQ(buf->Release().error().code, Errc::kDeviceLost);
+  EXPECT_TRUE(ctx_->CheckDevice(ids_[1]).has_value());
+  auto other = ctx_->Alloc(ids_[1], 64);
+  EXPECT_TRUE(other.has_value());
+  // Synchronize skips the lost device and fences the live one.
+  EXPECT_TRUE(ctx_->Synchronize().has_value());
+}
+
+TEST_F(ContextDataTest, CheckDeviceSeesAResetWithoutAnyOperation) {
+  ASSERT_TRUE(ctx_->CheckDevice(ids_[1]).has_value());
+  ASSERT_TRUE(ctx_->HostDevice(ids_[1])->Reset().has_value());
+  EXPECT_EQ(ctx_->CheckDevice(ids_[1]).error().code, Errc::kDeviceLost);
+  EXPECT_TRUE(ctx_->Report(ids_[1])->lost);
 }
 
 }  // namespace

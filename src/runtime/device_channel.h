@@ -107,7 +107,10 @@ class DeviceChannel {
  public:
   // Creates and formats the four named regions and derives the guest's keys
   // from `ems` (which is copied). kInvalidArgument for an empty EMS, a
-  // chunk size of 0 or above the data slots, threads == 0; kOutOfRange for a
+  // chunk size of 0 or above the data slots, threads == 0, a rotation
+  // policy whose key cannot hold one chunk or whose epoch_window is smaller
+  // than (ring depth / chunks per key) + 2 (chunks sealed ahead of the
+  // receiver must still open); kOutOfRange for a
   // geometry CheckGeometry refuses; kBusy/kIo from shm.
   static Result<std::unique_ptr<DeviceChannel>> Create(ByteSpan ems,
                                                        const DeviceChannelOptions& options);
@@ -165,6 +168,15 @@ class DeviceChannel {
   // device opens it into dst (same length). Both need the link key.
   static TransferStatus PeerCopy(DeviceChannel& src_channel, const DeviceRange& src,
                                  DeviceChannel& dst_channel, const DeviceRange& dst);
+  // The two halves of a peer copy, for callers that sequence the devices
+  // themselves: PeerSend on the source GPU's channel, PeerReceive on the
+  // destination's, with the same unique `transfer_id` and ranges. The link
+  // holds only its ring's slots (16 chunks of at most 256 KiB by default), so
+  // a larger PeerSend returns only once the receiver drained the link.
+  TransferStatus PeerSend(uint32_t dst_device, uint64_t transfer_id, const DeviceRange& src,
+                          const DeviceRange& dst);
+  TransferStatus PeerReceive(uint32_t src_device, uint64_t transfer_id, const DeviceRange& src,
+                             const DeviceRange& dst);
 
   // ---- for tests and the hostile-host harness ----
   // false once a record was rejected (the channel is dead).

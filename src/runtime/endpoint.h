@@ -8,6 +8,7 @@
 #include <optional>
 
 #include "base/bytes.h"
+#include "gpu/engine/peer_link.h"
 #include "base/result.h"
 #include "runtime/attach.h"
 #include "runtime/context.h"
@@ -33,10 +34,12 @@ struct Endpoint {
 
 // Opens the endpoint of `spec` (boots an in-process device; connects to
 // gpud and exchanges the platform TEST hello). kNotFound / kIo / kInvalidArgument.
-Result<Endpoint> OpenEndpoint(const DeviceSpec& spec);
+// In-process devices of one Context share `links` (the GPU↔GPU link hub).
+Result<Endpoint> OpenEndpoint(const DeviceSpec& spec, std::shared_ptr<gpu::engine::PeerLinkHub> links);
 
 // The in-process host for device `index` of `state`.
-Result<std::unique_ptr<InProcessHost>> OpenInProcessHost(const std::filesystem::path& state, unsigned index);
+Result<std::unique_ptr<InProcessHost>> OpenInProcessHost(const std::filesystem::path& state, unsigned index,
+                                                         std::shared_ptr<gpu::engine::PeerLinkHub> links);
 
 }  // namespace ccgpu::runtime
 

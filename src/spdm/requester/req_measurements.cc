@@ -7,7 +7,11 @@
 namespace ccgpu::spdm::requester {
 
 Result<MeasurementsInfo> Requester::GetMeasurements(uint8_t operation, bool signed_request,
-                                                    std::optional<uint32_t> session_id, bool raw_bit_stream) {
+                                                    std::optional<uint32_t> session_id, bool raw_bit_stream,
+                                                    ByteSpan nonce) {
+  if (!nonce.empty() && (!signed_request || nonce.size() != wire::kNonceSize)) {
+    return Fail(Errc::kInvalidArgument, "spdm requester: a given nonce must be 32 bytes, on a signed request");
+  }
   if (!connected_) return Fail(Errc::kStateError, "spdm requester: GET_MEASUREMENTS before VCA");
   SessionState* s = nullptr;
   if (session_id) {
@@ -20,7 +24,11 @@ Result<MeasurementsInfo> Requester::GetMeasurements(uint8_t operation, bool sign
   gm.operation = operation;
   if (signed_request) gm.attributes |= wire::meas::kSignatureRequested;
   if (raw_bit_stream) gm.attributes |= wire::meas::kRawBitStreamRequested;
-  if (signed_request) CCGPU_TRY(crypto::RandomBytes(gm.nonce));
+  if (!nonce.empty()) {
+    std::copy(nonce.begin(), nonce.end(), gm.nonce.begin());
+  } else if (signed_request) {
+    CCGPU_TRY(crypto::RandomBytes(gm.nonce));
+  }
   if (conn_.version >= wire::kVersion13) CCGPU_TRY(crypto::RandomBytes(gm.requester_context));
   CCGPU_ASSIGN_OR_RETURN(Bytes req, wire::SerializeGetMeasurements(gm));
 
@@ -66,6 +74,9 @@ Result<MeasurementsInfo> Requester::GetMeasurements(uint8_t operation, bool sign
     CCGPU_TRY(VerifyTranscriptSignature(session::SigningContext::kResponderMeasurements, digest, m.message.signature));
     info.signature_verified = true;
   }
+  info.opaque_data.assign(m.message.opaque_data.begin(), m.message.opaque_data.end());
+  info.request = std::move(req);
+  info.response.assign(m.bytes.begin(), m.bytes.end());
   return info;
 }
 

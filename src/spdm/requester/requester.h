@@ -85,6 +85,12 @@ struct MeasurementsInfo {
   uint8_t total_count = 0;  // operation 0 only
   std::vector<MeasurementInfo> blocks;
   bool signature_verified = false;
+  Bytes opaque_data;  // the response's OpaqueData
+  // The exact GET_MEASUREMENTS request and MEASUREMENTS response (signature
+  // included). For a signed SPDM 1.1 request of all blocks, request ||
+  // response is an NVIDIA evidence blob.
+  Bytes request;
+  Bytes response;
 };
 
 struct SessionInfo {
@@ -126,10 +132,12 @@ class Requester {
   // GET_MEASUREMENTS for `operation` (0 = count, 1..0xFE one index, 0xFF
   // all), signed or not; in a session when `session_id` is set. A signed
   // response is verified over L1/L2 (kBadSignature). kPeerError for an
-  // absent index (ERROR InvalidRequest).
+  // absent index (ERROR InvalidRequest). `nonce`: the 32-byte requester
+  // nonce of a signed request (e.g. a verifier's); empty = fresh random;
+  // kInvalidArgument for another size or a nonce on an unsigned request.
   Result<MeasurementsInfo> GetMeasurements(uint8_t operation, bool signed_request,
                                            std::optional<uint32_t> session_id = std::nullopt,
-                                           bool raw_bit_stream = false);
+                                           bool raw_bit_stream = false, ByteSpan nonce = {});
   // KEY_EXCHANGE + FINISH: verifies the KEY_EXCHANGE_RSP signature
   // (kBadSignature), the secured-message version choice (kDowngrade), the
   // ExchangeData point (kBadPublicPoint), ResponderVerifyData

@@ -549,5 +549,90 @@ TEST(SecuredRecords, HandshakeRecordsWithAFlippedBitFailTheHandshake) {
   }
 }
 
+// ---- hooks for the emulated GPU: caller's nonce, raw messages, opaque data,
+// the session's export master secret for vendor handlers ----
+
+class OpaqueProvider final : public responder::MeasurementProvider {
+ public:
+  Result<std::vector<responder::MeasurementEntry>> Collect() override {
+    return responder::StaticMeasurementProvider::Sample()->Collect();
+  }
+  Result<Bytes> OpaqueData() override { return Bytes{0x03, 0x00, 0x02, 0x00, 0x41, 0x00}; }
+};
+
+TEST(Measurements, CallersNonceIsSentAndExactMessagesAndOpaqueDataAreReturned) {
+  auto rc = testing::ResponderConfigFor(crypto::Curve::kP384);
+  rc.measurements = std::make_shared<OpaqueProvider>();
+  Pair p = MakePair(rc, Offer(kNvidia, wire::kVersion11));
+  ASSERT_TRUE(p.requester->InitConnection());
+  ASSERT_TRUE(p.requester->GetCertificate());
+  Bytes nonce(32);
+  for (std::size_t i = 0; i < nonce.size(); ++i) nonce[i] = static_cast<uint8_t>(i * 7 + 1);
+  auto m = p.requester->GetMeasurements(wire::meas::kOpAll, true, std::nullopt, false, nonce);
+  ASSERT_TRUE(m) << m.error().ToString();
+  EXPECT_TRUE(m->signature_verified);
+  // SPDM 1.1 signed GET_MEASUREMENTS: 0x11 0xE0 0x01 0xFF nonce SlotID (37 bytes).
+  ASSERT_EQ(m->request.size(), 37u);
+  EXPECT_EQ(m->request[0], 0x11);
+  EXPECT_EQ(m->request[1], 0xE0);
+  EXPECT_EQ(m->request[2], 0x01);
+  EXPECT_EQ(m->request[3], 0xFF);
+  EXPECT_EQ(Bytes(m->request.begin() + 4, m->request.begin() + 36), nonce);
+  EXPECT_EQ(m->opaque_data, (Bytes{0x03, 0x00, 0x02, 0x00, 0x41, 0x00}));
+  ASSERT_GT(m->response.size(), 96u + 6u);
+  EXPECT_EQ(m->response[1], 0x60);
+  // The opaque data sits right before the 96-byte signature.
+  EXPECT_EQ(Bytes(m->response.end() - 96 - 6, m->response.end() - 96), m->opaque_data);
+
+  auto wrong = p.requester->GetMeasurements(wire::meas::kOpAll, true, std::nullopt, false, Bytes(31, 1));
+  ASSERT_FALSE(wrong);
+  EXPECT_EQ(wrong.error().code, Errc::kInvalidArgument);
+  auto unsigned_with_nonce = p.requester->GetMeasurements(wire::meas::kOpAll, false, std::nullopt, false, nonce);
+  ASSERT_FALSE(unsigned_with_nonce);
+  EXPECT_EQ(unsigned_with_nonce.error().code, Errc::kInvalidArgument);
+  // Without opaque data from the provider, OpaqueLength is 0.
+  Pair plain = MakePair(testing::ResponderConfigFor(crypto::Curve::kP384), Offer(kNvidia, wire::kVersion11));
+  ASSERT_TRUE(plain.requester->InitConnection());
+  auto u = plain.requester->GetMeasurements(wire::meas::kOpAll, false);
+  ASSERT_TRUE(u);
+  EXPECT_TRUE(u->opaque_data.empty());
+}
+
+class SecretVendor final : public responder::VendorDefinedHandler {
+ public:
+  Result<Bytes> Handle(const responder::VendorRequest& r) override {
+    if (!r.export_master_secret) return Bytes{0};
+    auto first = r.export_master_secret();
+    if (!first) return Fail(Errc::kDeviceError, "no secret");
+    auto second = r.export_master_secret();
+    second_call = second ? std::optional<Errc>() : std::optional<Errc>(second.error().code);
+    return Bytes(first->reveal().begin(), first->reveal().end());
+  }
+  std::optional<Errc> second_call;
+};
+
+TEST(Vendor, HandlerInSessionGetsTheSessionsExportMasterSecretOnce) {
+  auto rc = testing::ResponderConfigFor(crypto::Curve::kP384);
+  auto vendor = std::make_shared<SecretVendor>();
+  rc.vendor = vendor;
+  Pair p = MakePair(rc, Offer(kNvidia, wire::kVersion12));
+  ASSERT_TRUE(p.requester->InitConnection());
+  ASSERT_TRUE(p.requester->GetCertificate());
+  const Bytes vid = {0x01, 0x00};
+  // Out of a session: no secret offered.
+  auto clear = p.requester->VendorDefined(std::nullopt, 3, vid, Bytes{0x01});
+  ASSERT_TRUE(clear);
+  EXPECT_EQ(*clear, Bytes{0});
+  auto s = p.requester->StartSession();
+  ASSERT_TRUE(s);
+  auto got = p.requester->VendorDefined(s->session_id, 3, vid, Bytes{0x01});
+  ASSERT_TRUE(got) << got.error().ToString();
+  auto mine = p.requester->TakeExportMasterSecret(s->session_id);
+  ASSERT_TRUE(mine);
+  ASSERT_EQ(got->size(), 48u);  // SHA-384
+  EXPECT_EQ(*got, Bytes(mine->reveal().begin(), mine->reveal().end()));
+  EXPECT_EQ(vendor->second_call, std::optional<Errc>(Errc::kStateError));
+}
+
 }  // namespace
 }  // namespace ccgpu::spdm

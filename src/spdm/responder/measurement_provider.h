@@ -29,6 +29,11 @@ class MeasurementProvider {
   // GET_MEASUREMENTS / summary hash (so values may change between calls).
   // An error makes the responder answer ERROR(Unspecified).
   virtual Result<std::vector<MeasurementEntry>> Collect() = 0;
+  // OpaqueData of every MEASUREMENTS response (DSP0274 1.2 §10.11, at most
+  // 1024 bytes), e.g. NVIDIA's opaque TLVs. Called once per response, after
+  // Collect. Default: none (OpaqueLength 0). An error makes the responder
+  // answer ERROR(Unspecified).
+  virtual Result<Bytes> OpaqueData() { return Bytes{}; }
 };
 
 class StaticMeasurementProvider final : public MeasurementProvider {

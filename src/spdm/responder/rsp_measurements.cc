@@ -65,6 +65,8 @@ Result<Bytes> Responder::OnGetMeasurements(const wire::GetMeasurements& m, const
   if (sign) r.param2 = 0;  // SlotID 0
   CCGPU_TRY(crypto::RandomBytes(r.nonce));
   r.requester_context = m.requester_context;
+  CCGPU_ASSIGN_OR_RETURN(Bytes opaque, config_.measurements->OpaqueData());
+  r.opaque_data = opaque;
   const Bytes zero_sig(sign ? neg_.wire.signature_size : 0, 0);
   r.signature = zero_sig;
   CCGPU_ASSIGN_OR_RETURN(Bytes rsp, wire::SerializeMeasurements(r));

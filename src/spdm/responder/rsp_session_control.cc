@@ -46,8 +46,12 @@ Result<Bytes> Responder::OnVendorDefined(const wire::VendorDefinedRequest& m, co
   if (ctx.session != nullptr && !ctx.session->established) {
     return Unexpected("spdm responder: VENDOR_DEFINED_REQUEST during the session handshake");
   }
-  VendorRequest vr{m.standard_id, m.vendor_id, m.payload, std::nullopt};
-  if (ctx.session != nullptr) vr.session_id = ctx.session->id;
+  VendorRequest vr{m.standard_id, m.vendor_id, m.payload, std::nullopt, nullptr};
+  if (ctx.session != nullptr) {
+    vr.session_id = ctx.session->id;
+    SessionState* s = ctx.session;
+    vr.export_master_secret = [s]() { return s->secure->TakeExportMasterSecret(); };
+  }
   auto payload = config_.vendor->Handle(vr);
   if (!payload) {
     switch (payload.error().code) {

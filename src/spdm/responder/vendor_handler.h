@@ -4,10 +4,12 @@
 #define CCGPU_SPDM_RESPONDER_VENDOR_HANDLER_H_
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 
 #include "base/bytes.h"
 #include "base/result.h"
+#include "base/secret.h"
 
 namespace ccgpu::spdm::responder {
 
@@ -16,6 +18,11 @@ struct VendorRequest {
   ByteSpan vendor_id;                   // borrowed for the call
   ByteSpan payload;                     // borrowed for the call
   std::optional<uint32_t> session_id;   // set when it came inside a session
+  // Set only when the request came inside an established session: moves out
+  // that session's export master secret (DSP0274 1.2 key schedule), for
+  // deriving keys bound to the session (e.g. channel keys). Once per
+  // session: a second call is kStateError. Valid only during Handle.
+  std::function<Result<SecretBytes>()> export_master_secret;
 };
 
 class VendorDefinedHandler {
