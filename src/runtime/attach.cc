@@ -182,40 +182,23 @@ Result<AttestedSession> AttestAndStartSession(spdm::requester::MessageExchange* 
   if (auto st = crypto::RandomBytes(att.nonce); !st) {
     return StepFailed(failure, AttachStep::kEvidence, st.error(), "attach evidence: no fresh nonce (RNG failed)");
   }
-  wire::GetMeasurements gm;
-  gm.version = wire::kVersion11;
-  gm.attributes = wire::meas::kSignatureRequested;
-  gm.operation = wire::meas::kOpAll;
-  std::copy(att.nonce.begin(), att.nonce.end(), gm.nonce.begin());
-  gm.slot_id_param = 0;
-  auto request = wire::SerializeGetMeasurements(gm);
-  if (!request) {
-    return StepFailed(failure, AttachStep::kEvidence, request.error(),
-                      "attach evidence: GET_MEASUREMENTS cannot be built");
+  // The requester checks the signature over L1 = request || response (1.1)
+  // with the chain's leaf key; the verifier checks it again, with the rest.
+  auto meas = r.GetMeasurements(wire::meas::kOpAll, /*signed_request=*/true, std::nullopt,
+                                /*raw_bit_stream=*/false, att.nonce);
+  if (!meas) {
+    return StepFailed(failure, AttachStep::kEvidence, meas.error(),
+                      meas.error().code == Errc::kBadSignature
+                          ? "attach evidence: MEASUREMENTS is not signed by the certified key over our request"
+                          : "attach evidence: signed GET_MEASUREMENTS failed");
   }
-  // Sent as a plain message: the verifier (not the requester's transcript)
-  // checks the signature over exactly request || response, NVIDIA's format.
-  auto response = r.SendApplicationMessage(std::nullopt, *request);
-  if (!response) {
-    return StepFailed(failure, AttachStep::kEvidence, response.error(),
-                      "attach evidence: GET_MEASUREMENTS exchange failed");
-  }
-  auto h = wire::PeekHeader(*response);
-  if (!h) {
-    return StepFailed(failure, AttachStep::kEvidence, h.error(), "attach evidence: MEASUREMENTS truncated");
-  }
-  if (h->code == static_cast<uint8_t>(wire::Code::kError)) {
+  if (meas->request.size() != 37 || meas->response.empty()) {
     return StepFailed(failure, AttachStep::kEvidence,
-                      Error{Errc::kPeerError, "ERROR instead of MEASUREMENTS"},
-                      "attach evidence: the device answered GET_MEASUREMENTS with ERROR");
+                      Error{Errc::kUnexpectedMessage, "not an SPDM 1.1 signed GET_MEASUREMENTS exchange"},
+                      "attach evidence: the exchange is not NVIDIA's SPDM 1.1 evidence form");
   }
-  if (h->code != static_cast<uint8_t>(wire::Code::kMeasurements) || h->version != wire::kVersion11) {
-    return StepFailed(failure, AttachStep::kEvidence,
-                      Error{Errc::kUnexpectedMessage, "not an SPDM 1.1 MEASUREMENTS"},
-                      "attach evidence: the reply to GET_MEASUREMENTS is not an SPDM 1.1 MEASUREMENTS");
-  }
-  att.evidence = *request;
-  att.evidence.insert(att.evidence.end(), response->begin(), response->end());
+  att.evidence = meas->request;
+  att.evidence.insert(att.evidence.end(), meas->response.begin(), meas->response.end());
   // The verifier sees the chain GET_CERTIFICATE returned (leaf first).
   std::vector<crypto::Certificate> leaf_first(out.chain.certs.rbegin(), out.chain.certs.rend());
   att.cert_chain_pem = CertificatesToPem(leaf_first);

@@ -128,7 +128,7 @@ struct AttachFailure {
 // Runs the flow above over `exchange` (which must outlive the returned
 // requester). On failure returns the Error of the failed step — its code is
 // the precise cause (kVersionMismatch, kChainInvalid, kPeerError,
-// kNonceMismatch, kBadSignature, kRimInvalid, kMeasurementMismatch,
+// kBadSignature (evidence or session not signed by the certified key), kNonceMismatch, kRimInvalid, kMeasurementMismatch,
 // kFwidMismatch, kEmulatedNotAllowed, kPolicyFailed, kRngFailure, …) and
 // its context names the step — and fills `failure` (may be null). When
 // verification ran, `attestation_out` (may be null) receives it even on

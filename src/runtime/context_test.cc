@@ -213,7 +213,7 @@ TEST_F(ContextTest, HostRewritingTheNonceInFlightIsRefused) {
   auto id = ctx->Attach(spec);
   ASSERT_FALSE(id.has_value());
   EXPECT_EQ(id.error().code, Errc::kBadSignature);
-  EXPECT_EQ(ctx->last_attach_failure()->failed_step, AttachStep::kVerify);
+  EXPECT_EQ(ctx->last_attach_failure()->failed_step, AttachStep::kEvidence);
 }
 
 TEST_F(ContextTest, HostReplayingStaleEvidenceIsRefused) {
@@ -238,7 +238,7 @@ TEST_F(ContextTest, HostReplayingStaleEvidenceIsRefused) {
   auto id = ctx->Attach(replay);
   ASSERT_FALSE(id.has_value());
   EXPECT_EQ(id.error().code, Errc::kBadSignature);
-  EXPECT_EQ(ctx->last_attach_failure()->failed_step, AttachStep::kVerify);
+  EXPECT_EQ(ctx->last_attach_failure()->failed_step, AttachStep::kEvidence);
 }
 
 TEST_F(ContextTest, SessionWithAnotherDeviceThanTheVerifiedOneIsRefused) {
