@@ -8,6 +8,7 @@
 #include "base/encoding.h"
 #include "gpu/evidence_builder.h"
 #include "gpu/provision.h"
+#include "gpu/tdisp/tdi.h"
 
 namespace ccgpu::gpu {
 namespace fs = std::filesystem;
@@ -58,6 +59,8 @@ Result<std::unique_ptr<Device>> Device::Open(const fs::path& state, unsigned ind
     CCGPU_TRY(d->Boot());
   }
   CCGPU_TRY(d->Save());
+  d->pci_ = PciConfig::ForDevice(index);
+  d->tdi_ = std::make_shared<tdisp::TdiResponder>(*d);
   return d;
 }
 
@@ -82,7 +85,7 @@ DeviceConfig Device::Config() const {
 }
 
 DeviceStatus Device::Status() const {
-  std::lock_guard lock(mu_);
+  std::unique_lock lock(mu_);
   DeviceStatus s;
   s.index = index_;
   s.cc_mode = config_.cc_mode;
@@ -99,6 +102,15 @@ DeviceStatus Device::Status() const {
   s.fwid = Bytes(measurements_.fwid.begin(), measurements_.fwid.end());
   s.spdm_port = config_.spdm_port;
   s.host_accesses_denied = denied_;
+  s.assigned_guest = assigned_guest_;
+  s.scrub_generation = scrub_generation_.load();
+  s.pci = pci_;
+  if (tdi_) {  // the TDI's own lock is taken below, outside mu_
+    lock.unlock();
+    const tdisp::TdiStatus t = tdi_->Status();
+    s.tdi_state = std::string(spdm::tdisp::TdiStateName(t.state));
+    s.tdi_error_reason = t.error_reason;
+  }
   return s;
 }
 
@@ -161,6 +173,8 @@ ccgpu::Status Device::RequestCcMode(CcMode mode) {
   }
   CCGPU_TRY(Save());
   if (mode == Config().cc_mode) return OkStatus();
+  RaiseHostEvent({HostEventKind::kCcModeChange, ConfigChange::kNone,
+                  "cc mode change to '" + std::string(CcModeName(mode)) + "' staged"});
   Log("cc mode change to '" + std::string(CcModeName(mode)) + "' staged; takes effect at the next reset");
   return Fail(Errc::kResetRequired, "cc mode change staged: it takes effect only through a device reset");
 }
@@ -188,6 +202,7 @@ ccgpu::Status Device::Reset() {
     for (auto& [id, fn] : listeners_) fns.push_back(fn);
   }
   for (auto& fn : fns) fn(generation);
+  RaiseHostEvent({HostEventKind::kReset, ConfigChange::kNone, "device reset"});
   return OkStatus();
 }
 

@@ -30,8 +30,13 @@
 #include "gpu/config.h"
 #include "gpu/measurements.h"
 #include "gpu/memory.h"
+#include "gpu/pci_config.h"
 
 namespace ccgpu::gpu {
+
+namespace tdisp {
+class TdiResponder;
+}  // namespace tdisp
 
 // What the host-access policy did with a host read or write of protected
 // memory.
@@ -59,6 +64,31 @@ struct DeviceStatus {
   Bytes fwid;
   uint16_t spdm_port = 0;
   uint64_t host_accesses_denied = 0;
+  // Secure attach (TDISP): the guest the host assigned the device to ("" =
+  // none), the TDI state ("CONFIG_UNLOCKED", …), why it last went to ERROR,
+  // and the host-visible PCI configuration.
+  std::string assigned_guest;
+  std::string tdi_state;
+  std::string tdi_error_reason;
+  uint64_t scrub_generation = 0;
+  PciConfig pci;
+};
+
+// A security-relevant change the host (hypervisor) made to a device. The
+// TDISP responder moves a locked or running interface to ERROR on each.
+enum class HostEventKind {
+  kConfigWrite,   // a config write that changed a register
+  kBarMove,       // a BAR reprogrammed
+  kFlr,           // Function Level Reset
+  kCcModeChange,  // a different CC mode staged
+  kReset,         // device reset
+  kAssign,        // the device was assigned to another guest
+};
+std::string_view HostEventKindName(HostEventKind k);  // "config-write", …
+struct HostEvent {
+  HostEventKind kind = HostEventKind::kConfigWrite;
+  ConfigChange change = ConfigChange::kNone;  // for kConfigWrite / kBarMove
+  std::string detail;                         // for logs: what changed
 };
 
 class Device {
@@ -144,6 +174,39 @@ class Device {
   // Saves config.json (mode, pending mode, boot count).
   ccgpu::Status Save() const;
 
+  // ---- secure attach: PCI config, host events, guest ownership, scrub ----
+  // (device_host.cc). Host-event listeners are called after the change,
+  // under no device lock.
+  PciConfig Pci() const;
+  // A host config-space dword read / write (pci_config.h). A write that
+  // changes a register raises kConfigWrite. kInvalidArgument (offset).
+  Result<uint32_t> HostConfigRead(uint16_t offset) const;
+  Result<ConfigChange> HostConfigWrite(uint16_t offset, uint32_t value);
+  // The hypervisor moves a BAR; raises kBarMove when the address changed.
+  // kNotFound (no such BAR), kInvalidArgument (alignment, range).
+  Result<ConfigChange> HostBarMove(uint8_t bar, uint64_t address);
+  // Function Level Reset: PCI command/MSI-X cleared, guest state scrubbed
+  // (ScrubGuestState), raises kFlr.
+  ccgpu::Status HostFlr();
+  // Ownership: the host assigns the device to guest `guest` ("" releases
+  // it). Raises kAssign when the owner changes.
+  void AssignGuest(const std::string& guest);
+  std::string assigned_guest() const;
+  int AddHostEventListener(std::function<void(const HostEvent&)> fn);
+  void RemoveHostEventListener(int id);
+  // Scrubs everything a guest left in the device without re-booting it:
+  // clears ready, zeroes protected memory, bumps scrub_generation and calls
+  // the scrub listeners (the data path must drop its channel keys and
+  // close its channels). SPDM sessions survive (they are the link's, not the
+  // interface's: PCIe 6.1 §11.2), so the guest can still read the TDI state.
+  ccgpu::Status ScrubGuestState(const std::string& reason);
+  uint64_t scrub_generation() const { return scrub_generation_.load(); }
+  int AddScrubListener(std::function<void(uint64_t scrub_generation)> fn);
+  void RemoveScrubListener(int id);
+  // The device's TDISP responder (one TDI, function 0): register it as the
+  // SPDM VENDOR_DEFINED handler for StandardID 3 (PCI-SIG), VendorID 0x0001.
+  std::shared_ptr<tdisp::TdiResponder> Tdi() const { return tdi_; }
+
  private:
   Device() = default;
   ccgpu::Status Boot();
@@ -174,6 +237,16 @@ class Device {
   std::mutex listeners_mu_;
   int next_listener_ = 1;
   std::vector<std::pair<int, std::function<void(uint64_t)>>> listeners_;
+
+  // Secure attach (device_host.cc). pci_ and assigned_guest_ under mu_.
+  void RaiseHostEvent(const HostEvent& e);
+  PciConfig pci_;
+  std::string assigned_guest_;
+  std::atomic<uint64_t> scrub_generation_{0};
+  std::vector<std::pair<int, std::function<void(const HostEvent&)>>> host_listeners_;  // listeners_mu_
+  std::vector<std::pair<int, std::function<void(uint64_t)>>> scrub_listeners_;        // listeners_mu_
+  // Last member: destroyed first, while the listener lists still exist.
+  std::shared_ptr<tdisp::TdiResponder> tdi_;
 };
 
 // All devices of a state directory (gpud.json), opened and booted.

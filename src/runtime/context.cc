@@ -7,6 +7,7 @@
 #include "crypto/rng.h"
 #include "gpu/device.h"
 #include "gpu/engine/peer_link.h"
+#include "gpu/pci_config.h"
 #include "runtime/device_state.h"
 #include "runtime/channel_ops.h"
 
@@ -155,13 +156,65 @@ Result<DeviceId> Context::Attach(const DeviceSpec& spec) {
   rep.session_id = d->session.session_id;
   rep.reached = AttachStep::kSession;
 
-  // 4. TDISP secure attach (src/attach): not in this build yet.
-  rep.tdisp = false;
-  rep.tdisp_note = "no TDISP client in this build";
-  if (options_.require_tdisp) {
-    return refuse(AttachStep::kTdispLock, Error{Errc::kUnsupported, "no TDISP client"},
-                  "attach tdisp lock: this build has no TDISP client and the options require secure attach",
-                  "no TDISP client in this build");
+  // 4. Secure attach (PCIe TDISP in the session): lock, check the interface
+  // report against what the host says it mapped, start.
+  std::optional<attach::HostMapping> mapping = spec.mapping;
+  if (!mapping && d->endpoint.host != nullptr) {
+    const gpu::PciConfig pci = d->endpoint.host->device()->Pci();
+    mapping.emplace();
+    mapping->function_id = pci.function_id();
+    for (const gpu::PciBar& b : pci.bars()) mapping->bars.push_back({b.index, b.address, b.size});
+  }
+  if (!mapping) {
+    if (options_.require_tdisp) {
+      return refuse(AttachStep::kTdispLock, Error{Errc::kInvalidArgument, "no host mapping"},
+                    "attach tdisp lock: no host mapping to check the interface report against",
+                    "DeviceSpec::mapping is empty (the host did not say what it mapped)");
+    }
+    rep.tdisp_note = "not securely attached: no host mapping given";
+  } else {
+    auto client = std::make_unique<attach::TdispClient>(
+        attach::RequesterTransport(*d->session.requester, d->session.session_id), mapping->function_id);
+    if (auto v = client->GetVersion(); !v) {
+      return refuse(AttachStep::kTdispLock, v.error(), "attach tdisp lock: GET_TDISP_VERSION failed",
+                    v.error().ToString());
+    }
+    if (auto c = client->GetCapabilities(); !c) {
+      return refuse(AttachStep::kTdispLock, c.error(), "attach tdisp lock: GET_TDISP_CAPABILITIES failed",
+                    c.error().ToString());
+    }
+    auto nonce = client->Lock(options_.tdisp_lock);
+    if (!nonce) {
+      return refuse(AttachStep::kTdispLock, nonce.error(), "attach tdisp lock: LOCK_INTERFACE refused",
+                    nonce.error().ToString());
+    }
+    rep.reached = AttachStep::kTdispLock;
+    auto report = client->GetInterfaceReport();
+    if (!report) {
+      (void)client->Stop();
+      return refuse(AttachStep::kTdispReport, report.error(),
+                    "attach tdisp report: GET_DEVICE_INTERFACE_REPORT failed", report.error().ToString());
+    }
+    if (auto st = client->CheckReport(*report, *mapping, options_.tdisp_lock); !st) {
+      rep.tdisp_note = client->last_mismatch();
+      (void)client->Stop();
+      return refuse(AttachStep::kTdispReport, st.error(),
+                    "attach tdisp report: the interface report differs from what the host mapped",
+                    client->last_mismatch());
+    }
+    rep.interface_report = *report;
+    rep.reached = AttachStep::kTdispReport;
+    if (auto st = client->Start(*nonce); !st) {
+      return refuse(AttachStep::kTdispStart, st.error(), "attach tdisp start: START_INTERFACE refused",
+                    st.error().ToString());
+    }
+    if (auto st = client->EnsureRunning(); !st) {
+      return refuse(AttachStep::kTdispStart, st.error(), "attach tdisp start: the interface is not in RUN",
+                    st.error().ToString());
+    }
+    rep.reached = AttachStep::kTdispStart;
+    rep.tdisp = true;
+    d->tdisp = std::move(client);
   }
 
   // 5. Secure channel (keys from the session's export master secret) and
@@ -229,16 +282,29 @@ gpu::Device* Context::HostDevice(DeviceId id) const {
 
 namespace {
 
-// Re-checks a device (caller holds d.mu): HEARTBEAT in the attested session.
-// Marks it lost when the session is gone (reset) and returns kDeviceLost.
+// Re-checks a device (caller holds d.mu): its TDISP interface must be RUN
+// and its attested session must answer a HEARTBEAT. Marks it lost otherwise
+// and returns kDeviceLost.
 Status Recheck(DeviceState& d) {
   if (d.lost.load()) return Fail(Errc::kDeviceLost, kLostContext);
-  auto hb = d.session.requester->Heartbeat(d.session.session_id);
-  if (hb) return OkStatus();
+  std::string why;
+  if (d.tdisp != nullptr) {
+    auto st = d.tdisp->EnsureRunning();
+    if (!st && st.error().code == Errc::kTdiInError) {
+      why = "TDISP interface is in ERROR (a host change to the locked device stopped and scrubbed it)";
+    } else if (!st && st.error().code == Errc::kTdiWrongState) {
+      why = "TDISP interface is no longer in RUN: " + st.error().ToString();
+    }  // other errors: the session itself failed; the HEARTBEAT below says how
+  }
+  if (why.empty()) {
+    auto hb = d.session.requester->Heartbeat(d.session.session_id);
+    if (hb) return OkStatus();
+    why = "SPDM session " + std::to_string(d.session.session_id) +
+          " no longer answers (device reset or session dropped): " + hb.error().ToString();
+  }
   d.lost.store(true);
   d.report.lost = true;
-  d.report.lost_why = "SPDM session " + std::to_string(d.session.session_id) +
-                      " no longer answers (device reset or session dropped): " + hb.error().ToString();
+  d.report.lost_why = std::move(why);
   d.ops.reset();
   return Fail(Errc::kDeviceLost, kLostContext);
 }

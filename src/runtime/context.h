@@ -44,6 +44,7 @@
 
 #include "base/bytes.h"
 #include "base/result.h"
+#include "attach/tdisp_client.h"
 #include "runtime/attach.h"
 #include "runtime/device_channel.h"
 #include "runtime/stream.h"
@@ -83,6 +84,11 @@ struct DeviceSpec {
   uint16_t port = 0;
   // Optional host in the middle of the SPDM connection.
   HostRelay relay;
+  // What the host says it mapped for this device (BARs, function id); the
+  // device's TDISP interface report is checked against it. In-process
+  // default: the device's host-visible PCI configuration. gpud: the host
+  // must say (e.g. from its management socket's status).
+  std::optional<attach::HostMapping> mapping;
 
   static DeviceSpec InProcess(std::filesystem::path state_dir, unsigned device_index);
   static DeviceSpec Gpud(std::string host, uint16_t port);
@@ -92,10 +98,12 @@ struct ContextOptions {
   // Roots, RIM source, revocation and the appraisal policy (attach.h;
   // EmulatedTrust() builds one for an emulated state directory).
   TrustConfig trust;
-  // Refuse a device when the build or the device has no TDISP (secure
-  // attach). When false and TDISP is unavailable, AttachReport::tdisp is
-  // false and says so.
-  bool require_tdisp = false;
+  // Refuse a device that cannot be securely attached (no host mapping to
+  // check its TDISP interface report against). When false such a device is
+  // attached without TDISP and AttachReport::tdisp_note says why.
+  bool require_tdisp = true;
+  // TDISP LOCK_INTERFACE flags (NO_FW_UPDATE | LOCK_MSIX by default).
+  attach::LockOptions tdisp_lock;
   // Geometry, chunk size, sealing threads and key-rotation limits of each
   // device's secure channel (channel_id is per device).
   runtime::DeviceChannelOptions channel;
@@ -110,8 +118,9 @@ struct AttachReport {
   std::string why;                   // one line
   std::optional<Attestation> attestation;  // set once verification ran
   uint32_t session_id = 0;
-  bool tdisp = false;                // the interface was locked, checked and started
-  std::string tdisp_note;            // why not, when tdisp is false
+  bool tdisp = false;                // the interface was locked, checked and started (RUN)
+  std::string tdisp_note;            // why not, when tdisp is false; the mismatch, when refused
+  std::optional<spdm::tdisp::InterfaceReport> interface_report;  // as checked
   uint32_t device_index = 0;         // the device's own index (OPEN_CHANNEL)
   uint64_t protected_memory_bytes = 0;
   // Set once the device is lost (reset, TDISP ERROR, session gone).
@@ -203,9 +212,10 @@ class Context {
   // demo's hostile-host episode; an application never needs it.
   gpu::Device* HostDevice(DeviceId id) const;
 
-  // Re-checks the device: SPDM HEARTBEAT in its session (and its TDISP
-  // state when attached with TDISP). kDeviceLost if it was reset or left
-  // its secure state (it stays lost).
+  // Re-checks the device: its TDISP interface state (must be RUN) when
+  // attached with TDISP, and an SPDM HEARTBEAT in its session. kDeviceLost
+  // if it was reset or its interface left RUN (ERROR after a host change);
+  // it stays lost and Report() says why.
   Status CheckDevice(DeviceId id);
 
   // ---- synchronous operations (return when the device has completed) ----

@@ -18,6 +18,8 @@
 #include "attest/claims.h"
 #include "gpu/config.h"
 #include "gpu/device.h"
+#include "gpu/pci_config.h"
+#include "gpu/tdisp/tdi.h"
 #include "gpu/provision.h"
 #include "gpu/rim_maker.h"
 #include "runtime/endpoint.h"
@@ -268,14 +270,48 @@ TEST_F(ContextTest, UnreachableGpudIsRefusedAtConnect) {
   EXPECT_EQ(ctx->last_attach_failure()->failed_step, AttachStep::kConnect);
 }
 
-TEST_F(ContextTest, RequiringTdispWithoutAClientRefusesTheDevice) {
-  ContextOptions o = Options();
-  o.require_tdisp = true;
-  auto ctx = NewContext(std::move(o));
+TEST_F(ContextTest, AttachLocksChecksAndStartsTheTdispInterface) {
+  auto ctx = NewContext();
   auto id = ctx->Attach(DeviceSpec::InProcess(state_, 0));
+  ASSERT_TRUE(id.has_value()) << (ctx->last_attach_failure() ? ctx->last_attach_failure()->why : "");
+  auto rep = ctx->Report(*id);
+  EXPECT_TRUE(rep->tdisp);
+  ASSERT_TRUE(rep->interface_report.has_value());
+  EXPECT_FALSE(rep->interface_report->mmio_ranges.empty());
+  EXPECT_EQ(ctx->HostDevice(*id)->Tdi()->state(), spdm::tdisp::TdiState::kRun);
+}
+
+TEST_F(ContextTest, InterfaceReportNotMatchingTheHostMappingIsRefused) {
+  // The host says it mapped BAR1 elsewhere than the device reports (a
+  // remapped or swapped device).
+  auto host = runtime::OpenInProcessHost(state_, 0, std::make_shared<gpu::engine::PeerLinkHub>());
+  ASSERT_TRUE(host.has_value());
+  const gpu::PciConfig pci = (*host)->device()->Pci();
+  attach::HostMapping m;
+  m.function_id = pci.function_id();
+  for (const gpu::PciBar& b : pci.bars()) m.bars.push_back({b.index, b.address, b.size});
+  m.bars[1].address += 256ull << 20;
+  auto ctx = NewContext();
+  DeviceSpec spec = DeviceSpec::InProcess(state_, 0);
+  spec.mapping = m;
+  auto id = ctx->Attach(spec);
   ASSERT_FALSE(id.has_value());
-  EXPECT_EQ(id.error().code, Errc::kUnsupported);
-  EXPECT_EQ(ctx->last_attach_failure()->failed_step, AttachStep::kTdispLock);
+  EXPECT_EQ(id.error().code, Errc::kTdiReportMismatch);
+  const auto& f = ctx->last_attach_failure();
+  EXPECT_EQ(f->failed_step, AttachStep::kTdispReport);
+  EXPECT_NE(f->why.find("BAR1"), std::string::npos) << f->why;
+  EXPECT_EQ(ctx->device_count(), 0u);
+}
+
+TEST_F(ContextTest, GpudDeviceWithoutAHostMappingIsNotAttachedInsecurely) {
+  // Nothing listens: refused at connect; with a listener and no mapping the
+  // refusal would be at tdisp lock (require_tdisp is the default).
+  ContextOptions o = Options();
+  EXPECT_TRUE(o.require_tdisp);
+  auto ctx = NewContext(std::move(o));
+  auto id = ctx->Attach(DeviceSpec::Gpud("127.0.0.1", 1));
+  ASSERT_FALSE(id.has_value());
+  EXPECT_EQ(ctx->last_attach_failure()->failed_step, AttachStep::kConnect);
 }
 
 // ---- Data path through the attached devices' sealed channels.
@@ -493,6 +529,38 @@ TEST_F(ContextDataTest, DeviceResetMidRunIsDetectedAsLostWithAClearError) {
   EXPECT_TRUE(other.has_value());
   // Synchronize skips the lost device and fences the live one.
   EXPECT_TRUE(ctx_->Synchronize().has_value());
+}
+
+TEST_F(ContextDataTest, HostConfigChangeWhileRunningDropsTheDeviceToErrorAndItIsLost) {
+  auto buf = ctx_->Alloc(ids_[1], 4096);
+  ASSERT_TRUE(buf.has_value());
+  const Bytes data = Pattern(4096, 6);
+  ASSERT_TRUE(ctx_->CopyToDevice(*buf, data).has_value());
+  // The hypervisor turns memory decoding off on the running device.
+  gpu::Device* dev = ctx_->HostDevice(ids_[1]);
+  ASSERT_TRUE(dev->HostConfigWrite(gpu::pci::kCommand, gpu::pci::kCommandBusMaster).has_value());
+  EXPECT_EQ(dev->Tdi()->state(), spdm::tdisp::TdiState::kError);
+  // The next operation fails (the device scrubbed and dropped the channel);
+  // the Context re-checks, sees ERROR and says the device is lost.
+  Bytes out(4096);
+  Status st = ctx_->CopyFromDevice(*buf, out);
+  ASSERT_FALSE(st.has_value());
+  EXPECT_EQ(st.error().code, Errc::kDeviceLost) << st.error().ToString();
+  EXPECT_NE(out, data);
+  auto rep = ctx_->Report(ids_[1]);
+  EXPECT_TRUE(rep->lost);
+  EXPECT_NE(rep->lost_why.find("ERROR"), std::string::npos) << rep->lost_why;
+  EXPECT_EQ(ctx_->Launch(ids_[1], "relu_f32", {KernelArg::U64(1), KernelArg::Buffer(*buf)}).error().code,
+            Errc::kDeviceLost);
+  EXPECT_TRUE(ctx_->CheckDevice(ids_[0]).has_value());
+}
+
+TEST_F(ContextDataTest, CheckDeviceSeesAnInterfaceInErrorWithoutAnyOperation) {
+  ASSERT_TRUE(ctx_->HostDevice(ids_[0])->HostBarMove(1, 0x3A0000000000ull).has_value());
+  Status st = ctx_->CheckDevice(ids_[0]);
+  ASSERT_FALSE(st.has_value());
+  EXPECT_EQ(st.error().code, Errc::kDeviceLost);
+  EXPECT_NE(ctx_->Report(ids_[0])->lost_why.find("ERROR"), std::string::npos);
 }
 
 TEST_F(ContextDataTest, CheckDeviceSeesAResetWithoutAnyOperation) {

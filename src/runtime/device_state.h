@@ -6,6 +6,7 @@
 #include <memory>
 #include <mutex>
 
+#include "attach/tdisp_client.h"
 #include "runtime/attach.h"
 #include "runtime/context.h"
 #include "runtime/device_ops.h"
@@ -19,6 +20,7 @@ struct DeviceState {
   std::mutex mu;
   Endpoint endpoint;          // connection (and in-process device)
   AttestedSession session;    // requester + session id + attestation
+  std::unique_ptr<attach::TdispClient> tdisp;  // when securely attached
   std::unique_ptr<DeviceOps> ops;  // the secure channel; null until opened
   AttachReport report;        // guarded by mu
   std::atomic<bool> lost{false};

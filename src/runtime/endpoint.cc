@@ -8,6 +8,8 @@
 #include "gpu/device.h"
 #include "gpu/engine/device_engine.h"
 #include "gpu/service/device_service.h"
+#include "gpu/tdisp/tdi.h"
+#include "spdm/tdisp/tdisp.h"
 #include "spdm/requester/transport_exchange.h"
 #include "spdm/transport/socket.h"
 #include "spdm/transport/spdm_transport.h"
@@ -36,6 +38,10 @@ class LocalHost final : public InProcessHost {
     CCGPU_TRY(h->service_->RegisterVendorProtocol(
         channel::kControlStandardId, Bytes(channel::kControlVendorId.begin(), channel::kControlVendorId.end()),
         std::move(handler)));
+    // Secure attach: the device's TDISP responder (PCI-SIG, protocol TDISP).
+    CCGPU_TRY(h->service_->RegisterVendorProtocol(
+        spdm::tdisp::kStandardIdPciSig,
+        Bytes(spdm::tdisp::kVendorIdPciSig.begin(), spdm::tdisp::kVendorIdPciSig.end()), h->device_->Tdi()));
     return h;
   }
   ~LocalHost() override {
