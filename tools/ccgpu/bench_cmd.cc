@@ -26,6 +26,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "bench_chart.h"
 #include "channel/ring.h"
 #include "channel/shm.h"
 #include "channel/stream.h"
@@ -50,6 +51,7 @@ struct BenchOptions {
   uint32_t ring_slots = 16;
   double min_seconds = 0.25;
   bool json = false;
+  std::string svg;  // chart output path (empty: none)
 };
 
 Result<std::size_t> ParseSize(const std::string& s) {
@@ -373,6 +375,20 @@ int RunBench(const BenchOptions& opt) {
                        {"threads", max_threads}, {"ratio", ratio}, {"met", met}});
   }
 
+  if (!opt.svg.empty()) {
+    std::vector<ChartPoint> points;
+    for (const Row& r : rows) points.push_back({r.mode, r.size, r.threads, r.bytes_per_s});
+    const std::string subtitle = "one-core AES-256-GCM " + std::to_string(*one_core / 1e9).substr(0, 4) +
+                                 " GB/s; chunk " + HumanSize(opt.chunk) + ", " + std::to_string(opt.ring_slots) +
+                                 " ring slots; " + std::to_string(std::thread::hardware_concurrency()) + " CPUs";
+    std::ofstream svg_out(opt.svg);
+    svg_out << ThroughputSvg(points, "ccgpu data path: encrypted vs plain throughput", subtitle);
+    if (!svg_out) {
+      std::fprintf(stderr, "bench: cannot write %s\n", opt.svg.c_str());
+      return kExitInputUnusable;
+    }
+  }
+
   if (opt.json) {
     nlohmann::json out;
     out["one_core_aes_gcm_bytes_per_s"] = *one_core;
@@ -420,6 +436,7 @@ void AddBenchCommand(CLI::App& app, Action& action) {
   transfer->add_option("--ring-slots", opt->ring_slots, "Ring depth (power of two)");
   transfer->add_option("--min-seconds", opt->min_seconds, "Minimum measuring time per row");
   transfer->add_flag("--json", opt->json, "Machine-readable output");
+  transfer->add_option("--svg", opt->svg, "Also write a chart of throughput against size and threads (SVG)");
   transfer->callback([&action, opt] { action = [opt] { return RunBench(*opt); }; });
 }
 

@@ -196,6 +196,20 @@ class Requester {
   Bytes cert_chain_;
   Bytes cert_chain_hash_;
   std::optional<crypto::EcPublicKey> leaf_key_;
+  // Chains this requester has already verified, by their exact SPDM chain
+  // bytes: attesting the same device again (a new session, a re-attestation)
+  // skips X.509 parsing and path building. An entry is used only while the
+  // time is inside every certificate's and root's validity, i.e. where the
+  // original verification holds; the roots are fixed per requester.
+  struct VerifiedChain {
+    Bytes spdm_chain;
+    crypto::HashAlg hash;                    // the RootHash's algorithm
+    std::vector<crypto::Certificate> certs;  // root first
+    crypto::EcPublicKey leaf;
+    TimePoint valid_from, valid_until;
+  };
+  static constexpr std::size_t kVerifiedChainSlots = 4;
+  std::vector<VerifiedChain> verified_chains_;  // most recently verified last
   std::map<uint32_t, std::unique_ptr<SessionState>> sessions_;
   uint16_t next_req_session_id_ = 0xFFFF;
   uint8_t next_tag_ = 1;

@@ -358,6 +358,48 @@ TEST(ChainPolicy, SmallPortionsReassembleTheChain) {
   ASSERT_TRUE(p.requester->Challenge());  // B holds every portion
 }
 
+TEST(ChainPolicy, KnownChainIsReusedForTheNextAttestation) {
+  Pair p = MakePair(testing::ResponderConfigFor(crypto::Curve::kP384), testing::RequesterConfigFor(crypto::Curve::kP384));
+  for (int round = 0; round < 3; ++round) {
+    ASSERT_TRUE(p.requester->InitConnection()) << round;
+    ASSERT_TRUE(p.requester->GetDigests()) << round;
+    auto c = p.requester->GetCertificate();
+    ASSERT_TRUE(c) << round;
+    EXPECT_EQ(c->certs.size(), 3u);
+    ASSERT_TRUE(p.requester->Challenge()) << round;  // the cached leaf key checks the signature
+  }
+}
+
+TEST(ChainPolicy, KnownChainIsNotTrustedOutsideItsValidity) {
+  FixedClock clock(SystemClock::Get().Now());
+  auto qc = testing::RequesterConfigFor(crypto::Curve::kP384);
+  qc.clock = &clock;
+  Pair p = MakePair(testing::ResponderConfigFor(crypto::Curve::kP384), qc);
+  clock.Set(SystemClock::Get().Now());  // after the test PKI exists (it may be made just now)
+  ASSERT_TRUE(p.requester->InitConnection());
+  ASSERT_TRUE(p.requester->GetCertificate());
+  clock.Advance(std::chrono::hours(24 * 365 * 200));
+  ASSERT_TRUE(p.requester->InitConnection());
+  auto again = p.requester->GetCertificate();
+  ASSERT_FALSE(again);
+  EXPECT_EQ(again.error().code, Errc::kCertExpired);
+}
+
+TEST(ChainPolicy, ChangedChainIsVerifiedAfresh) {
+  Pair p = MakePair(testing::ResponderConfigFor(crypto::Curve::kP384), testing::RequesterConfigFor(crypto::Curve::kP384));
+  ASSERT_TRUE(p.requester->InitConnection());
+  ASSERT_TRUE(p.requester->GetCertificate());
+  // The host now corrupts the last byte of every CERTIFICATE response (inside
+  // the leaf's signature): the chain bytes differ from the verified ones.
+  p.exchange->set_tamper([](bool to_responder, bool secured, Bytes& b) {
+    if (!to_responder && !secured && b.size() > 8 && b[1] == static_cast<uint8_t>(wire::Code::kCertificate)) {
+      b.back() ^= 0x01;
+    }
+  });
+  ASSERT_TRUE(p.requester->InitConnection());
+  EXPECT_FALSE(p.requester->GetCertificate());
+}
+
 // --- Secured records: every bit flipped, every record replayed --------------
 
 // Establishes a session and returns it (P-256 for speed).
