@@ -8,3 +8,12 @@ ccgpu_library(ccgpu_device_channel
 ccgpu_test(device_channel_test
   SOURCES device_channel_test.cc
   DEPS ccgpu_device_channel ccgpu_gpu_engine ccgpu_gpu)
+
+# Cross-process: the device side in a child process (ccgpu_engine_device:
+# DeviceService over loopback TCP + control protocol), real SPDM session.
+ccgpu_test(device_channel_process_test
+  SOURCES device_channel_process_test.cc
+  DEPS ccgpu_device_channel ccgpu_gpu ccgpu_gpu_kernels ccgpu_spdm_requester ccgpu_spdm_transport)
+target_compile_definitions(device_channel_process_test PRIVATE
+    CCGPU_ENGINE_DEVICE="$<TARGET_FILE:ccgpu_engine_device>")
+add_dependencies(device_channel_process_test ccgpu_engine_device)

@@ -100,12 +100,10 @@ struct TestDevice {
   TestDevice(unsigned index, PeerLinkHub* hub, gpu::engine::EngineOptions opts = {}) {
     device = std::move(*gpu::Device::Open(ProvisionedState::Dir(), index));
     engine = std::make_unique<DeviceEngine>(*device, hub, opts);
-    handler = std::make_shared<ControlHandler>(
-        *engine, [](const spdm::responder::VendorRequest&) -> Result<SecretBytes> {
-          return SecretBytes::CopyOf(kEms);
-        });
+    handler = std::make_shared<ControlHandler>(*engine);
     call = [h = handler](uint16_t sid, ByteSpan vid, ByteSpan payload) -> Result<Bytes> {
-      spdm::responder::VendorRequest r{sid, vid, payload, 1u};
+      spdm::responder::VendorRequest r{sid, vid, payload, 1u,
+                                       [] { return Result<SecretBytes>(SecretBytes::CopyOf(kEms)); }};
       return h->Handle(r);
     };
   }
@@ -530,10 +528,10 @@ TEST(DeviceChannelTest, LinkTamperingIsDetectedAndNamesTheChunk) {
     auto r = b->PeerReceive(0, tid, {ha, 0, n}, {hb, 0, n});
     ASSERT_FALSE(r);
     EXPECT_EQ(r.error().error.code, at.code);
-    // Swapped chunks both fail; the destination names the first it saw.
-    EXPECT_TRUE(r.error().chunk_index == at.chunk || (std::string(at.name) == "reorder chunks" &&
-                                                      r.error().chunk_index == at.chunk + 1))
-        << r.error().chunk_index;
+    // Swapped or shifted chunks all fail; the destination names the first it saw.
+    const bool several = std::string(at.name) == "reorder chunks" || std::string(at.name).rfind("drop", 0) == 0;
+    EXPECT_GE(r.error().chunk_index, at.chunk);
+    EXPECT_LE(r.error().chunk_index, several ? at.chunk + 1 : at.chunk);
     // The destination range is poisoned, not half-written.
     EXPECT_TRUE(ReadBack(*b, {hb, 0, n}) == Bytes(n, channel::kPoisonByte));
     ticket += 4;
@@ -641,11 +639,11 @@ struct RelayedChannel {
 
   explicit RelayedChannel(uint32_t chunk = 4096) {
     gpu::engine::EngineOptions eo;
-    eo.transfer_timeout = std::chrono::milliseconds(3000);
+    eo.transfer_timeout = std::chrono::milliseconds(15000);
     dev = std::make_unique<TestDevice>(0, nullptr, eo);
     DeviceChannelOptions o = SmallOptions();
     o.chunk_size = chunk;
-    o.timeout = std::chrono::milliseconds(3000);
+    o.timeout = std::chrono::milliseconds(15000);
     guest = std::move(*DeviceChannel::Create(kEms, o));
     const auto& g = o.geometry;
     gpu::engine::ChannelRegions regions;
@@ -722,7 +720,9 @@ TEST(DeviceChannelHostTest, DataRingAttacksAreDetectedNamedAndRetryable) {
     std::function<Relay::Script(uint64_t first)> script;
     Errc code;
     uint64_t chunk;
-    uint64_t chunk_alt = UINT64_MAX;  // both swapped chunks fail; the first seen is named
+    // Several chunks fail when chunks are swapped or shifted; the first the
+    // parallel openers see is named: any in [chunk, chunk_last].
+    uint64_t chunk_last = 0;
   };
   const std::vector<Attack> attacks = {
       {"flip a ciphertext bit", [](uint64_t f) { return Flip(f + 1, 40 + 5, 0x10); }, Errc::kAuthFailed, 1},
@@ -737,7 +737,7 @@ TEST(DeviceChannelHostTest, DataRingAttacksAreDetectedNamedAndRetryable) {
        }, Errc::kReplay, 1, 2},
       {"drop a chunk", [](uint64_t f) {
          return Map({{f + 1, static_cast<int64_t>(f + 2)}, {f + 2, static_cast<int64_t>(f + 3)}, {f + 3, -1}});
-       }, Errc::kReplay, 1},
+       }, Errc::kReplay, 1, 3},
       {"truncate a chunk", [](uint64_t f) { return Map({}, f + 2); }, Errc::kMalformed, 2},
       {"truncate the transfer (last chunk gone)", [](uint64_t f) { return Map({{f + 3, -1}}); }, Errc::kMalformed, 3},
       {"splice a chunk from an earlier transfer", [](uint64_t f) { return Map({{f + 2, 2}}); }, Errc::kReplay, 2},
@@ -749,8 +749,8 @@ TEST(DeviceChannelHostTest, DataRingAttacksAreDetectedNamedAndRetryable) {
     auto st = ch.CopyToDevice(r, other);
     ASSERT_FALSE(st);
     EXPECT_EQ(st.error().error.code, at.code);
-    EXPECT_TRUE(st.error().chunk_index == at.chunk || st.error().chunk_index == at.chunk_alt)
-        << st.error().chunk_index;
+    EXPECT_GE(st.error().chunk_index, at.chunk);
+    EXPECT_LE(st.error().chunk_index, std::max(at.chunk, at.chunk_last));
     t += 4;
     rc.h2d->SetScript(Identity());
     EXPECT_TRUE(ch.healthy());
@@ -880,7 +880,7 @@ TEST(DeviceChannelHostTest, CompletionRecordAttacksAreDetectedByTheGuest) {
 TEST(DeviceChannelTest, DeviceResetKillsTheChannel) {
   TestDevice dev(0, nullptr);
   DeviceChannelOptions o = SmallOptions();
-  o.timeout = std::chrono::milliseconds(1500);
+  o.timeout = std::chrono::milliseconds(2500);
   auto ch = OpenReady(dev, o);
   ASSERT_TRUE(ch);
   auto h = ch->Alloc(4096);
@@ -902,13 +902,13 @@ TEST(DeviceChannelTest, ControlHandlerRefusesOutsideSessionsAndBadRequests) {
   TestDevice dev(0, nullptr);
   auto ch = *DeviceChannel::Create(kEms, SmallOptions());
   const Bytes open = ch->OpenChannelMessage();
-  spdm::responder::VendorRequest outside{channel::kControlStandardId, channel::kControlVendorId, open, std::nullopt};
+  spdm::responder::VendorRequest outside{channel::kControlStandardId, channel::kControlVendorId, open, std::nullopt, {}};
   auto resp = dev.handler->Handle(outside);
   ASSERT_TRUE(resp);
   EXPECT_EQ(channel::DecodeControlResponse(channel::ControlCode::kOpenChannel, *resp).error().code,
             Errc::kAccessDenied);
   const uint8_t other_vendor[] = {1, 2, 3, 4};
-  spdm::responder::VendorRequest foreign{channel::kControlStandardId, other_vendor, open, 1u};
+  spdm::responder::VendorRequest foreign{channel::kControlStandardId, other_vendor, open, 1u, {}};
   EXPECT_EQ(dev.handler->Handle(foreign).error().code, Errc::kUnsupported);
   // Names of regions that do not exist.
   channel::OpenChannelRequest req = ch->open_request();

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "channel/ring.h"
+
 namespace ccgpu::gpu::engine {
 
 using channel::ControlCode;
@@ -49,8 +51,8 @@ Status DeviceEngine::OpenChannelOnRegions(const ExecutorConfig& config, ByteSpan
   return OkStatus();
 }
 
-Result<channel::OpenChannelResponse> DeviceEngine::OpenChannel(const channel::OpenChannelRequest& req,
-                                                                ByteSpan ems) {
+Result<channel::OpenChannelResponse> DeviceEngine::OpenChannel(
+    const channel::OpenChannelRequest& req, const std::function<Result<SecretBytes>()>& ems) {
   ChannelRegions regions;
   for (const std::string* name : {&req.command_shm, &req.completion_shm, &req.h2d_shm, &req.d2h_shm}) {
     CCGPU_TRY(channel::CheckShmName(*name));
@@ -61,13 +63,29 @@ Result<channel::OpenChannelResponse> DeviceEngine::OpenChannel(const channel::Op
   regions.completion = regions.owned[1].bytes();
   regions.h2d = regions.owned[2].bytes();
   regions.d2h = regions.owned[3].bytes();
+  // Everything that can be checked before the EMS is taken.
+  const auto& g = req.geometry;
+  CCGPU_TRY(channel::CheckGeometry(g));
+  CCGPU_TRY(channel::SlotRing::Attach(regions.command, g.command.slot_count, g.command.slot_payload));
+  CCGPU_TRY(channel::SlotRing::Attach(regions.completion, g.completion.slot_count, g.completion.slot_payload));
+  CCGPU_TRY(channel::SlotRing::Attach(regions.h2d, g.h2d.slot_count, g.h2d.slot_payload));
+  CCGPU_TRY(channel::SlotRing::Attach(regions.d2h, g.d2h.slot_count, g.d2h.slot_payload));
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    ReapLocked();
+    if (channels_.count(req.channel_id) != 0) return Fail(Errc::kBusy, "open channel: channel id in use");
+    if (channels_.size() >= options_.max_channels) {
+      return Fail(Errc::kResourceExhausted, "open channel: too many channels on this device");
+    }
+  }
+  CCGPU_ASSIGN_OR_RETURN(SecretBytes secret, ems());
   ExecutorConfig config;
   config.channel_id = req.channel_id;
   config.geometry = req.geometry;
   config.rotation = req.rotation;
   config.threads = options_.threads;
   config.transfer_timeout = options_.transfer_timeout;
-  CCGPU_TRY(OpenChannelOnRegions(config, ems, std::move(regions)));
+  CCGPU_TRY(OpenChannelOnRegions(config, secret.reveal(), std::move(regions)));
   return channel::OpenChannelResponse{device_.index(), allocator_.memory_bytes()};
 }
 
@@ -99,18 +117,20 @@ Result<Bytes> ControlHandler::Handle(const spdm::responder::VendorRequest& reque
   if (!req) return channel::EncodeControlResponse(code, req.error().code);
   switch (req->code) {
     case ControlCode::kOpenChannel: {
-      if (!ems_) return channel::EncodeControlResponse(code, Errc::kSessionClosed);
-      auto ems = ems_(request);
-      if (!ems) return channel::EncodeControlResponse(code, ems.error().code);
-      auto resp = engine_.OpenChannel(req->open, ems->reveal());
+      auto ems = [&]() -> Result<SecretBytes> {
+        if (ems_) return ems_(request);
+        if (request.export_master_secret) return request.export_master_secret();
+        return Fail(Errc::kSessionClosed, "ccgpu control: no export master secret");
+      };
+      auto resp = engine_->OpenChannel(req->open, ems);
       if (!resp) return channel::EncodeControlResponse(code, resp.error().code);
       return channel::EncodeControlResponse(code, Errc{}, channel::EncodeOpenChannelResponse(*resp));
     }
     case ControlCode::kSetReady:
-      engine_.SetReady();
+      engine_->SetReady();
       return channel::EncodeControlResponse(code, Errc{});
     case ControlCode::kCloseChannel: {
-      auto st = engine_.CloseChannel(req->channel_id);
+      auto st = engine_->CloseChannel(req->channel_id);
       return channel::EncodeControlResponse(code, st ? Errc{} : st.error().code);
     }
   }

@@ -41,11 +41,14 @@ class DeviceEngine {
   DeviceEngine& operator=(const DeviceEngine&) = delete;
 
   // OPEN_CHANNEL: maps the four named regions, attaches the rings with the
-  // request's geometry, derives the keys from `ems` and starts the executor.
-  // kBusy if the channel id is in use, kResourceExhausted past max_channels,
-  // kNotFound if a region does not exist, kMalformed if a region is not a
-  // ring of that geometry.
-  Result<channel::OpenChannelResponse> OpenChannel(const channel::OpenChannelRequest& request, ByteSpan ems);
+  // request's geometry, and only then takes the session's EMS from `ems`
+  // (so a refused request leaves it for a corrected one), derives the keys
+  // and starts the executor. kBusy if the channel id is in use,
+  // kResourceExhausted past max_channels, kNotFound if a region does not
+  // exist, kInvalidArgument if a region is smaller than the geometry,
+  // kMalformed if it is not a ring of that geometry; `ems`'s error.
+  Result<channel::OpenChannelResponse> OpenChannel(const channel::OpenChannelRequest& request,
+                                                   const std::function<Result<SecretBytes>()>& ems);
   // Starts an executor on regions the caller already mapped (in-process use).
   Status OpenChannelOnRegions(const ExecutorConfig& config, ByteSpan ems, ChannelRegions regions);
   // CLOSE_CHANNEL: stops the executor, frees and scrubs its allocations.
@@ -71,8 +74,9 @@ class DeviceEngine {
 };
 
 // How the handler gets the export master secret of the SPDM session a
-// request arrived in (the SPDM service supplies it). kSessionClosed if the
-// session has none.
+// request arrived in. Default (empty): VendorRequest::export_master_secret,
+// which gpu::DeviceService hands out once per session — so one channel per
+// SPDM session (a second OPEN_CHANNEL in it gets kStateError).
 using EmsSource = std::function<Result<SecretBytes>(const spdm::responder::VendorRequest&)>;
 
 // The ccgpu control protocol (channel/control.h) for one device. Requests
@@ -82,11 +86,16 @@ using EmsSource = std::function<Result<SecretBytes>(const spdm::responder::Vendo
 // else gets a control response carrying the precise Errc.
 class ControlHandler : public spdm::responder::VendorDefinedHandler {
  public:
-  ControlHandler(DeviceEngine& engine, EmsSource ems) : engine_(engine), ems_(std::move(ems)) {}
+  ControlHandler(DeviceEngine& engine, EmsSource ems = {}) : engine_(&engine), ems_(std::move(ems)) {}
+  // A handler that owns its engine (for registering with a DeviceService).
+  ControlHandler(std::unique_ptr<DeviceEngine> engine, EmsSource ems = {})
+      : owned_(std::move(engine)), engine_(owned_.get()), ems_(std::move(ems)) {}
   Result<Bytes> Handle(const spdm::responder::VendorRequest& request) override;
+  DeviceEngine& engine() { return *engine_; }
 
  private:
-  DeviceEngine& engine_;
+  std::unique_ptr<DeviceEngine> owned_;
+  DeviceEngine* engine_;
   EmsSource ems_;
 };
 
