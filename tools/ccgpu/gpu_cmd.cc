@@ -14,6 +14,7 @@
 #include "gpu/gpud.h"
 #include "gpu/provision.h"
 #include "gpu/rim_maker.h"
+#include "gpu/service/device_service.h"
 
 namespace ccgpu::cli {
 namespace {
@@ -68,7 +69,18 @@ int RunProvision(const ProvisionArgs& a) {
   return kExitOk;
 }
 
-int RunGpud(const std::string& state) {
+int RunGpud(const std::string& state, const std::string& transport) {
+  spdm::transport::TransportType type;
+  if (transport == "none") {
+    type = spdm::transport::TransportType::kNone;
+  } else if (transport == "mctp") {
+    type = spdm::transport::TransportType::kMctp;
+  } else if (transport == "pcidoe" || transport == "pci_doe") {
+    type = spdm::transport::TransportType::kPciDoe;
+  } else {
+    std::fprintf(stderr, "ccgpu gpud: --spdm-transport must be none, mctp or pcidoe\n");
+    return kExitUsage;
+  }
   struct sigaction sa {};
   sa.sa_handler = OnStopSignal;
   sigemptyset(&sa.sa_mask);
@@ -79,6 +91,10 @@ int RunGpud(const std::string& state) {
   o.state = state;
   o.log = [](const std::string& line) { std::fprintf(stderr, "%s\n", line.c_str()); };
   o.on_ready = [] { std::fflush(stderr); };
+  // Every device serves SPDM on its configured port (gpud.json bind address,
+  // default 127.0.0.1). Vendor protocols (TDISP, ccgpu control) register on
+  // each device's service here.
+  o.spdm = gpu::MakeSpdmServiceFactory(type, [](gpu::DeviceService&) {}, o.log);
   Status s = gpu::RunGpud(o, g_stop);
   if (!s) return PrintError("ccgpu gpud", s.error());
   return kExitOk;
@@ -190,12 +206,14 @@ int RunHost(const std::string& op, const HostArgs& a) {
 void AddGpudCommand(CLI::App& app, Action& action) {
   auto* gpud = app.add_subcommand("gpud", "Run emulated confidential GPUs (EMULATED, NOT FOR PRODUCTION)");
   auto state = std::make_shared<std::string>();
+  auto transport = std::make_shared<std::string>("mctp");
   gpud->add_option("--state", *state, "State directory (from `ccgpu gpud provision`)");
+  gpud->add_option("--spdm-transport", *transport, "SPDM platform-port transport: none | mctp (default) | pcidoe");
   gpud->require_subcommand(0, 1);
-  gpud->callback([gpud, state, &action] {
+  gpud->callback([gpud, state, transport, &action] {
     if (!gpud->get_subcommands().empty()) return;
     if (state->empty()) throw CLI::RequiredError("--state");
-    action = [state] { return RunGpud(*state); };
+    action = [state, transport] { return RunGpud(*state, *transport); };
   });
 
   auto pa = std::make_shared<ProvisionArgs>();
