@@ -55,6 +55,7 @@ std::string ClaimString(const nlohmann::ordered_json& claims, const char* key) {
 
 // Everything the steps share.
 struct Demo {
+  Demo(DemoArgs a, Report& r, fs::path s, Host& h) : args(std::move(a)), report(r), state(std::move(s)), host(h) {}
   DemoArgs args;
   Report& report;
   fs::path state;
@@ -93,7 +94,7 @@ struct Demo {
     input = demo::MakeInput(shape, 7);
     CCGPU_ASSIGN_OR_RETURN(Bytes key, crypto::RandomBytes(attest::kModelKeySize));
     SecretBytes model_key = SecretBytes::CopyOf(key);
-    SecureWipe(std::span<uint8_t>(key));
+    SecureWipe(key.data(), key.size());
     const Bytes plain = demo::SerializeWeights(*weights);
     CCGPU_ASSIGN_OR_RETURN(Bytes sealed, attest::SealModel(model_key, kModelName, plain));
     std::error_code ec;
@@ -264,7 +265,7 @@ int RunDemo(const DemoArgs& args) {
   }
 
   Host host(report);
-  Demo d{args, report, state, host};
+  Demo d(args, report, state, host);
   bool ok = report.Step("provision 2 emulated GPUs", [&](std::string& x) { return d.Provision(x); }) &&
             report.Step("sign reference values (RIMs)", [&](std::string& x) { return d.MakeReferenceValues(x); }) &&
             report.Step("seal model weights at rest", [&](std::string& x) { return d.SealModel(x); }) &&

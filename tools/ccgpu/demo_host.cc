@@ -47,14 +47,14 @@ std::string Describe(const Error& e) { return std::string(ErrcName(e.code)); }
 Result<channel::SharedRegion> DmaInterposer::MapForDevice(const std::string& name) {
   auto ring = std::make_unique<Ring>();
   CCGPU_ASSIGN_OR_RETURN(ring->guest, channel::SharedRegion::OpenNamed(name));
-  CCGPU_ASSIGN_OR_RETURN(channel::SlotRing guest_ring, channel::SlotRing::AttachAsHost(ring->guest.bytes()));
-  CCGPU_ASSIGN_OR_RETURN(ring->device, channel::SharedRegion::CreateAnonymous(ring->guest.size(), "ccgpu-dma"));
+  CCGPU_ASSIGN_OR_RETURN(channel::SlotRing guest_ring, channel::SlotRing::AttachAsHost(ring->guest->bytes()));
+  CCGPU_ASSIGN_OR_RETURN(ring->device, channel::SharedRegion::CreateAnonymous(ring->guest->size(), "ccgpu-dma"));
   CCGPU_ASSIGN_OR_RETURN(channel::SlotRing device_ring,
-                         channel::SlotRing::Format(ring->device.bytes(), guest_ring.slot_count(),
+                         channel::SlotRing::Format(ring->device->bytes(), guest_ring.slot_count(),
                                                    guest_ring.slot_payload()));
   // The device gets its own mapping of the host's copy, so the relay's
   // mappings outlive whatever the device does with its own.
-  const int fd = dup(ring->device.fd());
+  const int fd = dup(ring->device->fd());
   if (fd < 0) return Fail(Errc::kIo, "demo host: dup of a DMA region failed");
   CCGPU_ASSIGN_OR_RETURN(channel::SharedRegion for_device, channel::SharedRegion::FromFd(fd));
   const std::string role = name.substr(name.rfind('-') + 1);
@@ -74,7 +74,7 @@ channel::HostRelay* DmaInterposer::relay(const std::string& role) {
 
 void DmaInterposer::ForEachRegion(const std::function<void(const std::string&, std::span<const uint8_t>)>& fn) {
   std::lock_guard lock(mu_);
-  for (const auto& [role, ring] : rings_) fn("dma-" + role, ring->device.bytes());
+  for (const auto& [role, ring] : rings_) fn("dma-" + role, ring->device->bytes());
 }
 
 DmaInterposer::~DmaInterposer() {

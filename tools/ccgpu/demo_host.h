@@ -12,6 +12,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -39,7 +40,7 @@ class DmaInterposer {
 
  private:
   struct Ring {
-    channel::SharedRegion guest, device;  // the host's own mappings
+    std::optional<channel::SharedRegion> guest, device;  // the host's own mappings
     std::unique_ptr<channel::HostRelay> relay;
   };
   std::mutex mu_;

@@ -30,6 +30,11 @@ struct EngineOptions {
   std::size_t threads = 2;                          // device threads per channel
   std::chrono::milliseconds transfer_timeout{30000};
   std::size_t max_channels = 16;
+  // How OPEN_CHANNEL maps the guest's named regions; empty: by name
+  // (channel::SharedRegion::OpenNamed). The host decides what memory a
+  // device's DMA reaches (an IOMMU remap), so the demo's hostile host and
+  // tests put their own mapping here.
+  std::function<Result<channel::SharedRegion>(const std::string& name)> map_region;
 };
 
 class DeviceEngine {
