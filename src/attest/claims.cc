@@ -22,6 +22,16 @@ std::string RandomUuid() {
          h.substr(20);
 }
 
+// Emulated evidence in devtools mode (see kEmulatedDevtoolsBlock).
+bool EmulatedDevtoolsEnabled(const DeviceReport& d) {
+  if (!d.emulated || !d.evidence) return false;
+  const MeasurementBlock* b = d.evidence->response.Block(kEmulatedDevtoolsBlock);
+  if (b == nullptr) return false;
+  const std::string_view text = kEmulatedDevtoolsEnabledText;
+  auto want = crypto::Hash(crypto::HashAlg::kSha384, AsBytes(text));
+  return want && *want == b->value;
+}
+
 ojson OrNull(const std::optional<std::string>& s) { return s ? ojson(*s) : ojson(nullptr); }
 
 ojson ChainClaims(const ChainReport& c) {
@@ -89,7 +99,7 @@ ojson BuildDeviceClaims(const DeviceReport& d, ByteSpan nonce, TimePoint at, con
     j["measres"] = nullptr;
   }
   j["secboot"] = meas_ok ? ojson(true) : ojson(nullptr);
-  j["dbgstat"] = meas_ok ? ojson("disabled") : ojson(nullptr);
+  j["dbgstat"] = meas_ok ? ojson(EmulatedDevtoolsEnabled(d) ? "enabled" : "disabled") : ojson(nullptr);
   j["hwmodel"] = d.hwmodel.empty() ? ojson(nullptr) : ojson(d.hwmodel);
   j["ueid"] = d.ueid.empty() ? ojson(nullptr) : ojson(d.ueid);
   // oemid: the RIM's FirmwareManufacturerId (NRAS gives null for NVSwitch).

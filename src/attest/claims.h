@@ -19,7 +19,19 @@ inline constexpr const char* kOverallSubject = "NVIDIA-PLATFORM-ATTESTATION";
 inline constexpr const char* kEmulatedClaim = "x-ccgpu-emulated";
 inline constexpr int64_t kClaimsLifetimeSeconds = 3600;
 
-// The per-device v3 claims: measres, secboot, dbgstat, hwmodel, ueid, oemid,
+// dbgstat. NVIDIA's verifiers report "disabled" whenever every measurement
+// matches its golden value (a debug/devtools state is measured, and NVIDIA
+// publishes RIMs only for production states), null otherwise. ccgpu's
+// emulated GPUs can be given RIMs for any mode (`ccgpu rim make`), so for
+// EMULATED evidence the devtools state is read from the signed evidence:
+// the emulator measures it at SPDM block 6 (RIM index 5) as SHA-384 of the
+// text "devtools=enabled" or "devtools=disabled" (src/gpu/measurements.cc);
+// the enabled value gives dbgstat "enabled". Real NVIDIA evidence is never
+// read this way (its block 6 means something else).
+inline constexpr uint8_t kEmulatedDevtoolsBlock = 6;
+inline constexpr const char* kEmulatedDevtoolsEnabledText = "devtools=enabled";
+
+// The per-device v3 claims: measres, secboot, dbgstat (see above), hwmodel, ueid, oemid,
 // eat_nonce, iss/iat/nbf/exp/jti, x-nvidia-device-type and the
 // x-nvidia-{gpu,switch}-… facts, the three cert-chain objects
 // {x-nvidia-cert-status, -ocsp-status, -expiration-date, -revocation-reason,

@@ -41,6 +41,12 @@ bool DefaultDeviceRules(const ojson& claims, const PolicyOptions& options,
   if (!claims.contains("measres") || claims["measres"] != "success") {
     reasons.push_back(name + ": measres is not \"success\"");
   }
+  // As NVIDIA's relying-party policies (dbgstat == "disabled"): a device
+  // that allows debugging (devtools mode) is not trusted by default; a
+  // policy file may accept it.
+  if (claims.value("dbgstat", ojson(nullptr)) == "enabled") {
+    reasons.push_back(name + ": dbgstat is \"enabled\" (devtools mode: the device allows debugging)");
+  }
   int chains = 0;
   for (const char* key : ChainKeys) {
     if (!claims.contains(key)) continue;

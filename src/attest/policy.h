@@ -2,8 +2,10 @@
 //  - Default(): NVIDIA's built-in overall-result policy (NVAT's Rego): per
 //    device measres == "success" and every cert-chain object valid with OCSP
 //    "good", nonce matching and the response valid; plus ccgpu's rule that
-//    emulated evidence is refused unless allowed. OCSP "unknown" passes only
-//    when the options say so explicitly.
+//    emulated evidence is refused unless allowed, and dbgstat "enabled"
+//    (an emulated GPU in devtools mode, claims.h) is refused, as NVIDIA's
+//    relying-party policies want dbgstat "disabled". OCSP "unknown" passes
+//    only when the options say so explicitly.
 //  - FromNvidiaJson(): NVIDIA's JSON appraisal-policy format
 //    {"version", "authorization-rules": {"type": "JWT", "overall-claims":
 //    {...}, "detached-claims": {...}}}: every listed claim must be present

@@ -33,6 +33,8 @@ void AddVerifyCommand(CLI::App& app, Action& action);
 void AddGpudCommand(CLI::App& app, Action& action);
 // Registers `ccgpu host status|set-cc-mode|reset|read-mem|write-mem|evidence`.
 void AddHostCommand(CLI::App& app, Action& action);
+// Registers `ccgpu attest` (evidence over SPDM in NVIDIA's JSON; attest_cmd.cc).
+void AddAttestCommand(CLI::App& app, Action& action);
 // Registers `ccgpu rim make` (adds to an existing `rim` subcommand if any).
 void AddRimMakeCommand(CLI::App& app, Action& action);
 

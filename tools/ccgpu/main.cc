@@ -25,6 +25,7 @@ int main(int argc, char** argv) {
   ccgpu::cli::AddHostCommand(app, action);
   ccgpu::cli::AddRimMakeCommand(app, action);
   ccgpu::cli::AddSpdmCommand(app, action);
+  ccgpu::cli::AddAttestCommand(app, action);
 
   try {
     app.parse(argc, argv);

@@ -8,8 +8,10 @@
 
 #include "crypto/hash.h"
 #include "gpu/evidence_builder.h"
+#include "gpu/tdisp/tdi.h"
 #include "spdm/requester/transport_exchange.h"
 #include "spdm/responder/responder.h"
+#include "spdm/tdisp/tdisp.h"
 #include "spdm/transport/socket.h"
 #include "spdm/wire/measurements.h"
 
@@ -80,6 +82,9 @@ struct DeviceService::Core {
   Device* device = nullptr;
   DeviceServiceOptions options;
   std::mutex mu;  // everything below; one SPDM message at a time
+  // The thread inside Handle (holding mu), so that a reset a handler causes
+  // on that thread does not try to take mu again.
+  std::atomic<std::thread::id> handling{};
   std::unique_ptr<rsp::Responder> responder;
   uint64_t generation = 0;
   uint64_t built = 0;
@@ -144,6 +149,11 @@ struct DeviceService::Core {
 
   rsp::TransportMessage Handle(bool secured, ByteSpan bytes) {
     std::lock_guard lock(mu);
+    handling.store(std::this_thread::get_id());
+    struct Clear {
+      std::atomic<std::thread::id>& h;
+      ~Clear() { h.store(std::thread::id()); }
+    } clear{handling};
     DropIfStale();
     if (!responder) {
       if (Status s = Build(); !s) {
@@ -201,12 +211,19 @@ Result<std::unique_ptr<DeviceService>> DeviceService::Create(Device& device, Dev
     std::lock_guard lock(s->core_->mu);
     CCGPU_TRY(s->core_->Build());
   }
+  // The device's TDISP responder answers PCI-SIG VENDOR_DEFINED (TDISP).
+  if (auto tdi = device.Tdi()) {
+    const auto& vid = spdm::tdisp::kVendorIdPciSig;
+    CCGPU_TRY(s->RegisterVendorProtocol(spdm::tdisp::kStandardIdPciSig, Bytes(vid.begin(), vid.end()), tdi));
+  }
   // Drop the responder (and its session keys) as soon as the device resets.
-  // try_lock: a reset triggered from inside a message (a handler) is caught
-  // by Handle's own check after the message instead.
+  // A reset triggered from inside a message (a handler, same thread) or
+  // while another thread is in a message is caught by Handle's own check
+  // after that message instead.
   std::weak_ptr<Core> weak = s->core_;
   s->listener_id_ = device.AddResetListener([weak](uint64_t) {
     if (auto core = weak.lock()) {
+      if (core->handling.load() == std::this_thread::get_id()) return;
       std::unique_lock lock(core->mu, std::try_to_lock);
       if (lock.owns_lock()) core->DropIfStale();
     }
@@ -224,7 +241,8 @@ Status DeviceService::RegisterVendorProtocol(uint16_t standard_id, Bytes vendor_
   if (vendor_id.size() > 255) return Fail(Errc::kInvalidArgument, "device service: VendorID longer than 255 bytes");
   std::lock_guard lock(core_->mu);
   VendorKey key{standard_id, std::move(vendor_id)};
-  if (core_->vendors.count(key) != 0) {
+  if (auto it = core_->vendors.find(key); it != core_->vendors.end()) {
+    if (it->second == handler) return OkStatus();  // the same handler again
     return Fail(Errc::kBusy, "device service: a handler for this StandardID/VendorID is registered");
   }
   core_->vendors.emplace(std::move(key), std::move(handler));

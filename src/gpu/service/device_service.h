@@ -18,6 +18,8 @@
 //    signature the old responder would make after the reset is refused.
 //  - Vendor protocols: VENDOR_DEFINED requests are dispatched by (StandardID,
 //    VendorID) to registered handlers; unknown → ERROR(UnsupportedRequest).
+//    Create registers the device's TDISP responder (Device::Tdi) for
+//    StandardID 3 (PCI-SIG), VendorID 0x0001.
 //    In a session, VendorRequest::export_master_secret gives the handler
 //    that session's export master secret (once per session).
 //  - One SPDM connection state per device (as a real device has): every
@@ -72,7 +74,8 @@ class DeviceService {
   // "Registry or standards body ID", e.g. 3 = PCI-SIG) and VendorID to
   // `handler` (shared; called under the service mutex, one call at a time;
   // it must not call back into this service). kInvalidArgument for a null
-  // handler or a VendorID over 255 bytes; kBusy if the pair is registered.
+  // handler or a VendorID over 255 bytes; kBusy if another handler has the
+  // pair (registering the same handler again is OK).
   Status RegisterVendorProtocol(uint16_t standard_id, Bytes vendor_id,
                                 std::shared_ptr<spdm::responder::VendorDefinedHandler> handler);
 

@@ -10,13 +10,18 @@
 #include <filesystem>
 #include <thread>
 
+#include "attest/claims.h"
 #include "attest/evidence.h"
 #include "attest/policy.h"
 #include "attest/sources.h"
 #include "attest/verifier.h"
+#include "base/encoding.h"
+#include "crypto/hash.h"
 #include "gpu/provision.h"
+#include "gpu/tdisp/tdi.h"
 #include "gpu/rim_maker.h"
 #include "spdm/requester/requester.h"
+#include "spdm/tdisp/tdisp.h"
 #include "spdm/requester/transport_exchange.h"
 #include "spdm/transport/socket.h"
 #include "spdm/wire/message.h"
@@ -229,11 +234,12 @@ class Recorder final : public spdm::responder::VendorDefinedHandler {
 TEST_F(DeviceServiceTest, VendorRequestsAreDispatchedByStandardAndVendorId) {
   auto tdisp = std::make_shared<Recorder>(0xA1);
   auto ours = std::make_shared<Recorder>(0xB2);
-  const Bytes pci_vid = {0x01, 0x00};
+  const Bytes pci_vid = {0x02, 0x00};  // (3, 0x0001) is the device's own TDISP responder
   const Bytes ccgpu_vid = {0x63, 0x63, 0x67, 0x70};
   ASSERT_TRUE(service_->RegisterVendorProtocol(3, pci_vid, tdisp));
   ASSERT_TRUE(service_->RegisterVendorProtocol(0xFFFF, ccgpu_vid, ours));
   EXPECT_EQ(service_->RegisterVendorProtocol(3, pci_vid, ours).error().code, Errc::kBusy);
+  EXPECT_TRUE(service_->RegisterVendorProtocol(3, pci_vid, tdisp));  // same handler again: fine
   EXPECT_EQ(service_->RegisterVendorProtocol(4, pci_vid, nullptr).error().code, Errc::kInvalidArgument);
 
   Client c = Connect(wire::kVersion12);
@@ -242,7 +248,7 @@ TEST_F(DeviceServiceTest, VendorRequestsAreDispatchedByStandardAndVendorId) {
   auto a = c.requester->VendorDefined(std::nullopt, 3, pci_vid, Bytes{0x10});
   ASSERT_TRUE(a) << a.error().ToString();
   EXPECT_EQ(*a, (Bytes{0xA1, 0, 0x10}));
-  auto unknown_vid = c.requester->VendorDefined(std::nullopt, 3, Bytes{0x02, 0x00}, Bytes{0x10});
+  auto unknown_vid = c.requester->VendorDefined(std::nullopt, 3, Bytes{0x03, 0x00}, Bytes{0x10});
   ASSERT_FALSE(unknown_vid);
   EXPECT_EQ(c.requester->last_peer_error(), wire::ErrorCode::kUnsupportedRequest);
   auto unknown_std = c.requester->VendorDefined(std::nullopt, 4, pci_vid, Bytes{0x10});
@@ -351,6 +357,137 @@ TEST_F(DeviceServiceTest, PortInUseIsAnError) {
   Status s = service_->Serve(SpdmEndpoint{"127.0.0.1", busy->port()}, stop);
   ASSERT_FALSE(s);
   EXPECT_EQ(s.error().code, Errc::kIo);
+}
+
+// Collects evidence over SPDM (as `ccgpu attest` does) and verifies it with
+// RIMs made for the device's current state.
+attest::VerificationReport CollectAndVerify(DeviceService& service, const fs::path& state, const Bytes& nonce,
+                                            const attest::Policy& policy) {
+  auto root = crypto::Certificate::FromPem(*ReadFileText(ManufacturerDir(state) / "device_root.pem")).value();
+  auto ex = service.Connect();
+  spdm::requester::RequesterConfig qc;
+  qc.versions = {wire::kVersion11};
+  qc.base_asym = wire::alg::kEcdsaP384;
+  qc.base_hash = wire::alg::kSha384;
+  qc.roots = {root};
+  auto q = spdm::requester::Requester::Create(qc, ex.get()).value();
+  EXPECT_TRUE(q->InitConnection());
+  auto chain = q->GetCertificate();
+  EXPECT_TRUE(chain);
+  auto m = q->GetMeasurements(wire::meas::kOpAll, true, std::nullopt, false, nonce);
+  EXPECT_TRUE(m);
+  if (!chain || !m) return {};
+  const fs::path rims = state / "rims_now";
+  fs::remove_all(rims);
+  EXPECT_TRUE(MakeRims(state, service.device().index(), rims).has_value());
+  auto rim_verifier = attest::RimVerifier::Create(*ReadFileText(ManufacturerDir(state) / "rim_root.pem")).value();
+  attest::FileRimSource source(rim_verifier);
+  EXPECT_TRUE(source.SetDirectory(rims).has_value());
+  attest::VerifierConfig config;
+  config.emulated_roots = {root};
+  config.rims = &source;
+  attest::DeviceInput in;
+  in.arch = attest::Arch::kHopper;
+  in.evidence = Blob(*m);
+  for (auto it = chain->certs.rbegin(); it != chain->certs.rend(); ++it) {
+    std::string b64 = Base64Encode(it->Der());
+    in.cert_chain_pem += "-----BEGIN CERTIFICATE-----\n";
+    for (std::size_t i = 0; i < b64.size(); i += 64) in.cert_chain_pem += b64.substr(i, 64) + "\n";
+    in.cert_chain_pem += "-----END CERTIFICATE-----\n";
+  }
+  return attest::Verify(config, {in}, nonce, SystemClock::Get().Now(), policy);
+}
+
+TEST_F(DeviceServiceTest, DevtoolsModeShowsAsDbgstatEnabledAndTheDefaultPolicyRefusesIt) {
+  attest::PolicyOptions po;
+  po.accept_ocsp_unknown = true;
+  po.allow_emulated = true;
+  {
+    auto report = CollectAndVerify(*service_, dir_, Nonce(5), attest::Policy::Default(po));
+    ASSERT_EQ(report.devices.size(), 1u);
+    EXPECT_EQ(report.devices[0].claims["dbgstat"], "disabled") << attest::FormatReport(report);
+    EXPECT_TRUE(report.policy_passed) << attest::FormatReport(report);
+  }
+  EXPECT_EQ(device_->RequestCcMode(CcMode::kDevtools).error().code, Errc::kResetRequired);
+  ASSERT_TRUE(device_->Reset().has_value());
+  // RIMs made for devtools: every measurement matches, and yet the claims
+  // say debugging is enabled, read from the signed block 6.
+  auto report = CollectAndVerify(*service_, dir_, Nonce(6), attest::Policy::Default(po));
+  const std::string text = attest::FormatReport(report);
+  ASSERT_EQ(report.devices.size(), 1u);
+  EXPECT_FALSE(report.devices[0].failed_step.has_value()) << text;
+  EXPECT_EQ(report.devices[0].claims["measres"], "success") << text;
+  EXPECT_EQ(report.devices[0].claims["dbgstat"], "enabled") << text;
+  EXPECT_FALSE(report.policy_passed) << text;
+  bool named = false;
+  for (const auto& r : report.policy_reasons) named = named || r.find("dbgstat") != std::string::npos;
+  EXPECT_TRUE(named) << text;
+  // A policy file that does not ask for dbgstat accepts devtools.
+  auto lenient = attest::Policy::FromNvidiaJson(
+      R"({"version":"4.0","authorization-rules":{"type":"JWT","detached-claims":{"measres":"success"}}})", po);
+  ASSERT_TRUE(lenient);
+  auto ok = CollectAndVerify(*service_, dir_, Nonce(7), *lenient);
+  EXPECT_TRUE(ok.policy_passed) << attest::FormatReport(ok);
+  // The block holds exactly the digest the claims builder looks for.
+  auto ev = attest::ParseEvidence(device_->Evidence(Nonce(8)).value(), attest::DeviceKind::kGpu).value();
+  const std::string_view enabled = attest::kEmulatedDevtoolsEnabledText;
+  EXPECT_EQ(ev.response.Block(attest::kEmulatedDevtoolsBlock)->value,
+            crypto::Hash(crypto::HashAlg::kSha384, AsBytes(enabled)).value());
+  EXPECT_EQ(attest::kEmulatedDevtoolsBlock, kIndexDevtools + 1);
+}
+
+class ResettingHandler final : public spdm::responder::VendorDefinedHandler {
+ public:
+  explicit ResettingHandler(Device& d) : device_(d) {}
+  Result<Bytes> Handle(const spdm::responder::VendorRequest&) override {
+    CCGPU_TRY(device_.Reset());
+    return Bytes{0x01};
+  }
+
+ private:
+  Device& device_;
+};
+
+TEST_F(DeviceServiceTest, ResetCausedByAHandlerEndsTheSessionAfterItsReply) {
+  ASSERT_TRUE(service_->RegisterVendorProtocol(0xFFFF, Bytes{0x52}, std::make_shared<ResettingHandler>(*device_)));
+  Client c = Connect(wire::kVersion12);
+  ASSERT_TRUE(c.requester->InitConnection());
+  ASSERT_TRUE(c.requester->GetCertificate());
+  auto s = c.requester->StartSession();
+  ASSERT_TRUE(s);
+  const uint64_t gen = device_->session_generation();
+  auto r = c.requester->VendorDefined(s->session_id, 0xFFFF, Bytes{0x52}, Bytes{0x00});
+  ASSERT_TRUE(r) << r.error().ToString();  // sealed by the old session, which then ends
+  EXPECT_EQ(device_->session_generation(), gen + 1);
+  EXPECT_FALSE(c.requester->Heartbeat(s->session_id));
+  Client fresh = Connect(wire::kVersion12);
+  ASSERT_TRUE(fresh.requester->InitConnection());
+  ASSERT_TRUE(fresh.requester->GetCertificate());
+  EXPECT_EQ(service_->responder_generation(), gen + 1);
+}
+
+TEST_F(DeviceServiceTest, TheDevicesTdispResponderAnswersPciSigVendorRequests) {
+  const auto& vid = spdm::tdisp::kVendorIdPciSig;
+  const Bytes pci_sig(vid.begin(), vid.end());
+  // Registering the device's own TDI again is harmless; another handler is not.
+  EXPECT_TRUE(service_->RegisterVendorProtocol(spdm::tdisp::kStandardIdPciSig, pci_sig, device_->Tdi()));
+  EXPECT_EQ(service_->RegisterVendorProtocol(spdm::tdisp::kStandardIdPciSig, pci_sig, std::make_shared<Recorder>(1))
+                .error().code, Errc::kBusy);
+  Client c = Connect(wire::kVersion12);
+  ASSERT_TRUE(c.requester->InitConnection());
+  ASSERT_TRUE(c.requester->GetCertificate());
+  auto s = c.requester->StartSession();
+  ASSERT_TRUE(s);
+  // GET_TDISP_VERSION for function 0: version 0x10, type 0x81, reserved, INTERFACE_ID.
+  Bytes get_version = {0x10, 0x81, 0x00, 0x00};
+  get_version.resize(spdm::tdisp::kHeaderSize, 0);
+  auto rsp = c.requester->VendorDefined(s->session_id, spdm::tdisp::kStandardIdPciSig, pci_sig,
+                                        spdm::tdisp::WrapPayload(get_version).value());
+  ASSERT_TRUE(rsp) << rsp.error().ToString();
+  auto msg = spdm::tdisp::UnwrapPayload(*rsp);
+  ASSERT_TRUE(msg);
+  ASSERT_GE(msg->size(), 2u);
+  EXPECT_EQ((*msg)[1], static_cast<uint8_t>(spdm::tdisp::MessageType::kVersion));
 }
 
 }  // namespace

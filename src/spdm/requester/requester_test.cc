@@ -375,6 +375,7 @@ TEST(ChainPolicy, KnownChainIsNotTrustedOutsideItsValidity) {
   auto qc = testing::RequesterConfigFor(crypto::Curve::kP384);
   qc.clock = &clock;
   Pair p = MakePair(testing::ResponderConfigFor(crypto::Curve::kP384), qc);
+  clock.Set(SystemClock::Get().Now());  // after the test PKI exists (it may be made just now)
   ASSERT_TRUE(p.requester->InitConnection());
   ASSERT_TRUE(p.requester->GetCertificate());
   clock.Advance(std::chrono::hours(24 * 365 * 200));

@@ -1,0 +1,108 @@
+#include "runtime/endpoint.h"
+
+#include <mutex>
+#include <utility>
+#include <vector>
+
+#include "channel/control.h"
+#include "gpu/device.h"
+#include "gpu/engine/device_engine.h"
+#include "gpu/service/device_service.h"
+#include "gpu/tdisp/tdi.h"
+#include "spdm/tdisp/tdisp.h"
+#include "spdm/requester/transport_exchange.h"
+#include "spdm/transport/socket.h"
+#include "spdm/transport/spdm_transport.h"
+#include "spdm/wire/measurements.h"
+
+namespace ccgpu::runtime {
+namespace {
+
+// ---- In-process device: the device model, its SPDM service (DeviceService)
+// and its command-channel engine with the control protocol registered, as
+// gpud serves each device.
+class LocalHost final : public InProcessHost {
+ public:
+  static Result<std::unique_ptr<LocalHost>> Open(const std::filesystem::path& state, unsigned index,
+                                                 std::shared_ptr<gpu::engine::PeerLinkHub> links) {
+    std::unique_ptr<LocalHost> h(new LocalHost());
+    h->links_ = std::move(links);
+    CCGPU_ASSIGN_OR_RETURN(h->device_, gpu::Device::Open(state, index));
+    h->engine_ = std::make_unique<gpu::engine::DeviceEngine>(*h->device_, h->links_.get());
+    CCGPU_ASSIGN_OR_RETURN(h->service_, gpu::DeviceService::Create(*h->device_));
+    auto handler = std::make_shared<gpu::engine::ControlHandler>(
+        *h->engine_, [](const spdm::responder::VendorRequest& r) -> Result<SecretBytes> {
+          if (!r.export_master_secret) return Fail(Errc::kSessionClosed, "control request outside a session");
+          return r.export_master_secret();
+        });
+    CCGPU_TRY(h->service_->RegisterVendorProtocol(
+        channel::kControlStandardId, Bytes(channel::kControlVendorId.begin(), channel::kControlVendorId.end()),
+        std::move(handler)));
+    // Secure attach: the device's TDISP responder (PCI-SIG, protocol TDISP).
+    CCGPU_TRY(h->service_->RegisterVendorProtocol(
+        spdm::tdisp::kStandardIdPciSig,
+        Bytes(spdm::tdisp::kVendorIdPciSig.begin(), spdm::tdisp::kVendorIdPciSig.end()), h->device_->Tdi()));
+    return h;
+  }
+  ~LocalHost() override {
+    service_.reset();  // no more requests into the engine
+    engine_.reset();
+  }
+  gpu::Device* device() override { return device_.get(); }
+  Result<std::unique_ptr<spdm::requester::MessageExchange>> Connect() override { return service_->Connect(); }
+
+ private:
+  LocalHost() = default;
+  std::shared_ptr<gpu::engine::PeerLinkHub> links_;
+  std::unique_ptr<gpu::Device> device_;
+  std::unique_ptr<gpu::engine::DeviceEngine> engine_;
+  std::unique_ptr<gpu::DeviceService> service_;
+};
+
+// ---- gpud over TCP: owns the transport the exchange uses.
+class TcpExchange final : public spdm::requester::MessageExchange {
+ public:
+  explicit TcpExchange(spdm::transport::TcpConnection conn)
+      : transport_(std::move(conn), spdm::transport::TransportType::kMctp, spdm::transport::Role::kRequester),
+        exchange_(&transport_) {}
+  Status Hello() { return transport_.Hello(); }
+  Result<spdm::requester::ExchangeMessage> Exchange(bool secured, ByteSpan request) override {
+    return exchange_.Exchange(secured, request);
+  }
+
+ private:
+  spdm::transport::PlatformPortTransport transport_;
+  spdm::requester::TransportExchange exchange_;
+};
+
+}  // namespace
+
+Result<std::unique_ptr<InProcessHost>> OpenInProcessHost(const std::filesystem::path& state, unsigned index,
+                                                         std::shared_ptr<gpu::engine::PeerLinkHub> links) {
+  CCGPU_ASSIGN_OR_RETURN(auto h, LocalHost::Open(state, index, std::move(links)));
+  return std::unique_ptr<InProcessHost>(std::move(h));
+}
+
+Result<Endpoint> OpenEndpoint(const DeviceSpec& spec, std::shared_ptr<gpu::engine::PeerLinkHub> links) {
+  Endpoint ep;
+  if (spec.kind == DeviceSpec::Kind::kInProcess) {
+    CCGPU_ASSIGN_OR_RETURN(ep.host, OpenInProcessHost(spec.state, spec.index, std::move(links)));
+    CCGPU_ASSIGN_OR_RETURN(ep.exchange, ep.host->Connect());
+    ep.link.binding = spdm::session::TransportBinding::Mctp();
+  } else {
+    if (spec.port == 0) return Fail(Errc::kInvalidArgument, "gpud endpoint: port 0");
+    CCGPU_ASSIGN_OR_RETURN(auto conn, spdm::transport::TcpConnection::Connect(spec.host, spec.port));
+    auto tcp = std::make_unique<TcpExchange>(std::move(conn));
+    CCGPU_TRY(tcp->Hello());
+    ep.exchange = std::move(tcp);
+    CCGPU_ASSIGN_OR_RETURN(ep.link.binding,
+                           spdm::requester::RecordBindingFor(spdm::transport::TransportType::kMctp));
+  }
+  if (spec.relay) {
+    ep.exchange = spec.relay(std::move(ep.exchange));
+    if (!ep.exchange) return Fail(Errc::kInvalidArgument, "host relay returned no connection");
+  }
+  return ep;
+}
+
+}  // namespace ccgpu::runtime
