@@ -115,10 +115,20 @@ Context::~Context() {
   for (auto& d : devices) {
     std::lock_guard<std::mutex> lock(d->mu);
     d->closed.store(true);
-    d->ops.reset();
     if (!d->lost.load() && d->session.requester != nullptr) {
+      // Detach cleanly: CLOSE_CHANNEL (the device stops the executor and
+      // scrubs our allocations), STOP_INTERFACE (it scrubs and unlocks, so
+      // the next guest can attach), END_SESSION.
+      DeviceState* dp = d.get();
+      if (auto* ch = dynamic_cast<runtime::ChannelDeviceOps*>(d->ops.get()); ch != nullptr) {
+        (void)ch->channel().Close([dp](uint16_t standard_id, ByteSpan vendor_id, ByteSpan payload) {
+          return dp->SendVendor(standard_id, vendor_id, payload);
+        });
+      }
+      if (d->tdisp != nullptr) (void)d->tdisp->Stop();
       (void)d->session.requester->EndSession(d->session.session_id);
     }
+    d->ops.reset();
   }
 }
 

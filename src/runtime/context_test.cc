@@ -12,6 +12,7 @@
 #include <map>
 #include <mutex>
 #include <string>
+#include <thread>
 
 #include <gtest/gtest.h>
 
@@ -478,6 +479,30 @@ TEST_F(ContextDataTest, StreamsOnTwoDevicesRunAndSynchronizeReportsTheFirstFailu
   EXPECT_TRUE(ctx_->CopyFromDeviceAsync(s1, *b, ob).get().has_value());
   EXPECT_EQ(ob, pb);
   EXPECT_TRUE(ctx_->Synchronize().has_value());
+}
+
+TEST_F(ContextDataTest, ThreadsUsingBothDevicesAtOnceEachSeeTheirOwnData) {
+  std::atomic<int> failures{0};
+  auto worker = [&](DeviceId id, uint8_t seed) {
+    for (int i = 0; i < 8; ++i) {
+      const Bytes in = Pattern(4096 + static_cast<std::size_t>(i), static_cast<uint8_t>(seed + i));
+      auto b = ctx_->Alloc(id, in.size());
+      if (!b) { failures.fetch_add(1); continue; }
+      Bytes out(in.size());
+      if (!ctx_->CopyToDevice(*b, in) || !ctx_->CopyFromDevice(*b, out) || out != in) failures.fetch_add(1);
+    }
+  };
+  std::thread t0(worker, ids_[0], uint8_t{10}), t1(worker, ids_[1], uint8_t{50}), t2(worker, ids_[0], uint8_t{90});
+  std::thread checker([&] {
+    for (int i = 0; i < 8; ++i) {
+      if (!ctx_->CheckDevice(ids_[i % 2])) failures.fetch_add(1);
+    }
+  });
+  t0.join();
+  t1.join();
+  t2.join();
+  checker.join();
+  EXPECT_EQ(failures.load(), 0);
 }
 
 TEST_F(ContextDataTest, PeerCopyMovesDataBetweenGpusBothWays) {

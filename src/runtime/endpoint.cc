@@ -4,12 +4,9 @@
 #include <utility>
 #include <vector>
 
-#include "channel/control.h"
 #include "gpu/device.h"
-#include "gpu/engine/device_engine.h"
+#include "gpu/engine/service.h"
 #include "gpu/service/device_service.h"
-#include "gpu/tdisp/tdi.h"
-#include "spdm/tdisp/tdisp.h"
 #include "spdm/requester/transport_exchange.h"
 #include "spdm/transport/socket.h"
 #include "spdm/transport/spdm_transport.h"
@@ -29,34 +26,20 @@ class LocalHost final : public InProcessHost {
     std::unique_ptr<LocalHost> h(new LocalHost());
     h->links_ = std::move(links);
     CCGPU_ASSIGN_OR_RETURN(h->device_, gpu::Device::Open(state, index));
-    h->engine_ = std::make_unique<gpu::engine::DeviceEngine>(*h->device_, h->links_.get(), std::move(engine_options));
+    // The service registers the device's TDISP responder itself.
     CCGPU_ASSIGN_OR_RETURN(h->service_, gpu::DeviceService::Create(*h->device_));
-    auto handler = std::make_shared<gpu::engine::ControlHandler>(
-        *h->engine_, [](const spdm::responder::VendorRequest& r) -> Result<SecretBytes> {
-          if (!r.export_master_secret) return Fail(Errc::kSessionClosed, "control request outside a session");
-          return r.export_master_secret();
-        });
-    CCGPU_TRY(h->service_->RegisterVendorProtocol(
-        channel::kControlStandardId, Bytes(channel::kControlVendorId.begin(), channel::kControlVendorId.end()),
-        std::move(handler)));
-    // Secure attach: the device's TDISP responder (PCI-SIG, protocol TDISP).
-    CCGPU_TRY(h->service_->RegisterVendorProtocol(
-        spdm::tdisp::kStandardIdPciSig,
-        Bytes(spdm::tdisp::kVendorIdPciSig.begin(), spdm::tdisp::kVendorIdPciSig.end()), h->device_->Tdi()));
+    CCGPU_TRY(gpu::engine::RegisterControlProtocol(*h->service_, h->links_.get(), std::move(engine_options)));
     return h;
-  }
-  ~LocalHost() override {
-    service_.reset();  // no more requests into the engine
-    engine_.reset();
   }
   gpu::Device* device() override { return device_.get(); }
   Result<std::unique_ptr<spdm::requester::MessageExchange>> Connect() override { return service_->Connect(); }
 
  private:
   LocalHost() = default;
+  // Destroyed bottom up: the service (and the engine its handler owns)
+  // before the device, the link hub last.
   std::shared_ptr<gpu::engine::PeerLinkHub> links_;
   std::unique_ptr<gpu::Device> device_;
-  std::unique_ptr<gpu::engine::DeviceEngine> engine_;
   std::unique_ptr<gpu::DeviceService> service_;
 };
 
