@@ -25,20 +25,26 @@ field() { sed -n "s/^ *\"$2\": \"\{0,1\}\([^\",]*\)\"\{0,1\},\{0,1\}$/\1/p" <<<"
 PORT=$(( 20000 + ($$ * 7) % 30000 ))
 NONCE="$(printf '%064d' 42)"
 
-start_gpud() {
+# Returns 1 (gpud stopped) when an SPDM port is taken, so the caller can
+# pick other ports.
+try_start_gpud() {
   "$CCGPU" gpud --state "$S" "$@" 2>>"$WORK/gpud.log" &
   GPUD_PID=$!
   for _ in $(seq 1 100); do
     if [[ -S "$S/gpud.sock" ]] && "$CCGPU" host status --state "$S" >/dev/null 2>&1 &&
-       [[ $(grep -c "SPDM listening" "$WORK/gpud.log" || true) -ge $SPDM_EXPECT ]]; then
+       [[ $(grep -c "SPDM listening" "$WORK/gpud.log" || true) -ge 2 ]]; then
       return 0
     fi
     kill -0 "$GPUD_PID" 2>/dev/null || fail "gpud exited during start"
-    grep -q "SPDM service ended" "$WORK/gpud.log" && fail "SPDM port $PORT or $((PORT + 1)) not available"
+    if grep -q "SPDM service ended" "$WORK/gpud.log"; then
+      stop_gpud
+      return 1
+    fi
     sleep 0.1
   done
   fail "gpud did not start listening"
 }
+start_gpud() { try_start_gpud "$@" || fail "SPDM port $PORT or $((PORT + 1)) not available"; }
 stop_gpud() {
   kill -TERM "$GPUD_PID"
   local rc=0
@@ -61,11 +67,16 @@ verify() {  # verify EVIDENCE RIMDIR [NONCE] [extra args]
 }
 json_cert() { sed -n 's/^ *"certificate": "\([^"]*\)",\{0,1\}$/\1/p' "$1"; }
 
-echo "== provision 2 GPUs, SPDM ports $PORT, $((PORT + 1))"
-"$CCGPU" gpud provision --state "$S" --gpus 2 --memory-mib 16 --spdm-port-base "$PORT" >/dev/null 2>&1
+started=0
+for attempt in 1 2 3; do
+  echo "== provision 2 GPUs, SPDM ports $PORT, $((PORT + 1))"
+  rm -rf "$S"; : >"$WORK/gpud.log"
+  "$CCGPU" gpud provision --state "$S" --gpus 2 --memory-mib 16 --spdm-port-base "$PORT" >/dev/null 2>&1
+  if try_start_gpud; then started=1; break; fi
+  PORT=$(( 20000 + (PORT + 7919 * attempt) % 30000 ))
+done
+[[ $started -eq 1 ]] || fail "no free SPDM ports after 3 tries"
 "$CCGPU" rim make --state "$S" --device 0 --out "$WORK/rims" >/dev/null
-SPDM_EXPECT=2
-start_gpud
 
 echo "== golden: ccgpu attest over SPDM -> ccgpu verify --allow-emulated passes"
 out=$(attest 0 "$WORK/golden.json") || fail "attest: $out"
