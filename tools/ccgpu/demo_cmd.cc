@@ -139,7 +139,9 @@ struct Demo {
       report.Note("        driver " + ClaimString(c, "x-nvidia-gpu-driver-version") + ", VBIOS " +
                   ClaimString(c, "x-nvidia-gpu-vbios-version") + ", ueid " + ClaimString(c, "ueid"));
     }
-    detail = "session " + std::to_string(r.session_id) + (r.tdisp ? ", TDISP RUN" : ", TDISP: " + r.tdisp_note) +
+    char sid[16];
+    std::snprintf(sid, sizeof sid, "0x%08x", r.session_id);
+    detail = "SPDM session " + std::string(sid) + (r.tdisp ? ", TDISP RUN" : ", TDISP: " + r.tdisp_note) +
              ", ready";
     return OkStatus();
   }

@@ -20,7 +20,7 @@ using channel::HostRelay;
 namespace {
 
 // The SPDM connection as the host relays it: flips one bit of the first
-// MEASUREMENTS response (the signed evidence) when armed.
+// MEASUREMENTS response (in its signature) on the way to the guest.
 class EvidenceTamperingExchange final : public spdm::requester::MessageExchange {
  public:
   explicit EvidenceTamperingExchange(std::unique_ptr<spdm::requester::MessageExchange> inner)
@@ -29,7 +29,7 @@ class EvidenceTamperingExchange final : public spdm::requester::MessageExchange 
     auto reply = inner_->Exchange(secured, request);
     if (reply && !secured && !done_ && reply->bytes.size() > 64 &&
         reply->bytes[1] == static_cast<uint8_t>(spdm::wire::Code::kMeasurements)) {
-      reply->bytes[reply->bytes.size() / 2] ^= 0x01;  // inside the measurement record
+      reply->bytes[reply->bytes.size() - 10] ^= 0x01;  // inside the signature
       done_ = true;
     }
     return reply;
@@ -102,7 +102,7 @@ void Host::ScanForPlaintext(ByteSpan secret, const std::string& label) {
     ++regions_scanned_;
     bytes_scanned_ += bytes.size();
     for (ByteSpan w : windows) {
-      if (std::search(bytes.begin(), bytes.end(), w.begin(), w.end()) != bytes.end()) {
+      if (memmem(bytes.data(), bytes.size(), w.data(), w.size()) != nullptr) {
         ++plaintext_hits_;
         report_.Note("PLAINTEXT of " + label + " found in host-visible region " + name);
       }

@@ -28,7 +28,7 @@ void Report::Begin(std::string name) {
   steps_.push_back({std::move(name), false, "", 0});
   started_ = std::chrono::steady_clock::now();
   in_step_ = true;
-  std::fprintf(progress_, "  [%2zu] %-44s ", steps_.size(), steps_.back().name.c_str());
+  std::fprintf(progress_, "  [%2zu] %s …\n", steps_.size(), steps_.back().name.c_str());
   std::fflush(progress_);
 }
 
@@ -39,7 +39,7 @@ void Report::EndOk(std::string detail) {
   s.detail = std::move(detail);
   s.ms = MsSince(started_);
   in_step_ = false;
-  std::fprintf(progress_, "ok   %7.1f ms%s%s\n", s.ms, s.detail.empty() ? "" : "  ", s.detail.c_str());
+  std::fprintf(progress_, "       ok   %8.1f ms%s%s\n", s.ms, s.detail.empty() ? "" : "  ", s.detail.c_str());
   std::fflush(progress_);
 }
 
@@ -50,7 +50,7 @@ void Report::EndFailed(const Error& error, std::string detail) {
   s.detail = std::string(ErrcName(error.code)) + ": " + error.context + (detail.empty() ? "" : " — " + detail);
   s.ms = MsSince(started_);
   in_step_ = false;
-  std::fprintf(progress_, "FAIL %7.1f ms  %s\n", s.ms, s.detail.c_str());
+  std::fprintf(progress_, "       FAIL %8.1f ms  %s\n", s.ms, s.detail.c_str());
   std::fflush(progress_);
 }
 

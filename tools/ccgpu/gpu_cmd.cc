@@ -11,6 +11,8 @@
 
 #include "base/encoding.h"
 #include "command.h"
+#include "gpu/engine/peer_link.h"
+#include "gpu/engine/service.h"
 #include "gpu/gpud.h"
 #include "gpu/provision.h"
 #include "gpu/rim_maker.h"
@@ -96,14 +98,21 @@ int RunGpud(const std::string& state, const std::string& transport) {
   // Every device serves SPDM on its configured port (gpud.json bind address,
   // default 127.0.0.1). Vendor protocols (TDISP, ccgpu control) register on
   // each device's service here.
+  // The GPU↔GPU link between this gpud's devices (peer copies).
+  auto links = std::make_shared<gpu::engine::PeerLinkHub>();
   o.spdm = gpu::MakeSpdmServiceFactory(
       type,
-      [log = o.log](gpu::DeviceService& svc) {
+      [log = o.log, links](gpu::DeviceService& svc) {
         // TDISP (secure attach): StandardID 3 PCI-SIG, VendorID 0x0001.
         Status t = svc.RegisterVendorProtocol(
             spdm::tdisp::kStandardIdPciSig,
             Bytes(spdm::tdisp::kVendorIdPciSig.begin(), spdm::tdisp::kVendorIdPciSig.end()), svc.device().Tdi());
         if (!t) log("gpu" + std::to_string(svc.device().index()) + ": TDISP not registered: " + t.error().ToString());
+        // The ccgpu control protocol (OPEN_CHANNEL, SET_READY, CLOSE_CHANNEL)
+        // and the device's command-channel engine.
+        Status c = gpu::engine::RegisterControlProtocol(svc, links.get());
+        if (!c) log("gpu" + std::to_string(svc.device().index()) + ": control protocol not registered: " +
+                    c.error().ToString());
       },
       o.log);
   Status s = gpu::RunGpud(o, g_stop);

@@ -14,10 +14,13 @@ DeviceEngine::DeviceEngine(Device& device, PeerLinkHub* links, EngineOptions opt
   // Reset scrubbed protected memory: every allocation is gone. (Executors
   // kill themselves through their own listeners.)
   reset_listener_ = device_.AddResetListener([this](uint64_t) { allocator_.Clear(); });
+  // So did a guest-state scrub (TDISP interface stopped or in ERROR).
+  scrub_listener_ = device_.AddScrubListener([this](uint64_t) { allocator_.Clear(); });
 }
 
 DeviceEngine::~DeviceEngine() {
   device_.RemoveResetListener(reset_listener_);
+  device_.RemoveScrubListener(scrub_listener_);
   std::lock_guard<std::mutex> lock(mu_);
   channels_.clear();
 }

@@ -76,6 +76,7 @@ class DeviceEngine {
   std::mutex mu_;
   std::map<uint32_t, std::unique_ptr<ChannelExecutor>> channels_;
   int reset_listener_ = 0;
+  int scrub_listener_ = 0;
 };
 
 // How the handler gets the export master secret of the SPDM session a

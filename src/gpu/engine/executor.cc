@@ -81,6 +81,7 @@ struct ChannelExecutor::State {
   std::atomic<bool> alive{true};
   std::atomic<uint64_t> commands{0}, refused{0}, failed{0};
   int reset_listener = 0;
+  int scrub_listener = 0;
   std::thread thread;
 
   State(Device& d, DeviceAllocator& a, PeerLinkHub* l, const ExecutorConfig& c, ChannelRegions r,
@@ -457,6 +458,12 @@ Result<std::unique_ptr<ChannelExecutor>> ChannelExecutor::Start(Device& device, 
     raw->killed.store(true);
     raw->alive.store(false);
   });
+  // A TDISP interface leaving LOCKED/RUN (host change, STOP) scrubs the
+  // guest's state: this channel's keys die with it, as on a reset.
+  state->scrub_listener = device.AddScrubListener([raw](uint64_t) {
+    raw->killed.store(true);
+    raw->alive.store(false);
+  });
   state->thread = std::thread([raw] { raw->Run(); });
   return std::unique_ptr<ChannelExecutor>(new ChannelExecutor(std::move(state)));
 }
@@ -465,6 +472,7 @@ ChannelExecutor::ChannelExecutor(std::unique_ptr<State> state) : state_(std::mov
 
 ChannelExecutor::~ChannelExecutor() {
   state_->device.RemoveResetListener(state_->reset_listener);
+  state_->device.RemoveScrubListener(state_->scrub_listener);
   state_->stop.store(true);
   if (state_->thread.joinable()) state_->thread.join();
   for (const MemorySpan& s : state_->allocator.FreeAll(state_->config.channel_id)) state_->Scrub(s);
