@@ -44,6 +44,7 @@
 
 #include "base/bytes.h"
 #include "base/result.h"
+#include "channel/shm.h"
 #include "attach/tdisp_client.h"
 #include "runtime/attach.h"
 #include "runtime/device_channel.h"
@@ -84,6 +85,10 @@ struct DeviceSpec {
   uint16_t port = 0;
   // Optional host in the middle of the SPDM connection.
   HostRelay relay;
+  // kInProcess, optional: how the device maps the channel regions the guest
+  // names in OPEN_CHANNEL (default: the named shared memory). The host owns
+  // the DMA path, so a hostile host (the demo's) interposes here.
+  std::function<Result<channel::SharedRegion>(const std::string& name)> map_region;
   // What the host says it mapped for this device (BARs, function id); the
   // device's TDISP interface report is checked against it. In-process
   // default: the device's host-visible PCI configuration. gpud: the host

@@ -21,13 +21,14 @@ namespace {
 class LocalHost final : public InProcessHost {
  public:
   static Result<std::unique_ptr<LocalHost>> Open(const std::filesystem::path& state, unsigned index,
-                                                 std::shared_ptr<gpu::engine::PeerLinkHub> links) {
+                                                 std::shared_ptr<gpu::engine::PeerLinkHub> links,
+                                                 gpu::engine::EngineOptions engine_options) {
     std::unique_ptr<LocalHost> h(new LocalHost());
     h->links_ = std::move(links);
     CCGPU_ASSIGN_OR_RETURN(h->device_, gpu::Device::Open(state, index));
     // The service registers the device's TDISP responder itself.
     CCGPU_ASSIGN_OR_RETURN(h->service_, gpu::DeviceService::Create(*h->device_));
-    CCGPU_TRY(gpu::engine::RegisterControlProtocol(*h->service_, h->links_.get()));
+    CCGPU_TRY(gpu::engine::RegisterControlProtocol(*h->service_, h->links_.get(), std::move(engine_options)));
     return h;
   }
   gpu::Device* device() override { return device_.get(); }
@@ -61,15 +62,18 @@ class TcpExchange final : public spdm::requester::MessageExchange {
 }  // namespace
 
 Result<std::unique_ptr<InProcessHost>> OpenInProcessHost(const std::filesystem::path& state, unsigned index,
-                                                         std::shared_ptr<gpu::engine::PeerLinkHub> links) {
-  CCGPU_ASSIGN_OR_RETURN(auto h, LocalHost::Open(state, index, std::move(links)));
+                                                         std::shared_ptr<gpu::engine::PeerLinkHub> links,
+                                                         gpu::engine::EngineOptions engine_options) {
+  CCGPU_ASSIGN_OR_RETURN(auto h, LocalHost::Open(state, index, std::move(links), std::move(engine_options)));
   return std::unique_ptr<InProcessHost>(std::move(h));
 }
 
 Result<Endpoint> OpenEndpoint(const DeviceSpec& spec, std::shared_ptr<gpu::engine::PeerLinkHub> links) {
   Endpoint ep;
   if (spec.kind == DeviceSpec::Kind::kInProcess) {
-    CCGPU_ASSIGN_OR_RETURN(ep.host, OpenInProcessHost(spec.state, spec.index, std::move(links)));
+    gpu::engine::EngineOptions eo;
+    eo.map_region = spec.map_region;
+    CCGPU_ASSIGN_OR_RETURN(ep.host, OpenInProcessHost(spec.state, spec.index, std::move(links), std::move(eo)));
     CCGPU_ASSIGN_OR_RETURN(ep.exchange, ep.host->Connect());
     ep.link.binding = spdm::session::TransportBinding::Mctp();
   } else {

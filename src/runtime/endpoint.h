@@ -8,6 +8,7 @@
 #include <optional>
 
 #include "base/bytes.h"
+#include "gpu/engine/device_engine.h"
 #include "gpu/engine/peer_link.h"
 #include "base/result.h"
 #include "runtime/attach.h"
@@ -39,7 +40,8 @@ Result<Endpoint> OpenEndpoint(const DeviceSpec& spec, std::shared_ptr<gpu::engin
 
 // The in-process host for device `index` of `state`.
 Result<std::unique_ptr<InProcessHost>> OpenInProcessHost(const std::filesystem::path& state, unsigned index,
-                                                         std::shared_ptr<gpu::engine::PeerLinkHub> links);
+                                                         std::shared_ptr<gpu::engine::PeerLinkHub> links,
+                                                         gpu::engine::EngineOptions engine_options = {});
 
 }  // namespace ccgpu::runtime
 
