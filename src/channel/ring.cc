@@ -70,6 +70,16 @@ Result<SlotRing> SlotRing::Attach(std::span<uint8_t> region, uint32_t slot_count
   return SlotRing(region.data(), slot_count, slot_payload);
 }
 
+Result<SlotRing> SlotRing::AttachAsHost(std::span<uint8_t> region) {
+  uint64_t header[3];
+  if (region.size() < sizeof header) return Fail(Errc::kMalformed, "ring: region smaller than a ring header");
+  std::memcpy(header, region.data(), sizeof header);
+  if (header[0] != kMagic || header[1] > UINT32_MAX || header[2] > UINT32_MAX) {
+    return Fail(Errc::kMalformed, "ring: no ring header in the region");
+  }
+  return Attach(region, static_cast<uint32_t>(header[1]), static_cast<uint32_t>(header[2]));
+}
+
 uint8_t* SlotRing::Slot(uint64_t ticket) const {
   const std::size_t index = static_cast<std::size_t>(ticket & (slot_count_ - 1));
   return base_ + kHeaderSize + index * SlotStride(slot_payload_);

@@ -44,6 +44,12 @@ class SlotRing {
   static Result<SlotRing> Attach(std::span<uint8_t> region, uint32_t slot_count,
                                  uint32_t slot_payload);
 
+  // Attaches with the geometry written in the ring's own shared header: what
+  // the (untrusted) host does when it relays a ring it did not format. Never
+  // for the guest or the device, whose geometry comes from trusted
+  // configuration. kMalformed for a bad header or a region too small for it.
+  static Result<SlotRing> AttachAsHost(std::span<uint8_t> region);
+
   uint32_t slot_count() const { return slot_count_; }
   uint32_t slot_payload() const { return slot_payload_; }
 

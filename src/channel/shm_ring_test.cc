@@ -7,6 +7,7 @@
 
 #include <gtest/gtest.h>
 
+#include "channel/host_relay.h"
 #include "channel/ring.h"
 #include "channel/shm.h"
 #include "channel/worker_pool.h"
@@ -175,6 +176,78 @@ TEST(WorkerPoolTest, RunsOnRequestedWidthAndWaits) {
   int ran = 0;
   none.RunOnAll(4, [&](std::size_t i) { ran += static_cast<int>(i) + 1; });
   EXPECT_EQ(ran, 1);
+}
+
+}  // namespace
+}  // namespace ccgpu::channel
+
+// --- HostRelay: the host between two rings ----------------------------------
+
+namespace ccgpu::channel {
+namespace {
+
+struct RelayRig {
+  SharedRegion a_region = *SharedRegion::CreateAnonymous(SlotRing::RequiredSize(4, 64), "relay-in");
+  SharedRegion b_region = *SharedRegion::CreateAnonymous(SlotRing::RequiredSize(4, 64), "relay-out");
+  SlotRing a = *SlotRing::Format(a_region.bytes(), 4, 64);
+  SlotRing b = *SlotRing::Format(b_region.bytes(), 4, 64);
+
+  void Send(uint64_t t, uint8_t fill) {
+    auto slot = *a.AcquireWrite(t, Later());
+    std::fill(slot.begin(), slot.begin() + 8, fill);
+    ASSERT_TRUE(a.PublishWrite(t, 8));
+  }
+  Bytes Receive(uint64_t t) {
+    auto slot = b.AcquireRead(t, Later());
+    if (!slot) return {};
+    Bytes out(slot->begin(), slot->end());
+    b.ReleaseRead(t);
+    return out;
+  }
+  static SlotRing::Deadline Later() { return std::chrono::steady_clock::now() + std::chrono::seconds(5); }
+};
+
+TEST(HostRelayTest, HostAttachesWithTheGeometryInTheHeader) {
+  RelayRig r;
+  auto host = SlotRing::AttachAsHost(r.a_region.bytes());
+  ASSERT_TRUE(host);
+  EXPECT_EQ(host->slot_count(), 4u);
+  EXPECT_EQ(host->slot_payload(), 64u);
+  Bytes garbage(4096, 0x5a);
+  EXPECT_EQ(SlotRing::AttachAsHost(garbage).error().code, Errc::kMalformed);
+  EXPECT_EQ(SlotRing::AttachAsHost(std::span<uint8_t>(garbage).first(8)).error().code, Errc::kMalformed);
+}
+
+TEST(HostRelayTest, ForwardsEverySlotInOrderAcrossLaps) {
+  RelayRig r;
+  HostRelay relay(r.a, r.b);
+  for (uint64_t t = 0; t < 10; ++t) {
+    r.Send(t, static_cast<uint8_t>(t));
+    EXPECT_EQ(r.Receive(t), Bytes(8, static_cast<uint8_t>(t))) << t;
+  }
+  EXPECT_EQ(relay.emitted(), 10u);
+}
+
+TEST(HostRelayTest, FlipChangesOnlyTheTargetSlot) {
+  RelayRig r;
+  HostRelay relay(r.a, r.b, HostRelay::Flip(1, 3, 0x80));
+  for (uint64_t t = 0; t < 3; ++t) r.Send(t, 0x11);
+  EXPECT_EQ(r.Receive(0), Bytes(8, 0x11));
+  Bytes flipped(8, 0x11);
+  flipped[3] ^= 0x80;
+  EXPECT_EQ(r.Receive(1), flipped);
+  EXPECT_EQ(r.Receive(2), Bytes(8, 0x11));
+}
+
+TEST(HostRelayTest, MapReplaysReordersAndTruncates) {
+  RelayRig r;
+  HostRelay relay(r.a, r.b, HostRelay::Map({{1, 0}, {2, 3}, {3, 2}}, 4));
+  for (uint64_t t = 0; t < 5; ++t) r.Send(t, static_cast<uint8_t>(0x20 + t));
+  EXPECT_EQ(r.Receive(0), Bytes(8, 0x20));
+  EXPECT_EQ(r.Receive(1), Bytes(8, 0x20));  // replay of slot 0
+  EXPECT_EQ(r.Receive(2), Bytes(8, 0x23));  // reordered
+  EXPECT_EQ(r.Receive(3), Bytes(8, 0x22));
+  EXPECT_EQ(r.Receive(4), Bytes(7, 0x24));  // truncated
 }
 
 }  // namespace

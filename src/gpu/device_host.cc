@@ -67,6 +67,7 @@ ccgpu::Status Device::HostFlr() {
     std::lock_guard lock(mu_);
     pci_.Flr();
   }
+  Log("host issued a Function Level Reset: PCI command register and MSI-X control cleared");
   CCGPU_TRY(ScrubGuestState("function level reset"));
   RaiseHostEvent({HostEventKind::kFlr, ConfigChange::kNone, "host issued a Function Level Reset"});
   return OkStatus();

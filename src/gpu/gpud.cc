@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "base/encoding.h"
+#include "gpu/gpud_attach.h"
 #include "gpu/provision.h"
 
 namespace ccgpu::gpu {
@@ -52,6 +53,7 @@ json StatusJson(const DeviceStatus& s) {
   j["spdm_port"] = s.spdm_port;
   j["host_accesses_denied"] = s.host_accesses_denied;
   j["emulated"] = true;
+  j["attach"] = AttachStatusJson(s);  // secure attach (gpud_attach.cc)
   return j;
 }
 
@@ -162,6 +164,8 @@ std::string HandleManagementRequest(DeviceSet& devices, std::string_view request
     auto ev = d.EvidenceJson(*nonce);
     if (!ev) return ErrorReply(ev.error());
     reply["evidence"] = json::parse(*ev);
+  } else if (auto attach = HandleHostAttachOp(d, op, req)) {  // assign, config-*, bar-move, flr
+    return *attach;
   } else {
     return ErrorReply(Errc::kInvalidArgument, "unknown op");
   }

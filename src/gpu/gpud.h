@@ -5,6 +5,9 @@
 //    line: {"op": "status"|"set-cc-mode"|"reset"|"read-mem"|"write-mem"|
 //    "evidence"|"list", "device": N, ...} -> {"ok": true, ...} or
 //    {"ok": false, "code": "kResetRequired", "error": "..."}.
+//    Secure-attach host verbs (gpud_attach.h): "assign" (guest), "config-read"
+//    / "config-write" (offset, value), "bar-move" (bar, address), "flr";
+//    status replies carry an "attach" object (owner, TDI state, PCI config).
 //  - SPDM per device (seam): if a SpdmServiceFactory is given, gpud runs it
 //    on its own thread per device with the device's endpoint (bind address,
 //    default 127.0.0.1, and port from config); it must return once `stop`

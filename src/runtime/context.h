@@ -44,8 +44,8 @@
 
 #include "base/bytes.h"
 #include "base/result.h"
-#include "channel/shm.h"
 #include "attach/tdisp_client.h"
+#include "channel/shm.h"
 #include "runtime/attach.h"
 #include "runtime/device_channel.h"
 #include "runtime/stream.h"
@@ -85,9 +85,9 @@ struct DeviceSpec {
   uint16_t port = 0;
   // Optional host in the middle of the SPDM connection.
   HostRelay relay;
-  // kInProcess, optional: how the device maps the channel regions the guest
-  // names in OPEN_CHANNEL (default: the named shared memory). The host owns
-  // the DMA path, so a hostile host (the demo's) interposes here.
+  // kInProcess: how the device maps the guest's shared regions (empty: by
+  // name). The host controls a device's DMA, so a hostile host (the demo)
+  // can hand the device its own copy of each ring and relay between them.
   std::function<Result<channel::SharedRegion>(const std::string& name)> map_region;
   // What the host says it mapped for this device (BARs, function id); the
   // device's TDISP interface report is checked against it. In-process

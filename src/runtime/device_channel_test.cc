@@ -18,6 +18,7 @@
 
 #include <gtest/gtest.h>
 
+#include "channel/host_relay.h"
 #include "channel/record.h"
 #include "channel/ring.h"
 #include "channel/shm.h"
@@ -544,90 +545,10 @@ TEST(DeviceChannelTest, LinkTamperingIsDetectedAndNamesTheChunk) {
   }
 }
 
-// The host between guest and device: a relay that copies every slot of a
-// ring from the guest's region to the device's (or back), and can change,
+// The host between guest and device: channel::HostRelay copies every slot of
+// a ring from the guest's region to the device's (or back), and can change,
 // drop, replay, reorder or truncate what it carries.
-class Relay {
- public:
-  struct Action {
-    int64_t input = 0;  // which input slot goes out (-1: an empty slot)
-    std::function<void(Bytes&)> mutate;
-  };
-  using Script = std::function<Action(uint64_t out)>;
-
-  Relay(channel::SlotRing in, channel::SlotRing out, Script script = {}) : in_(in), out_(out) {
-    script_ = script ? std::move(script) : [](uint64_t o) { return Action{static_cast<int64_t>(o), {}}; };
-    thread_ = std::thread([this] { Run(); });
-  }
-  ~Relay() {
-    stop_.store(true);
-    thread_.join();
-  }
-  // Replaces the script from output ticket `from` on.
-  void SetScript(Script s) {
-    std::lock_guard<std::mutex> lock(mu_);
-    script_ = std::move(s);
-  }
-  uint64_t emitted() const { return next_out_.load(); }
-  uint64_t seen() {
-    std::lock_guard<std::mutex> lock(mu_);
-    return history_.size();
-  }
-
- private:
-  void Run() {
-    while (!stop_.load()) {
-      // The script for output o is read only once input o has arrived, so
-      // a script set before the guest sends applies to what it sends.
-      if (!ReadUpTo(static_cast<int64_t>(next_out_.load()))) return;
-      Action a;
-      {
-        std::lock_guard<std::mutex> lock(mu_);
-        a = script_(next_out_.load());
-      }
-      if (!ReadUpTo(a.input)) return;
-      Bytes bytes;
-      if (a.input >= 0) {
-        std::lock_guard<std::mutex> lock(mu_);
-        bytes = history_[static_cast<std::size_t>(a.input)];
-      }
-      if (a.mutate) a.mutate(bytes);
-      const uint64_t o = next_out_.load();
-      for (;;) {
-        if (stop_.load()) return;
-        auto slot = out_.AcquireWrite(o, SteadyClock::now() + std::chrono::milliseconds(20));
-        if (!slot) continue;
-        std::memcpy(slot->data(), bytes.data(), std::min(bytes.size(), slot->size()));
-        (void)out_.PublishWrite(o, static_cast<uint32_t>(std::min(bytes.size(), slot->size())));
-        break;
-      }
-      next_out_.fetch_add(1);
-    }
-  }
-
-  // Reads input slots until `input` is in the history; false once stopped.
-  bool ReadUpTo(int64_t input) {
-    while (input >= 0 && seen() <= static_cast<uint64_t>(input)) {
-      if (stop_.load()) return false;
-      const uint64_t t = seen();
-      auto slot = in_.AcquireRead(t, SteadyClock::now() + std::chrono::milliseconds(20));
-      if (!slot) continue;
-      Bytes copy(slot->begin(), slot->end());
-      in_.ReleaseRead(t);
-      std::lock_guard<std::mutex> lock(mu_);
-      history_.push_back(std::move(copy));
-    }
-    return true;
-  }
-
-  channel::SlotRing in_, out_;
-  std::mutex mu_;
-  Script script_;
-  std::vector<Bytes> history_;
-  std::atomic<uint64_t> next_out_{0};
-  std::atomic<bool> stop_{false};
-  std::thread thread_;
-};
+using Relay = channel::HostRelay;
 
 // A guest channel and a device executor whose rings are separate regions,
 // with the host relaying every ring.
@@ -685,24 +606,11 @@ struct RelayedChannel {
   }
 };
 
-// Scripts: a change at input tickets [first, first + 4) of one transfer.
-Relay::Script Identity() {
-  return [](uint64_t o) { return Relay::Action{static_cast<int64_t>(o), {}}; };
-}
-Relay::Script Flip(uint64_t target, std::size_t byte, uint8_t bit) {
-  return [=](uint64_t o) {
-    Relay::Action a{static_cast<int64_t>(o), {}};
-    if (o == target) a.mutate = [=](Bytes& b) { if (byte < b.size()) b[byte] ^= bit; };
-    return a;
-  };
-}
+// Scripts (channel::HostRelay's).
+Relay::Script Identity() { return Relay::Identity(); }
+Relay::Script Flip(uint64_t target, std::size_t byte, uint8_t bit) { return Relay::Flip(target, byte, bit); }
 Relay::Script Map(std::map<uint64_t, int64_t> remap, uint64_t truncate_at = UINT64_MAX) {
-  return [=](uint64_t o) {
-    Relay::Action a{static_cast<int64_t>(o), {}};
-    if (auto it = remap.find(o); it != remap.end()) a.input = it->second;
-    if (o == truncate_at) a.mutate = [](Bytes& b) { b.pop_back(); };
-    return a;
-  };
+  return Relay::Map(std::move(remap), truncate_at);
 }
 
 TEST(DeviceChannelHostTest, DataRingAttacksAreDetectedNamedAndRetryable) {

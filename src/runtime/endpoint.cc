@@ -71,9 +71,10 @@ Result<std::unique_ptr<InProcessHost>> OpenInProcessHost(const std::filesystem::
 Result<Endpoint> OpenEndpoint(const DeviceSpec& spec, std::shared_ptr<gpu::engine::PeerLinkHub> links) {
   Endpoint ep;
   if (spec.kind == DeviceSpec::Kind::kInProcess) {
-    gpu::engine::EngineOptions eo;
-    eo.map_region = spec.map_region;
-    CCGPU_ASSIGN_OR_RETURN(ep.host, OpenInProcessHost(spec.state, spec.index, std::move(links), std::move(eo)));
+    gpu::engine::EngineOptions engine_options;
+    engine_options.map_region = spec.map_region;
+    CCGPU_ASSIGN_OR_RETURN(ep.host, OpenInProcessHost(spec.state, spec.index, std::move(links),
+                                                      std::move(engine_options)));
     CCGPU_ASSIGN_OR_RETURN(ep.exchange, ep.host->Connect());
     ep.link.binding = spdm::session::TransportBinding::Mctp();
   } else {

@@ -27,6 +27,7 @@
 #include <nlohmann/json.hpp>
 
 #include "bench_chart.h"
+#include "bench_device.h"
 #include "channel/ring.h"
 #include "channel/shm.h"
 #include "channel/stream.h"
@@ -52,6 +53,7 @@ struct BenchOptions {
   double min_seconds = 0.25;
   bool json = false;
   std::string svg;  // chart output path (empty: none)
+  bool through_device = false;  // also measure guest DeviceChannel → device executor
 };
 
 Result<std::size_t> ParseSize(const std::string& s) {
@@ -237,7 +239,7 @@ int RunBench(const BenchOptions& opt) {
   Rig& rig = *rig_or;
   WorkerPool guest_pool(max_threads - 1), device_pool(max_threads - 1);
   const char* kModes[] = {"plain-h2d", "h2d", "plain-d2h", "d2h", "h2d-emulated", "peer"};
-  Progress progress(1 + sizes.size() * threads.size() * std::size(kModes) + 2);
+  Progress progress(1 + sizes.size() * threads.size() * (std::size(kModes) + (opt.through_device ? 2 : 0)) + 2);
 
   progress.Step("one-core AES-256-GCM rate");
   auto one_core = OneCoreAesRate(opt.chunk, opt.min_seconds * 2);
@@ -334,6 +336,12 @@ int RunBench(const BenchOptions& opt) {
     });
     if (!rate) return fail("batched", rate.error());
     batched_rate = *rate;
+  }
+  if (opt.through_device) {
+    auto device_rows = BenchThroughDevice(sizes, threads, opt.chunk, opt.ring_slots, opt.min_seconds,
+                                          [&](const std::string& what) { progress.Step(what); });
+    if (!device_rows) return fail("through-device", device_rows.error());
+    for (const auto& r : *device_rows) rows.push_back({r.mode, r.size, r.threads, r.bytes_per_s, 0});
   }
   progress.Step("done");
 
@@ -436,6 +444,8 @@ void AddBenchCommand(CLI::App& app, Action& action) {
   transfer->add_option("--ring-slots", opt->ring_slots, "Ring depth (power of two)");
   transfer->add_option("--min-seconds", opt->min_seconds, "Minimum measuring time per row");
   transfer->add_flag("--json", opt->json, "Machine-readable output");
+  transfer->add_flag("--through-device", opt->through_device,
+                     "Also measure the real path: guest DeviceChannel -> emulated GPU executor (sealed commands)");
   transfer->add_option("--svg", opt->svg, "Also write a chart of throughput against size and threads (SVG)");
   transfer->callback([&action, opt] { action = [opt] { return RunBench(*opt); }; });
 }

@@ -38,6 +38,9 @@ void AddAttestCommand(CLI::App& app, Action& action);
 // Registers `ccgpu rim make` (adds to an existing `rim` subcommand if any).
 void AddRimMakeCommand(CLI::App& app, Action& action);
 
+// Registers `ccgpu demo`, the main job (demo_cmd.cc).
+void AddDemoCommand(CLI::App& app, Action& action);
+
 // Registers `ccgpu spdm responder` and `ccgpu spdm requester`.
 void AddSpdmCommand(CLI::App& app, Action& action);
 

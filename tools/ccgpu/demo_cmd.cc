@@ -55,9 +55,11 @@ std::string ClaimString(const nlohmann::ordered_json& claims, const char* key) {
 
 // Everything the steps share.
 struct Demo {
+  Demo(DemoArgs a, Report& r, fs::path s, Host& h) : args(std::move(a)), report(r), state(std::move(s)), host(h) {}
   DemoArgs args;
   Report& report;
   fs::path state;
+  Host& host;
   fs::path rims;
   demo::LayerShape shape;
   std::unique_ptr<attest::KeyBroker> broker;
@@ -92,7 +94,7 @@ struct Demo {
     input = demo::MakeInput(shape, 7);
     CCGPU_ASSIGN_OR_RETURN(Bytes key, crypto::RandomBytes(attest::kModelKeySize));
     SecretBytes model_key = SecretBytes::CopyOf(key);
-    SecureWipe(std::span<uint8_t>(key));
+    SecureWipe(key.data(), key.size());
     const Bytes plain = demo::SerializeWeights(*weights);
     CCGPU_ASSIGN_OR_RETURN(Bytes sealed, attest::SealModel(model_key, kModelName, plain));
     std::error_code ec;
@@ -121,7 +123,7 @@ struct Demo {
   }
 
   Status AttachGpu(unsigned index, std::string& detail) {
-    auto id = ctx->Attach(DeviceSpec::InProcess(state, index));
+    auto id = ctx->Attach(host.Spec(state, index));
     if (!id) {
       const auto& f = ctx->last_attach_failure();
       if (f) detail = f->why;
@@ -181,7 +183,7 @@ struct Demo {
 
   // Weights, input: host → GPU 0 over the encrypted path; layer on GPU 0;
   // result back; compared with the CPU reference.
-  Status RunLayer(std::string& detail, Host& host) {
+  Status RunLayer(std::string& detail) {
     const DeviceId g = gpus[0];
     const Bytes w = demo::FloatsToBytes(weights->w), b = demo::FloatsToBytes(weights->b),
                 x = demo::FloatsToBytes(input);
@@ -262,8 +264,8 @@ int RunDemo(const DemoArgs& args) {
     state = args.state;
   }
 
-  Demo d{args, report, state};
   Host host(report);
+  Demo d(args, report, state, host);
   bool ok = report.Step("provision 2 emulated GPUs", [&](std::string& x) { return d.Provision(x); }) &&
             report.Step("sign reference values (RIMs)", [&](std::string& x) { return d.MakeReferenceValues(x); }) &&
             report.Step("seal model weights at rest", [&](std::string& x) { return d.SealModel(x); }) &&
@@ -274,7 +276,7 @@ int RunDemo(const DemoArgs& args) {
   }
   ok = ok && report.Step("attestation token (local verifier)", [&](std::string& x) { return d.IssueToken(x); }) &&
        report.Step("key broker releases the model key", [&](std::string& x) { return d.ReleaseKey(x); }) &&
-       report.Step("dense layer on GPU 0 (encrypted I/O)", [&](std::string& x) { return d.RunLayer(x, host); }) &&
+       report.Step("dense layer on GPU 0 (encrypted I/O)", [&](std::string& x) { return d.RunLayer(x); }) &&
        report.Step("peer copy GPU 0 → GPU 1", [&](std::string& x) { return d.PeerCopy(x); });
   if (ok && !args.no_attacks) {
     host.RunEpisode(*d.ctx, d.state, d.gpus);
@@ -286,6 +288,7 @@ int RunDemo(const DemoArgs& args) {
   } else {
     report.PrintSummary(stdout);
   }
+  d.layer_output = DeviceBuffer();  // device memory first, then the devices
   d.ctx.reset();
   if (remove_state) {
     std::error_code ec;

@@ -14,6 +14,8 @@
 #include "gpu/gpud.h"
 #include "gpu/provision.h"
 #include "gpu/rim_maker.h"
+#include "gpu/tdisp/tdi.h"
+#include "spdm/tdisp/tdisp.h"
 #include "gpu/service/device_service.h"
 
 namespace ccgpu::cli {
@@ -94,7 +96,16 @@ int RunGpud(const std::string& state, const std::string& transport) {
   // Every device serves SPDM on its configured port (gpud.json bind address,
   // default 127.0.0.1). Vendor protocols (TDISP, ccgpu control) register on
   // each device's service here.
-  o.spdm = gpu::MakeSpdmServiceFactory(type, [](gpu::DeviceService&) {}, o.log);
+  o.spdm = gpu::MakeSpdmServiceFactory(
+      type,
+      [log = o.log](gpu::DeviceService& svc) {
+        // TDISP (secure attach): StandardID 3 PCI-SIG, VendorID 0x0001.
+        Status t = svc.RegisterVendorProtocol(
+            spdm::tdisp::kStandardIdPciSig,
+            Bytes(spdm::tdisp::kVendorIdPciSig.begin(), spdm::tdisp::kVendorIdPciSig.end()), svc.device().Tdi());
+        if (!t) log("gpu" + std::to_string(svc.device().index()) + ": TDISP not registered: " + t.error().ToString());
+      },
+      o.log);
   Status s = gpu::RunGpud(o, g_stop);
   if (!s) return PrintError("ccgpu gpud", s.error());
   return kExitOk;
@@ -110,6 +121,11 @@ struct HostArgs {
   std::string data;
   std::string nonce;
   std::string out;
+  // Secure-attach verbs.
+  std::string guest;
+  uint64_t value = 0;
+  unsigned bar = 0;
+  uint64_t address = 0;
 };
 
 // Sends one request; prints the reply (JSON or text). Returns the reply or
@@ -134,6 +150,26 @@ int HostCall(const HostArgs& a, nlohmann::ordered_json req, nlohmann::ordered_js
   return kExitOk;
 }
 
+// The secure-attach part of a status reply (gpud_attach.cc).
+void PrintAttach(const nlohmann::ordered_json& a) {
+  std::printf("  assigned guest:     %s\n",
+              a["assigned_guest"].is_string() ? a["assigned_guest"].get<std::string>().c_str() : "(none)");
+  const std::string reason = a.value("tdi_error_reason", "");
+  std::printf("  TDI state:          %s%s\n", a.value("tdi_state", "?").c_str(),
+              reason.empty() ? "" : (" (" + reason + ")").c_str());
+  std::printf("  guest scrubs:       %llu\n", static_cast<unsigned long long>(a.value("scrub_generation", 0ull)));
+  std::printf("  PCI function:       %s  memory enable %s, bus master %s, MSI-X control %s\n",
+              a.value("function_id", "?").c_str(), a.value("memory_enable", false) ? "on" : "off",
+              a.value("bus_master_enable", false) ? "on" : "off", a.value("msix_message_control", "?").c_str());
+  if (a.contains("bars") && a["bars"].is_array()) {
+    for (const auto& b : a["bars"]) {
+      std::printf("  BAR%u:               %s (%llu MiB%s)\n", b.value("bar", 0u), b.value("address", "?").c_str(),
+                  static_cast<unsigned long long>(b.value("size", 0ull) >> 20),
+                  b.value("64bit", false) ? ", 64-bit" : "");
+    }
+  }
+}
+
 void PrintStatus(const nlohmann::ordered_json& d) {
   std::printf("gpu%u (EMULATED, NOT FOR PRODUCTION)\n", d["index"].get<unsigned>());
   std::printf("  cc mode:            %s%s\n", d["cc_mode"].get<std::string>().c_str(),
@@ -155,6 +191,7 @@ void PrintStatus(const nlohmann::ordered_json& d) {
               static_cast<unsigned long long>(d["protected_memory_bytes"].get<uint64_t>()));
   std::printf("  host accesses denied: %llu\n",
               static_cast<unsigned long long>(d["host_accesses_denied"].get<uint64_t>()));
+  if (d.contains("attach")) PrintAttach(d["attach"]);
 }
 
 int RunHost(const std::string& op, const HostArgs& a) {
@@ -171,6 +208,13 @@ int RunHost(const std::string& op, const HostArgs& a) {
     req["data"] = a.data;
   }
   if (op == "evidence") req["nonce"] = a.nonce;
+  if (op == "assign") req["guest"] = a.guest;
+  if (op == "config-read" || op == "config-write") req["offset"] = a.offset;
+  if (op == "config-write") req["value"] = a.value;
+  if (op == "bar-move") {
+    req["bar"] = a.bar;
+    req["address"] = a.address;
+  }
   nlohmann::ordered_json reply;
   if (int rc = HostCall(a, req, &reply); rc != kExitOk) return rc;
   if (op == "evidence") {
@@ -197,6 +241,16 @@ int RunHost(const std::string& op, const HostArgs& a) {
                 reply["data"].get<std::string>().c_str());
   } else if (op == "write-mem") {
     std::printf("access: %s\n", reply["access"].get<std::string>().c_str());
+  } else if (op == "config-read") {
+    std::printf("0x%08llx\n", static_cast<unsigned long long>(reply["value"].get<uint64_t>()));
+  } else if (op == "assign" || op == "config-write" || op == "bar-move" || op == "flr") {
+    if (reply.contains("change")) std::printf("gpu%u: changed: %s\n", a.device, reply["change"].get<std::string>().c_str());
+    if (op == "flr") std::printf("gpu%u: function level reset; guest state scrubbed\n", a.device);
+    const auto& att = reply["device"]["attach"];
+    const std::string reason = att.value("tdi_error_reason", "");
+    std::printf("gpu%u: assigned guest %s, TDI state %s%s\n", a.device,
+                att["assigned_guest"].is_string() ? att["assigned_guest"].get<std::string>().c_str() : "(none)",
+                att.value("tdi_state", "?").c_str(), reason.empty() ? "" : (" (" + reason + ")").c_str());
   }
   return kExitOk;
 }
@@ -256,6 +310,19 @@ void AddHostCommand(CLI::App& app, Action& action) {
   auto [ev, ev_args] = add("evidence", "Relay a device's evidence in NVIDIA's JSON evidence format");
   ev->add_option("--nonce", ev_args->nonce, "32-byte nonce as hex")->required();
   ev->add_option("--out", ev_args->out, "Output file (evidence list JSON)")->required();
+  // Secure attach: the hypervisor's verbs (a locked or running TDI drops to
+  // ERROR on each security-relevant change).
+  auto [as, as_args] = add("assign", "Assign a device to a guest (\"\" releases it)");
+  as->add_option("--guest", as_args->guest, "Guest ID")->required();
+  auto [cr, cr_args] = add("config-read", "Read one dword of a device's PCI config space");
+  cr->add_option("--offset", cr_args->offset, "Config offset (4-aligned, below 0x100)")->required();
+  auto [cw, cw_args] = add("config-write", "Write one dword of a device's PCI config space");
+  cw->add_option("--offset", cw_args->offset, "Config offset (4-aligned, below 0x100)")->required();
+  cw->add_option("--value", cw_args->value, "32-bit value (0x… accepted)")->required();
+  auto [bm, bm_args] = add("bar-move", "Reprogram a BAR's address");
+  bm->add_option("--bar", bm_args->bar, "BAR number (0, 1, 3)")->required();
+  bm->add_option("--address", bm_args->address, "New address (size-aligned; 0x… accepted)")->required();
+  add("flr", "Function Level Reset (scrubs guest state)");
 }
 
 void AddRimMakeCommand(CLI::App& app, Action& action) {

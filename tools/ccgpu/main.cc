@@ -17,6 +17,7 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
 
   ccgpu::cli::Action action;
+  ccgpu::cli::AddDemoCommand(app, action);
   ccgpu::cli::AddSelftestCommand(app, action);
   ccgpu::cli::AddBenchCommand(app, action);
   ccgpu::cli::AddTokenCommand(app, action);

@@ -57,7 +57,7 @@ Result<channel::OpenChannelResponse> DeviceEngine::OpenChannel(
   for (const std::string* name : {&req.command_shm, &req.completion_shm, &req.h2d_shm, &req.d2h_shm}) {
     CCGPU_TRY(channel::CheckShmName(*name));
     CCGPU_ASSIGN_OR_RETURN(auto region, options_.map_region ? options_.map_region(*name)
-                                                             : channel::SharedRegion::OpenNamed(*name));
+                                                            : channel::SharedRegion::OpenNamed(*name));
     regions.owned.push_back(std::move(region));
   }
   regions.command = regions.owned[0].bytes();

@@ -14,12 +14,10 @@
 #include <map>
 #include <memory>
 #include <mutex>
-#include <string>
 
 #include "base/result.h"
 #include "base/secret.h"
 #include "channel/control.h"
-#include "channel/shm.h"
 #include "gpu/device.h"
 #include "gpu/engine/allocator.h"
 #include "gpu/engine/executor.h"
@@ -32,9 +30,10 @@ struct EngineOptions {
   std::size_t threads = 2;                          // device threads per channel
   std::chrono::milliseconds transfer_timeout{30000};
   std::size_t max_channels = 16;
-  // How OPEN_CHANNEL maps a region the guest named (default: the named POSIX
-  // shared memory itself). A host that interposes on the device's DMA (the
-  // demo's hostile host) maps its own copy here.
+  // How OPEN_CHANNEL maps the guest's named regions; empty: by name
+  // (channel::SharedRegion::OpenNamed). The host decides what memory a
+  // device's DMA reaches (an IOMMU remap), so the demo's hostile host and
+  // tests put their own mapping here.
   std::function<Result<channel::SharedRegion>(const std::string& name)> map_region;
 };
 

@@ -20,6 +20,16 @@ using td::ErrorCode;
 constexpr uint32_t kSession = 0xFFFEFFFE;
 constexpr uint32_t kOtherSession = 0xFFFDFFFD;
 
+spdm::responder::VendorRequest Req(uint16_t standard_id, ByteSpan vendor_id, ByteSpan payload,
+                                   std::optional<uint32_t> session) {
+  spdm::responder::VendorRequest vr;
+  vr.standard_id = standard_id;
+  vr.vendor_id = vendor_id;
+  vr.payload = payload;
+  vr.session_id = session;
+  return vr;
+}
+
 class TdiTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
@@ -49,8 +59,7 @@ class TdiTest : public ::testing::Test {
     auto msg = td::SerializeRequest(req);
     EXPECT_TRUE(msg);
     auto payload = td::WrapPayload(*msg);
-    spdm::responder::VendorRequest vr{td::kStandardIdPciSig, td::kVendorIdPciSig, *payload, session, {}};
-    auto rsp = tdi_->Handle(vr);
+    auto rsp = tdi_->Handle(Req(td::kStandardIdPciSig, td::kVendorIdPciSig, *payload, session));
     EXPECT_TRUE(rsp) << rsp.error().ToString();
     if (!rsp) return {};
     auto inner = td::UnwrapPayload(*rsp);
@@ -227,21 +236,21 @@ TEST_F(TdiTest, BadVersionInterfaceFlagsAndOffsets) {
 TEST_F(TdiTest, UnparsableAndForeignRequests) {
   // Truncated TDISP message → INVALID_REQUEST; unknown type → UNSUPPORTED.
   const Bytes short_msg = {td::kProtocolIdTdisp, 0x10, 0x85, 0, 0};
-  auto r = tdi_->Handle({td::kStandardIdPciSig, td::kVendorIdPciSig, short_msg, kSession, {}});
+  auto r = tdi_->Handle(Req(td::kStandardIdPciSig, td::kVendorIdPciSig, short_msg, kSession));
   ASSERT_TRUE(r);
   EXPECT_EQ(ErrorOf(Bytes(r->begin() + 1, r->end())), Code(ErrorCode::kInvalidRequest));
   Bytes vdm = {td::kProtocolIdTdisp, 0x10, 0x8B, 0, 0};
   vdm.resize(1 + td::kHeaderSize, 0);
-  r = tdi_->Handle({td::kStandardIdPciSig, td::kVendorIdPciSig, vdm, kSession, {}});
+  r = tdi_->Handle(Req(td::kStandardIdPciSig, td::kVendorIdPciSig, vdm, kSession));
   ASSERT_TRUE(r);
   EXPECT_EQ(ErrorOf(Bytes(r->begin() + 1, r->end())), Code(ErrorCode::kUnsupportedRequest));
   // Not PCI-SIG, IDE_KM, empty: SPDM-level refusals.
-  EXPECT_EQ(tdi_->Handle({4, td::kVendorIdPciSig, vdm, kSession, {}}).error().code, Errc::kUnsupported);
+  EXPECT_EQ(tdi_->Handle(Req(4, td::kVendorIdPciSig, vdm, kSession)).error().code, Errc::kUnsupported);
   Bytes ide = vdm;
   ide[0] = td::kProtocolIdIdeKm;
-  EXPECT_EQ(tdi_->Handle({td::kStandardIdPciSig, td::kVendorIdPciSig, ide, kSession, {}}).error().code,
+  EXPECT_EQ(tdi_->Handle(Req(td::kStandardIdPciSig, td::kVendorIdPciSig, ide, kSession)).error().code,
             Errc::kUnsupported);
-  EXPECT_EQ(tdi_->Handle({td::kStandardIdPciSig, td::kVendorIdPciSig, {}, kSession, {}}).error().code,
+  EXPECT_EQ(tdi_->Handle(Req(td::kStandardIdPciSig, td::kVendorIdPciSig, ByteSpan(), kSession)).error().code,
             Errc::kMalformed);
 }
 
