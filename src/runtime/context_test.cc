@@ -17,6 +17,7 @@
 #include <gtest/gtest.h>
 
 #include "attest/claims.h"
+#include "channel/shm.h"
 #include "gpu/config.h"
 #include "gpu/device.h"
 #include "gpu/pci_config.h"
@@ -313,6 +314,39 @@ TEST_F(ContextTest, GpudDeviceWithoutAHostMappingIsNotAttachedInsecurely) {
   auto id = ctx->Attach(DeviceSpec::Gpud("127.0.0.1", 1));
   ASSERT_FALSE(id.has_value());
   EXPECT_EQ(ctx->last_attach_failure()->failed_step, AttachStep::kConnect);
+}
+
+TEST_F(ContextTest, DeviceMapsChannelRegionsThroughTheHostsDmaHook) {
+  auto names = std::make_shared<std::vector<std::string>>();
+  auto ctx = NewContext();
+  DeviceSpec spec = DeviceSpec::InProcess(state_, 0);
+  spec.map_region = [names](const std::string& name) {
+    names->push_back(name);
+    return channel::SharedRegion::OpenNamed(name);
+  };
+  auto id = ctx->Attach(spec);
+  ASSERT_TRUE(id.has_value()) << (ctx->last_attach_failure() ? ctx->last_attach_failure()->why : "");
+  ASSERT_EQ(names->size(), 4u);
+  EXPECT_NE((*names)[0].find("-cmd"), std::string::npos);
+  EXPECT_NE((*names)[3].find("-d2h"), std::string::npos);
+  auto b = ctx->Alloc(*id, 100);
+  ASSERT_TRUE(b.has_value());
+  Bytes in(100, 0x5A), out(100);
+  ASSERT_TRUE(ctx->CopyToDevice(*b, in).has_value());
+  ASSERT_TRUE(ctx->CopyFromDevice(*b, out).has_value());
+  EXPECT_EQ(out, in);
+}
+
+TEST_F(ContextTest, HostGivingTheDeviceOtherMemoryThanTheGuestsRingsIsRefusedAtOpenChannel) {
+  auto ctx = NewContext();
+  DeviceSpec spec = DeviceSpec::InProcess(state_, 0);
+  spec.map_region = [](const std::string& name) -> Result<channel::SharedRegion> {
+    CCGPU_ASSIGN_OR_RETURN(auto real, channel::SharedRegion::OpenNamed(name));
+    return channel::SharedRegion::CreateAnonymous(real.size(), "host-swapped");  // zeroes, not a ring
+  };
+  auto id = ctx->Attach(spec);
+  ASSERT_FALSE(id.has_value());
+  EXPECT_EQ(ctx->last_attach_failure()->failed_step, AttachStep::kOpenChannel);
 }
 
 // ---- Data path through the attached devices' sealed channels.
