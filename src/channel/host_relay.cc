@@ -54,7 +54,7 @@ void HostRelay::Run() {
       auto slot = out_.AcquireWrite(o, Soon());
       if (!slot) continue;
       const std::size_t n = std::min(bytes.size(), slot->size());
-      std::memcpy(slot->data(), bytes.data(), n);
+      if (n != 0) std::memcpy(slot->data(), bytes.data(), n);  // an empty slot has no data()
       (void)out_.PublishWrite(o, static_cast<uint32_t>(n));
       break;
     }

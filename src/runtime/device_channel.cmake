@@ -15,5 +15,5 @@ ccgpu_test(device_channel_process_test
   SOURCES device_channel_process_test.cc
   DEPS ccgpu_device_channel ccgpu_gpu ccgpu_gpu_kernels ccgpu_spdm_requester ccgpu_spdm_transport)
 target_compile_definitions(device_channel_process_test PRIVATE
-    CCGPU_ENGINE_DEVICE="$<TARGET_FILE:ccgpu_engine_device>")
-add_dependencies(device_channel_process_test ccgpu_engine_device)
+    CCGPU_ENGINE_DEVICE="$<TARGET_FILE:ccgpu_engine_device>" CCGPU_CLI="$<TARGET_FILE:ccgpu>")
+add_dependencies(device_channel_process_test ccgpu_engine_device ccgpu)

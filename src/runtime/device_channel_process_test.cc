@@ -123,9 +123,15 @@ struct Guest {
   std::unique_ptr<DeviceChannel> channel;
 };
 
+std::unique_ptr<Guest> AttachPort(uint16_t port, const crypto::Certificate& root, DeviceChannelOptions opts,
+                                  bool ready);
 std::unique_ptr<Guest> Attach(unsigned device, DeviceChannelOptions opts = {}, bool ready = true) {
+  return AttachPort(DeviceProcess::Get()->port(device), DeviceProcess::Get()->root(), std::move(opts), ready);
+}
+std::unique_ptr<Guest> AttachPort(uint16_t port, const crypto::Certificate& root, DeviceChannelOptions opts,
+                                  bool ready) {
   auto g = std::make_unique<Guest>();
-  auto conn = tp::TcpConnection::Connect("127.0.0.1", DeviceProcess::Get()->port(device));
+  auto conn = tp::TcpConnection::Connect("127.0.0.1", port);
   EXPECT_TRUE(conn);
   if (!conn) return nullptr;
   g->transport = std::make_unique<tp::PlatformPortTransport>(std::move(*conn), tp::TransportType::kMctp,
@@ -138,7 +144,7 @@ std::unique_ptr<Guest> Attach(unsigned device, DeviceChannelOptions opts = {}, b
   cfg.base_hash = wire::alg::kSha384;
   cfg.dhe = wire::alg::kSecp384r1;
   cfg.aead = wire::alg::kAes256Gcm;
-  cfg.roots = {DeviceProcess::Get()->root()};
+  cfg.roots = {root};
   cfg.binding = *spdm::requester::RecordBindingFor(tp::TransportType::kMctp);
   g->requester = std::move(*spdm::requester::Requester::Create(cfg, g->exchange.get()));
   EXPECT_TRUE(g->requester->InitConnection());
@@ -373,6 +379,71 @@ TEST(DeviceChannelProcessTest, PeerCopyAcrossTheLinkAndLinkTamperingAcrossProces
   Detach(*a);
   Detach(*b);
 }
+
+#ifdef CCGPU_CLI  // the ccgpu binary (device_channel.cmake)
+// The real `ccgpu gpud` (SPDM on its configured ports, TDISP and the ccgpu
+// control protocol registered per device): a channel on each of its two
+// GPUs, a round trip and a peer copy. Skipped if the ports are taken.
+TEST(DeviceChannelProcessTest, RealGpudServesTheControlProtocol) {
+  const fs::path dir = fs::temp_directory_path() / ("ccgpu_dc_gpud_" + std::to_string(getpid()));
+  const uint16_t base = static_cast<uint16_t>(30000 + (getpid() % 2000) * 16);
+  gpu::ProvisionOptions po;
+  po.gpus = 2;
+  po.now = SystemClock::Get().Now();
+  po.base.protected_memory_bytes = 64u << 20;
+  po.spdm_base_port = base;
+  ASSERT_TRUE(gpu::Provision(dir, po).has_value());
+  const pid_t pid = fork();
+  ASSERT_GE(pid, 0);
+  if (pid == 0) {
+    const int devnull = open("/dev/null", O_WRONLY);
+    dup2(devnull, 2);
+    execl(CCGPU_CLI, CCGPU_CLI, "gpud", "--state", dir.c_str(), static_cast<char*>(nullptr));
+    _exit(127);
+  }
+  auto root = crypto::Certificate::FromPem(*gpu::ReadFileText(gpu::ManufacturerDir(dir) / "device_root.pem")).value();
+  bool up = false;
+  for (int i = 0; i < 300 && !up; ++i) {
+    for (uint16_t p : {base, static_cast<uint16_t>(base + 1)}) {
+      up = tp::TcpConnection::Connect("127.0.0.1", p).has_value();
+      if (!up) break;
+    }
+    if (!up) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  int status = 0;
+  if (!up || waitpid(pid, &status, WNOHANG) != 0) {
+    kill(pid, SIGTERM);
+    waitpid(pid, &status, 0);
+    fs::remove_all(dir);
+    GTEST_SKIP() << "gpud did not start serving on ports " << base << ".." << base + 1;
+  }
+  {
+    DeviceChannelOptions o;
+    o.chunk_size = 64 * 1024;
+    auto a = AttachPort(base, root, o, true);
+    auto b = AttachPort(static_cast<uint16_t>(base + 1), root, o, true);
+    ASSERT_TRUE(a && b);
+    EXPECT_EQ(b->channel->device_index(), 1u);
+    const Bytes data = Pattern((1u << 20) + 1, 12);
+    auto ha = *a->channel->Alloc(data.size());
+    auto hb = *b->channel->Alloc(data.size());
+    ASSERT_TRUE(a->channel->CopyToDevice({ha, 0, data.size()}, data));
+    auto key = *NewPeerKey();
+    ASSERT_TRUE(a->channel->SetPeerKey(1, 1, key));
+    ASSERT_TRUE(b->channel->SetPeerKey(0, 1, key));
+    ASSERT_TRUE(DeviceChannel::PeerCopy(*a->channel, {ha, 0, data.size()}, *b->channel, {hb, 0, data.size()}));
+    Bytes back(data.size());
+    ASSERT_TRUE(b->channel->CopyFromDevice({hb, 0, data.size()}, back));
+    EXPECT_TRUE(back == data);
+    Detach(*a);
+    Detach(*b);
+  }
+  kill(pid, SIGTERM);
+  waitpid(pid, &status, 0);
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << status;
+  fs::remove_all(dir);
+}
+#endif  // CCGPU_CLI
 
 }  // namespace
 }  // namespace ccgpu::runtime

@@ -11,12 +11,11 @@
 
 #include "base/encoding.h"
 #include "command.h"
-#include "gpu/engine/peer_link.h"
-#include "gpu/engine/service.h"
 #include "gpu/gpud.h"
 #include "gpu/provision.h"
 #include "gpu/rim_maker.h"
 #include "gpu/tdisp/tdi.h"
+#include "gpu/engine/service.h"
 #include "spdm/tdisp/tdisp.h"
 #include "gpu/service/device_service.h"
 
@@ -98,7 +97,7 @@ int RunGpud(const std::string& state, const std::string& transport) {
   // Every device serves SPDM on its configured port (gpud.json bind address,
   // default 127.0.0.1). Vendor protocols (TDISP, ccgpu control) register on
   // each device's service here.
-  // The GPU↔GPU link between this gpud's devices (peer copies).
+  // The GPU↔GPU link shared by every device of this gpud (peer copies).
   auto links = std::make_shared<gpu::engine::PeerLinkHub>();
   o.spdm = gpu::MakeSpdmServiceFactory(
       type,
@@ -108,11 +107,10 @@ int RunGpud(const std::string& state, const std::string& transport) {
             spdm::tdisp::kStandardIdPciSig,
             Bytes(spdm::tdisp::kVendorIdPciSig.begin(), spdm::tdisp::kVendorIdPciSig.end()), svc.device().Tdi());
         if (!t) log("gpu" + std::to_string(svc.device().index()) + ": TDISP not registered: " + t.error().ToString());
-        // The ccgpu control protocol (OPEN_CHANNEL, SET_READY, CLOSE_CHANNEL)
-        // and the device's command-channel engine.
+        // ccgpu control protocol (sealed command channel, src/gpu/engine):
+        // StandardID 4 IANA, VendorID PEN 32473.
         Status c = gpu::engine::RegisterControlProtocol(svc, links.get());
-        if (!c) log("gpu" + std::to_string(svc.device().index()) + ": control protocol not registered: " +
-                    c.error().ToString());
+        if (!c) log("gpu" + std::to_string(svc.device().index()) + ": control protocol not registered: " + c.error().ToString());
       },
       o.log);
   Status s = gpu::RunGpud(o, g_stop);
