@@ -207,5 +207,28 @@ TEST_F(GpudAttachTest, DeviceResetKillsTheSessionAndLeavesTheInterfaceInError) {
   ASSERT_TRUE(g2->tdisp->Stop());
 }
 
+TEST_F(GpudAttachTest, WrongNonceAndReplayedStartAreRefusedByTheDeviceProcess) {
+  const HostMapping mapping = MappingFromHost();
+  auto g = Connect(mapping.function_id);
+  ASSERT_TRUE(g);
+  const LockOptions options;
+  auto nonce = g->tdisp->Lock(options);
+  ASSERT_TRUE(nonce) << nonce.error().ToString();
+  auto report = g->tdisp->GetInterfaceReport();
+  ASSERT_TRUE(report);
+  ASSERT_TRUE(g->tdisp->CheckReport(*report, mapping, options));
+  // A START whose nonce is not the one LOCK issued (one bit off) is refused.
+  StartNonce wrong = *nonce;
+  wrong[0] ^= 0x01;
+  EXPECT_ERRC(g->tdisp->Start(wrong), Errc::kTdiInvalidNonce);
+  EXPECT_EQ(Attach()["tdi_state"], "CONFIG_LOCKED");
+  ASSERT_TRUE(g->tdisp->Start(*nonce));
+  EXPECT_EQ(Attach()["tdi_state"], "RUN");
+  // The same START again (a replay inside the session) finds it running.
+  EXPECT_ERRC(g->tdisp->Start(*nonce), Errc::kTdiWrongState);
+  EXPECT_EQ(Attach()["tdi_state"], "RUN");
+  ASSERT_TRUE(g->tdisp->Stop());
+}
+
 }  // namespace
 }  // namespace ccgpu::attach
