@@ -83,11 +83,15 @@ class DeviceProcess : public ::testing::Environment {
     char line[256];
     while (std::fgets(line, sizeof line, f) != nullptr) {
       unsigned dev = 0, port = 0;
-      if (std::sscanf(line, "device %u port %u", &dev, &port) == 2) ports_.push_back(static_cast<uint16_t>(port));
+      // The devices' server threads print in any order.
+      if (std::sscanf(line, "device %u port %u", &dev, &port) == 2 && dev < 2) {
+        ports_.resize(2);
+        ports_[dev] = static_cast<uint16_t>(port);
+      }
       if (std::strncmp(line, "ready", 5) == 0) break;
     }
     std::fclose(f);
-    ASSERT_EQ(ports_.size(), 2u) << "the device process did not start";
+    ASSERT_TRUE(ports_.size() == 2 && ports_[0] != 0 && ports_[1] != 0) << "the device process did not start";
     root_ = crypto::Certificate::FromPem(*gpu::ReadFileText(gpu::ManufacturerDir(dir_) / "device_root.pem")).value();
   }
   void TearDown() override {
@@ -386,7 +390,8 @@ TEST(DeviceChannelProcessTest, PeerCopyAcrossTheLinkAndLinkTamperingAcrossProces
 // GPUs, a round trip and a peer copy. Skipped if the ports are taken.
 TEST(DeviceChannelProcessTest, RealGpudServesTheControlProtocol) {
   const fs::path dir = fs::temp_directory_path() / ("ccgpu_dc_gpud_" + std::to_string(getpid()));
-  const uint16_t base = static_cast<uint16_t>(30000 + (getpid() % 2000) * 16);
+  // Below the kernel's ephemeral range (32768+), so no test's own sockets take it.
+  const uint16_t base = static_cast<uint16_t>(20000 + (getpid() % 700) * 16);
   gpu::ProvisionOptions po;
   po.gpus = 2;
   po.now = SystemClock::Get().Now();
