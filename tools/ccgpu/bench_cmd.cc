@@ -27,6 +27,7 @@
 #include <nlohmann/json.hpp>
 
 #include "bench_chart.h"
+#include "bench_measure.h"
 #include "bench_device.h"
 #include "channel/ring.h"
 #include "channel/shm.h"
@@ -143,19 +144,6 @@ TransferPlan NextPlan(Rig& rig, std::size_t length, uint32_t chunk) {
 
 Deadline Later() { return SteadyClock::now() + std::chrono::seconds(60); }
 
-// Runs `once` until min_seconds have passed (at least once); returns bytes/s.
-template <typename F>
-Result<double> Measure(double min_seconds, std::size_t bytes_per_run, F&& once) {
-  std::size_t runs = 0;
-  const auto start = SteadyClock::now();
-  double elapsed = 0;
-  do {
-    CCGPU_TRY(once());
-    ++runs;
-    elapsed = std::chrono::duration<double>(SteadyClock::now() - start).count();
-  } while (elapsed < min_seconds);
-  return static_cast<double>(bytes_per_run) * static_cast<double>(runs) / elapsed;
-}
 
 const Bytes kEms(48, 0x5c);
 

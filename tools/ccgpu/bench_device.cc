@@ -7,6 +7,7 @@
 #include <filesystem>
 
 #include "base/clock.h"
+#include "bench_measure.h"
 #include "channel/control.h"
 #include "crypto/rng.h"
 #include "gpu/device.h"
@@ -29,18 +30,6 @@ struct TempDir {
   }
 };
 
-template <typename F>
-Result<double> Rate(double min_seconds, std::size_t bytes, F&& once) {
-  std::size_t runs = 0;
-  const auto start = SteadyClock::now();
-  double elapsed = 0;
-  do {
-    CCGPU_TRY(once());
-    ++runs;
-    elapsed = std::chrono::duration<double>(SteadyClock::now() - start).count();
-  } while (elapsed < min_seconds);
-  return static_cast<double>(bytes) * static_cast<double>(runs) / elapsed;
-}
 
 }  // namespace
 
@@ -86,12 +75,12 @@ Result<std::vector<DeviceBenchRow>> BenchThroughDevice(const std::vector<std::si
       Bytes src(size, 0x5a), dst(size);
       const runtime::DeviceRange range{handle, 0, size};
       step("h2d-device " + std::to_string(size) + " T=" + std::to_string(t));
-      CCGPU_ASSIGN_OR_RETURN(double h2d, Rate(min_seconds, size, [&]() -> Status {
+      CCGPU_ASSIGN_OR_RETURN(double h2d, Measure(min_seconds, size, [&]() -> Status {
                                return runtime::ToStatus(ch->CopyToDevice(range, src));
                              }));
       rows.push_back({"h2d-device", size, t, h2d});
       step("d2h-device " + std::to_string(size) + " T=" + std::to_string(t));
-      CCGPU_ASSIGN_OR_RETURN(double d2h, Rate(min_seconds, size, [&]() -> Status {
+      CCGPU_ASSIGN_OR_RETURN(double d2h, Measure(min_seconds, size, [&]() -> Status {
                                return runtime::ToStatus(ch->CopyFromDevice(range, dst));
                              }));
       if (dst != src) return Fail(Errc::kDeviceError, "bench: data read back differs from what was written");

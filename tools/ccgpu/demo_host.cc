@@ -119,6 +119,16 @@ void Host::ScanForPlaintext(ByteSpan secret, const std::string& label) {
   }
 }
 
+bool Host::ReattachAndProbe(Context& ctx, const fs::path& state, unsigned index, DeviceId& id) {
+  auto again = ctx.Attach(Spec(state, index));
+  if (!again) return false;
+  id = *again;
+  auto buf = ctx.Alloc(id, 4096);
+  Bytes probe(4096), back(4096);
+  if (!buf || !crypto::RandomBytes(probe)) return false;
+  return ctx.CopyToDevice(*buf, probe) && ctx.CopyFromDevice(*buf, back) && back == probe;
+}
+
 void Host::RunEpisode(Context& ctx, const fs::path& state, std::vector<DeviceId>& gpus) {
   report_.Note("hostile host episode: the host attacks what it carries and controls");
   Bytes data(1u << 20);
@@ -159,13 +169,7 @@ void Host::RunEpisode(Context& ctx, const fs::path& state, std::vector<DeviceId>
     demo::AttackRecord a{"replayed command", !replayed.has_value(),
                          replayed ? "none" : Describe(replayed.error()), "", false};
     if (auto r = ctx.Report(gpus[0]); r && r->lost) a.detail = r->lost_why;
-    auto again = ctx.Attach(Spec(state, 0));
-    if (again) {
-      gpus[0] = *again;
-      auto buf = ctx.Alloc(gpus[0], 4096);
-      Bytes probe(4096, 0x5c), back(4096);
-      a.survived = buf && ctx.CopyToDevice(*buf, probe) && ctx.CopyFromDevice(*buf, back) && back == probe;
-    }
+    a.survived = ReattachAndProbe(ctx, state, 0, gpus[0]);
     detail = a.detected ? "channel closed by the device; GPU 0 re-attached" : "NOT detected";
     report_.Attack(a);
     return a.detected && a.survived ? OkStatus() : Fail(Errc::kReplay, "demo host: replayed command not handled");
@@ -184,13 +188,7 @@ void Host::RunEpisode(Context& ctx, const fs::path& state, std::vector<DeviceId>
                          check ? "none" : Describe(check.error()), "", false};
     if (auto r = ctx.Report(gpus[1]); r && r->lost) a.detail = r->lost_why;
     (void)dev->HostConfigWrite(0x04, command);  // the host puts it back; the guest must re-attach anyway
-    auto again = ctx.Attach(Spec(state, 1));
-    if (again) {
-      gpus[1] = *again;
-      auto buf = ctx.Alloc(gpus[1], 4096);
-      Bytes probe(4096, 0xa7), back(4096);
-      a.survived = buf && ctx.CopyToDevice(*buf, probe) && ctx.CopyFromDevice(*buf, back) && back == probe;
-    }
+    a.survived = ReattachAndProbe(ctx, state, 1, gpus[1]);
     detail = a.detected ? "TDISP ERROR seen by the guest; GPU 1 re-attached" : "NOT detected";
     report_.Attack(a);
     return a.detected && a.survived ? OkStatus() : Fail(Errc::kStateError, "demo host: config change not handled");

@@ -64,6 +64,10 @@ class Host {
   // Spec()); re-attaches what it broke and updates `gpus`.
   void RunEpisode(Context& ctx, const std::filesystem::path& state, std::vector<DeviceId>& gpus);
 
+  // Attaches in-process GPU `index` again (a fresh session, channel and
+  // TDISP lock) into `id` and checks a sealed round trip through it.
+  bool ReattachAndProbe(Context& ctx, const std::filesystem::path& state, unsigned index, DeviceId& id);
+
   // Adds the shared-memory scan summary to the report.
   void Finish();
 
