@@ -112,7 +112,8 @@ void Host::ScanForPlaintext(ByteSpan secret, const std::string& label) {
   std::error_code ec;
   for (const auto& entry : fs::directory_iterator("/dev/shm", ec)) {
     const std::string name = entry.path().filename().string();
-    if (name.rfind("ccgpu-", 0) != 0) continue;
+    // This guest's regions (the runtime names them /ccgpu-<pid>-…).
+    if (name.rfind("ccgpu-" + std::to_string(::getpid()) + "-", 0) != 0) continue;
     auto region = channel::SharedRegion::OpenNamed("/" + name);
     if (!region) continue;  // gone meanwhile
     scan(name, region->bytes());
