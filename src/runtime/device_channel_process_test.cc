@@ -13,6 +13,7 @@
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
+#include <fstream>
 #include <thread>
 
 #include <gtest/gtest.h>
@@ -195,6 +196,25 @@ bool WaitPublished(std::span<uint8_t> region, uint64_t ticket, const channel::Ri
   }
   return false;
 }
+// SIGSTOP is delivered asynchronously: waits until the process is really
+// stopped (state T in /proc/PID/stat), so it cannot consume what the guest
+// publishes next.
+bool StopAndWait(pid_t pid) {
+  if (kill(pid, SIGSTOP) != 0) return false;
+  const std::string path = "/proc/" + std::to_string(pid) + "/stat";
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (std::chrono::steady_clock::now() < deadline) {
+    std::ifstream f(path);
+    std::string stat((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
+    const auto paren = stat.rfind(')');
+    if (paren != std::string::npos && paren + 2 < stat.size() &&
+        (stat[paren + 2] == 'T' || stat[paren + 2] == 't')) {
+      return true;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  return false;
+}
 uint8_t* SlotPayload(std::span<uint8_t> region, uint64_t ticket, const channel::RingGeometry& rg) {
   const std::size_t stride = (16 + rg.slot_payload + 63) / 64 * 64;
   return region.data() + 64 + static_cast<std::size_t>(ticket % rg.slot_count) * stride + 16;
@@ -307,7 +327,7 @@ TEST(DeviceChannelProcessTest, HostTamperingWhileTheDeviceIsStoppedIsDetected) {
   const pid_t dev = DeviceProcess::Get()->pid();
 
   // H2D: a bit flipped in chunk 2 while the device is stopped.
-  ASSERT_EQ(kill(dev, SIGSTOP), 0);
+  ASSERT_TRUE(StopAndWait(dev));
   TransferStatus result;
   std::thread guest([&] { result = ch.CopyToDevice({h, 0, n}, Pattern(n, 100)); });
   const bool published = WaitPublished(ch.h2d_region(), 4 + 3, geo.h2d);
@@ -327,7 +347,7 @@ TEST(DeviceChannelProcessTest, HostTamperingWhileTheDeviceIsStoppedIsDetected) {
   EXPECT_TRUE(back == data);
 
   // Commands: a bit flipped in the next command record kills the channel.
-  ASSERT_EQ(kill(dev, SIGSTOP), 0);
+  ASSERT_TRUE(StopAndWait(dev));
   Result<uint64_t> alloc = Fail(Errc::kTimeout, "not run");
   std::thread guest2([&] { alloc = ch.Alloc(64); });
   // Alloc, CopyToDevice ×3, CopyFromDevice ×2 came before: command seq 6.
