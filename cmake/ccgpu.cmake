@@ -27,6 +27,15 @@ if(CMAKE_CXX_COMPILER_ID STREQUAL "Clang")
   list(APPEND CCGPU_WARNINGS -Wno-sign-conversion)
 endif()
 
+# Unity builds (scripts/test.sh turns them on to keep CI within its time
+# budget) include each .cc into a batch file, so GCC treats a class whose
+# member uses a type from that .cc's anonymous namespace as if it were in a
+# header and warns (-Wsubobject-linkage). In a unity batch that is not a
+# linkage problem: the types still have one definition per program.
+if(CMAKE_UNITY_BUILD AND CMAKE_CXX_COMPILER_ID STREQUAL "GNU")
+  list(APPEND CCGPU_WARNINGS -Wno-subobject-linkage)
+endif()
+
 add_library(ccgpu_options INTERFACE)
 target_compile_options(ccgpu_options INTERFACE ${CCGPU_WARNINGS})
 # Always-on libstdc++ bounds checks (STYLE.md: bounds are never debug-only).

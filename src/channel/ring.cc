@@ -1,6 +1,13 @@
 #include "channel/ring.h"
 
+#include <linux/futex.h>
 #include <sched.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <climits>
+#include <ctime>
 
 #include <cstring>
 #include <new>
@@ -12,7 +19,10 @@ namespace {
 // Shared header: magic, geometry (informational; never trusted).
 constexpr uint64_t kMagic = 0x31474e5255504743ULL;  // "CGPURNG1"
 constexpr std::size_t kHeaderSize = 64;
-// Slot: [u64 seq][u32 length][u32 reserved] payload..., padded to 64 bytes.
+// Slot: [u64 seq][u32 length][u32 waiters] payload..., padded to 64 bytes.
+// `waiters` counts threads (of either side) asleep on the slot's futex; a
+// store to `seq` wakes them only when it is non-zero. It is shared, so the
+// host can falsify it: that only delays a waiter (each sleep is bounded).
 constexpr std::size_t kSlotHeader = 16;
 constexpr std::size_t kAlign = 64;
 
@@ -49,6 +59,7 @@ Result<SlotRing> SlotRing::Format(std::span<uint8_t> region, uint32_t slot_count
     uint8_t* slot = ring.Slot(i);
     new (slot) std::atomic<uint64_t>(i);          // free for ticket i
     new (slot + 8) std::atomic<uint32_t>(0);
+    new (slot + 12) std::atomic<uint32_t>(0);
   }
   uint64_t header[3] = {kMagic, slot_count, slot_payload};
   std::memcpy(region.data(), header, sizeof header);
@@ -93,40 +104,86 @@ std::atomic<uint32_t>& SlotRing::LengthWord(uint64_t ticket) const {
   return *std::launder(reinterpret_cast<std::atomic<uint32_t>*>(Slot(ticket) + 8));  // NOLINT
 }
 
-Status SlotRing::WaitFor(std::atomic<uint64_t>& word, uint64_t want,
-                         Deadline deadline) {
-  // Spin briefly, then yield, then sleep: a pipeline stage is usually only a
-  // chunk behind, but on a 2-core machine spinning starves the other stage.
-  for (uint32_t i = 0;; ++i) {
+std::atomic<uint32_t>& SlotRing::WaiterWord(uint64_t ticket) const {
+  return *std::launder(reinterpret_cast<std::atomic<uint32_t>*>(Slot(ticket) + 12));  // NOLINT
+}
+
+namespace {
+
+// Futexes on the low 32 bits of a slot's sequence word (little-endian: the
+// word's address). Not FUTEX_PRIVATE: the ring is shared between processes.
+void FutexWait(std::atomic<uint64_t>& word, uint32_t seen_low, std::chrono::nanoseconds timeout) {
+  timespec ts{};
+  ts.tv_sec = static_cast<time_t>(timeout.count() / 1'000'000'000);
+  ts.tv_nsec = static_cast<long>(timeout.count() % 1'000'000'000);
+  // Spurious returns (EAGAIN when the word already changed, EINTR,
+  // ETIMEDOUT) are fine: the caller re-checks the word.
+  (void)syscall(SYS_futex, reinterpret_cast<uint32_t*>(&word), FUTEX_WAIT, seen_low, &ts,  // NOLINT
+                nullptr, 0);
+}
+
+void FutexWakeAll(std::atomic<uint64_t>& word) {
+  (void)syscall(SYS_futex, reinterpret_cast<uint32_t*>(&word), FUTEX_WAKE, INT32_MAX,  // NOLINT
+                nullptr, nullptr, 0);
+}
+
+// Longest single futex sleep: bounds how late a lost wake-up (the host may
+// scribble over the waiter count) or the deadline is noticed.
+constexpr std::chrono::milliseconds kMaxSleep{2};
+
+}  // namespace
+
+Status SlotRing::WaitFor(std::atomic<uint64_t>& word, std::atomic<uint32_t>& waiters,
+                         uint64_t want, Deadline deadline) {
+  // Spin briefly (a pipeline stage is usually only a chunk behind), yield a
+  // little, then sleep on a futex: the other side wakes us when it stores
+  // the word (it checks the waiter count, see Wake), so a waiting consumer
+  // costs no CPU on a 2-core machine and still wakes within microseconds.
+  for (uint32_t i = 0; i < 64 + 16; ++i) {
     if (word.load(std::memory_order_acquire) == want) return OkStatus();
-    if (i < 64) continue;
-    if (i < 256) {
-      sched_yield();
-      continue;
-    }
-    if ((i & 63) == 0 && std::chrono::steady_clock::now() >= deadline) {
+    if (i >= 64) sched_yield();
+  }
+  for (;;) {
+    const auto now = std::chrono::steady_clock::now();
+    if (now >= deadline) {
+      if (word.load(std::memory_order_acquire) == want) return OkStatus();
       return Fail(Errc::kTimeout, "ring: slot not ready before deadline");
     }
-    std::this_thread::sleep_for(std::chrono::microseconds(20));
+    // Announce, then re-check (seq_cst on both sides: either we see the new
+    // value, or the storer sees our announcement and wakes us).
+    waiters.fetch_add(1, std::memory_order_seq_cst);
+    const uint64_t seen = word.load(std::memory_order_seq_cst);
+    if (seen != want) {
+      FutexWait(word, static_cast<uint32_t>(seen),
+                std::min<std::chrono::nanoseconds>(kMaxSleep, deadline - now));
+    }
+    waiters.fetch_sub(1, std::memory_order_relaxed);
+    if (word.load(std::memory_order_acquire) == want) return OkStatus();
   }
+}
+
+void SlotRing::Store(uint64_t ticket, uint64_t value) const {
+  std::atomic<uint64_t>& word = SeqWord(ticket);
+  word.store(value, std::memory_order_seq_cst);
+  if (WaiterWord(ticket).load(std::memory_order_seq_cst) != 0) FutexWakeAll(word);
 }
 
 Result<std::span<uint8_t>> SlotRing::AcquireWrite(uint64_t ticket,
                                                   Deadline deadline) const {
-  CCGPU_TRY(WaitFor(SeqWord(ticket), ticket, deadline));
+  CCGPU_TRY(WaitFor(SeqWord(ticket), WaiterWord(ticket), ticket, deadline));
   return std::span<uint8_t>(Slot(ticket) + kSlotHeader, slot_payload_);
 }
 
 Status SlotRing::PublishWrite(uint64_t ticket, uint32_t length) const {
   if (length > slot_payload_) return Fail(Errc::kOutOfRange, "ring: length exceeds slot");
   LengthWord(ticket).store(length, std::memory_order_relaxed);
-  SeqWord(ticket).store(ticket + 1, std::memory_order_release);
+  Store(ticket, ticket + 1);
   return OkStatus();
 }
 
 Result<std::span<const uint8_t>> SlotRing::AcquireRead(uint64_t ticket,
                                                        Deadline deadline) const {
-  CCGPU_TRY(WaitFor(SeqWord(ticket), ticket + 1, deadline));
+  CCGPU_TRY(WaitFor(SeqWord(ticket), WaiterWord(ticket), ticket + 1, deadline));
   const uint32_t length = LengthWord(ticket).load(std::memory_order_relaxed);
   if (length > slot_payload_) {
     return Fail(Errc::kMalformed, "ring: slot length exceeds slot size (host tampering?)");
@@ -135,12 +192,7 @@ Result<std::span<const uint8_t>> SlotRing::AcquireRead(uint64_t ticket,
 }
 
 void SlotRing::ReleaseRead(uint64_t ticket) const {
-  SeqWord(ticket).store(ticket + slot_count_, std::memory_order_release);
-}
-
-void CopyOut(std::span<const uint8_t> shared, std::span<uint8_t> out) {
-  CCGPU_CHECK(shared.size() == out.size());
-  std::memcpy(out.data(), shared.data(), shared.size());
+  Store(ticket, ticket + slot_count_);
 }
 
 }  // namespace ccgpu::channel

@@ -12,8 +12,9 @@
 // the shared header; every length read from a slot is bounds-checked; a host
 // that scribbles over sequence words can only stall the ring (every wait has
 // a deadline → kTimeout) or hand over bytes that then fail authentication.
-// Consumers must copy a slot's bytes into private memory before verifying
-// them (see CopyOut), so the host cannot change them between checks.
+// Consumers must read each byte of a slot once — copy it into private memory,
+// or open it with crypto::InputSource::kShared — before relying on it, so the
+// host cannot change bytes between checks.
 #ifndef CCGPU_CHANNEL_RING_H_
 #define CCGPU_CHANNEL_RING_H_
 
@@ -72,16 +73,17 @@ class SlotRing {
   uint8_t* Slot(uint64_t ticket) const;
   std::atomic<uint64_t>& SeqWord(uint64_t ticket) const;
   std::atomic<uint32_t>& LengthWord(uint64_t ticket) const;
-  static Status WaitFor(std::atomic<uint64_t>& word, uint64_t want, Deadline deadline);
+  std::atomic<uint32_t>& WaiterWord(uint64_t ticket) const;
+  static Status WaitFor(std::atomic<uint64_t>& word, std::atomic<uint32_t>& waiters,
+                        uint64_t want, Deadline deadline);
+  // Stores `value` into the slot's sequence word and wakes its sleepers.
+  void Store(uint64_t ticket, uint64_t value) const;
 
   uint8_t* base_;
   uint32_t slot_count_;
   uint32_t slot_payload_;
 };
 
-// Copies `shared` into `out` (same size) with one pass over the shared bytes;
-// use before authenticating anything that lives in host-visible memory.
-void CopyOut(std::span<const uint8_t> shared, std::span<uint8_t> out);
 
 }  // namespace ccgpu::channel
 

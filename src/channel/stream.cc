@@ -1,5 +1,7 @@
 #include "channel/stream.h"
 
+#include <array>
+#include <cstring>
 #include <map>
 
 #include "base/encoding.h"
@@ -102,11 +104,19 @@ uint32_t StreamSealer::current_epoch() const {
 
 Result<std::size_t> StreamSealer::SealChunk(const ChunkInfo& info, ByteSpan pt,
                                             std::span<uint8_t> out) {
-  if (pt.size() != info.length || out.size() < kChunkOverhead + pt.size()) {
+  return SealChunkGather(info, std::span<const ByteSpan>(&pt, 1), out);
+}
+
+Result<std::size_t> StreamSealer::SealChunkGather(const ChunkInfo& info,
+                                                  std::span<const ByteSpan> pieces,
+                                                  std::span<uint8_t> out) {
+  std::size_t length = 0;
+  for (ByteSpan p : pieces) length += p.size();
+  if (length != info.length || out.size() < kChunkOverhead + length) {
     return Fail(Errc::kInvalidArgument, "stream: chunk buffer sizes do not match");
   }
   State& s = *state_;
-  const uint64_t need = UnitsFor(pt.size());
+  const uint64_t need = UnitsFor(length);
   if (need > s.policy.max_units_per_key) {
     return Fail(Errc::kInvalidArgument, "stream: chunk larger than a key's usage limit");
   }
@@ -124,9 +134,10 @@ Result<std::size_t> StreamSealer::SealChunk(const ChunkInfo& info, ByteSpan pt,
     epoch = s.epoch;
   }
   CCGPU_ASSIGN_OR_RETURN(Bytes aad, BuildAad(s.id, info, epoch));
-  const std::size_t total = kChunkOverhead + pt.size();
-  CCGPU_ASSIGN_OR_RETURN(uint64_t seq,
-                         ctx->Seal(aad, pt, out.subspan(kChunkHeaderSize, total - kChunkHeaderSize)));
+  const std::size_t total = kChunkOverhead + length;
+  const std::span<uint8_t> body = out.subspan(kChunkHeaderSize, total - kChunkHeaderSize);
+  CCGPU_ASSIGN_OR_RETURN(uint64_t seq, pieces.size() == 1 ? ctx->Seal(aad, pieces[0], body)
+                                                          : ctx->SealGather(aad, pieces, body));
   ByteWriter h(kChunkHeaderSize);
   h.U8(kChunkVersion).U8(info.last ? 1 : 0).U16(0).U32(epoch).U64(seq)
       .U64(info.transfer_id).U32(info.chunk_index).U32(info.length).U64(info.dst_offset);
@@ -180,14 +191,18 @@ uint32_t StreamOpener::newest_epoch() const {
 }
 
 Status StreamOpener::OpenChunk(const ChunkInfo& expect, ByteSpan sealed,
-                               std::span<uint8_t> out) {
+                               std::span<uint8_t> out, crypto::InputSource source) {
   if (out.size() != expect.length) {
     return Fail(Errc::kInvalidArgument, "stream: output size differs from expected length");
   }
   if (sealed.size() != kChunkOverhead + expect.length) {
     return Fail(Errc::kMalformed, "stream: chunk size differs from expected (truncated or resized)");
   }
-  ByteReader r(sealed);
+  // The header is read from a private copy: the fields checked are the
+  // fields used.
+  std::array<uint8_t, kChunkHeaderSize> header;
+  std::memcpy(header.data(), sealed.data(), kChunkHeaderSize);
+  ByteReader r(header);
   CCGPU_ASSIGN_OR_RETURN(uint8_t version, r.U8("chunk.version"));
   CCGPU_ASSIGN_OR_RETURN(uint8_t flags, r.U8("chunk.flags"));
   CCGPU_ASSIGN_OR_RETURN(uint16_t reserved, r.U16("chunk.reserved"));
@@ -210,7 +225,8 @@ Status StreamOpener::OpenChunk(const ChunkInfo& expect, ByteSpan sealed,
       ((flags & 1u) != 0) != expect.last) {
     return Fail(Errc::kMalformed, "stream: chunk length, destination or last flag altered");
   }
-  ByteSpan body = r.rest();
+  CCGPU_TRY(r.ExpectEnd("chunk.header"));
+  const ByteSpan body = sealed.subspan(kChunkHeaderSize);
   // The AAD comes from the expected values, so any header change fails below.
   CCGPU_ASSIGN_OR_RETURN(Bytes aad, BuildAad(state_->id, expect, epoch));
 
@@ -236,7 +252,7 @@ Status StreamOpener::OpenChunk(const ChunkInfo& expect, ByteSpan sealed,
         CCGPU_ASSIGN_OR_RETURN(auto c, SealingContextFor(secret, s.alg, s.policy.max_records_per_key));
         fresh.emplace_back(e, std::move(c));
       }
-      CCGPU_TRY(fresh.back().second->Open(seq, aad, body, out));
+      CCGPU_TRY(fresh.back().second->Open(seq, aad, body, out, source));
       for (auto& [e, c] : fresh) s.epochs.emplace(e, std::move(c));
       s.newest = epoch;
       s.newest_secret = std::move(secret);
@@ -244,7 +260,7 @@ Status StreamOpener::OpenChunk(const ChunkInfo& expect, ByteSpan sealed,
       return OkStatus();
     }
   }
-  return ctx->Open(seq, aad, body, out);
+  return ctx->Open(seq, aad, body, out, source);
 }
 
 }  // namespace ccgpu::channel

@@ -83,6 +83,11 @@ class StreamSealer {
   // its limits.
   Result<std::size_t> SealChunk(const ChunkInfo& info, ByteSpan pt,
                                 std::span<uint8_t> out);
+  // As SealChunk, for a chunk whose plaintext is the concatenation of
+  // `pieces` (batched small copies: sealed without a staging copy).
+  Result<std::size_t> SealChunkGather(const ChunkInfo& info,
+                                      std::span<const ByteSpan> pieces,
+                                      std::span<uint8_t> out);
   // Epoch the next chunk will use (for tests and stats).
   uint32_t current_epoch() const;
 
@@ -102,13 +107,16 @@ class StreamOpener {
   StreamOpener& operator=(StreamOpener&&) noexcept;
   ~StreamOpener();
 
-  // Opens `sealed` (already copied out of shared memory) into `out`
-  // (out.size() == expect.length). kMalformed if the chunk's size or header
-  // does not match `expect`; kReplay if it names an epoch already wiped or
-  // too far ahead; kAuthFailed if authentication fails (then `out` is
-  // wiped).
+  // Opens `sealed` into `out` (out.size() == expect.length). kMalformed if
+  // the chunk's size or header does not match `expect`; kReplay if it names
+  // an epoch already wiped or too far ahead; kAuthFailed if authentication
+  // fails (then `out` is wiped). With crypto::InputSource::kShared, `sealed`
+  // may be a ring slot the host can still write: every byte of it is read
+  // once (header copied first, body through crypto's piecewise private copy),
+  // so what is checked is what is released.
   Status OpenChunk(const ChunkInfo& expect, ByteSpan sealed,
-                   std::span<uint8_t> out);
+                   std::span<uint8_t> out,
+                   crypto::InputSource source = crypto::InputSource::kPrivate);
   // Newest epoch seen so far.
   uint32_t newest_epoch() const;
 

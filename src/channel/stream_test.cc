@@ -403,6 +403,10 @@ TEST(TransferTest, BatchedSmallCopiesRoundTripAndTamperPoisonsAll) {
   WorkerPool pool(1), rpool(1);
   std::vector<Bytes> srcs;
   for (std::size_t i = 0; i < 50; ++i) srcs.push_back(Pattern(1 + i * 37, static_cast<uint8_t>(i)));
+  // Empty copies at the start, inside and at the end are allowed.
+  srcs.insert(srcs.begin(), Bytes{});
+  srcs.insert(srcs.begin() + 20, Bytes{});
+  srcs.push_back(Bytes{});
   std::vector<ByteSpan> src_spans(srcs.begin(), srcs.end());
   std::vector<Bytes> dsts;
   for (auto& s : srcs) dsts.emplace_back(s.size());

@@ -125,21 +125,19 @@ tl::expected<void, TransferError> ReceiveSealed(
     return tl::unexpected(TransferError{
         Error{Errc::kInvalidArgument, "transfer: destination size differs from plan"}, 0});
   }
-  // One private scratch buffer per worker: slots are copied here before they
-  // are authenticated, so the host cannot change bytes between checks.
-  const std::size_t width = std::max<std::size_t>(1, std::min<std::size_t>(parallelism, pool.threads() + 1));
-  std::vector<Bytes> scratch(width, Bytes(plan.chunk_size + kChunkOverhead));
+  // Opened straight from the slot: OpenChunk reads each byte of it once
+  // (crypto::InputSource::kShared), so the host cannot change bytes between
+  // the tag check and the decryption, and no full-chunk copy is needed.
   auto result = Consume(ring, pool, parallelism, plan, deadline,
-                        [&](uint64_t i, ByteSpan slot, std::size_t worker) -> Status {
+                        [&](uint64_t i, ByteSpan slot, std::size_t) -> Status {
                           const ChunkInfo c = plan.Chunk(i);
                           if (slot.size() != kChunkOverhead + c.length) {
                             return Fail(Errc::kMalformed,
                                         "transfer: chunk size differs from plan (truncated?)");
                           }
-                          std::span<uint8_t> copy(scratch[worker].data(), slot.size());
-                          CopyOut(slot, copy);
-                          return opener.OpenChunk(c, copy,
-                                                  dest.subspan(i * plan.chunk_size, c.length));
+                          return opener.OpenChunk(c, slot,
+                                                  dest.subspan(i * plan.chunk_size, c.length),
+                                                  crypto::InputSource::kShared);
                         });
   if (!result) std::fill(dest.begin(), dest.end(), kPoisonByte);
   return result;
@@ -189,17 +187,40 @@ Result<std::size_t> BatchTotal(const TransferPlan& plan, std::size_t sum) {
 Status SendBatchSealed(StreamSealer& sealer, const SlotRing& ring, WorkerPool& pool,
                        std::size_t parallelism, const TransferPlan& plan,
                        std::span<const ByteSpan> sources, Deadline deadline) {
+  CCGPU_TRY(CheckPlan(plan, ring, kChunkOverhead));
   std::size_t sum = 0;
   for (ByteSpan s : sources) sum += s.size();
   CCGPU_TRY(BatchTotal(plan, sum));
-  // Gather into private memory; plaintext never goes to the shared ring.
-  SecretBytes staging(sum);
+  // starts[k] = offset of sources[k] in the batch. Each chunk is sealed
+  // straight from the sources it covers (a gather): plaintext never goes to
+  // the shared ring, and there is no staging copy.
+  std::vector<std::size_t> starts;
+  starts.reserve(sources.size());
   std::size_t at = 0;
   for (ByteSpan s : sources) {
-    std::memcpy(staging.reveal_mutable().data() + at, s.data(), s.size());
+    starts.push_back(at);
     at += s.size();
   }
-  return SendSealed(sealer, ring, pool, parallelism, plan, staging.reveal(), deadline);
+  return Produce(ring, pool, parallelism, plan, deadline,
+                 [&](uint64_t i, std::span<uint8_t> slot) -> Result<std::size_t> {
+                   const ChunkInfo c = plan.Chunk(i);
+                   const std::size_t begin = static_cast<std::size_t>(i * plan.chunk_size);
+                   const std::size_t end = begin + c.length;
+                   // First source that ends after `begin`.
+                   std::size_t k = static_cast<std::size_t>(
+                       std::upper_bound(starts.begin(), starts.end(), begin) - starts.begin());
+                   k = k == 0 ? 0 : k - 1;
+                   std::vector<ByteSpan> pieces;
+                   for (std::size_t pos = begin; pos < end; ++k) {
+                     const ByteSpan s = sources[k];
+                     if (s.empty() || starts[k] + s.size() <= pos) continue;
+                     const std::size_t from = pos - starts[k];
+                     const std::size_t n = std::min(s.size() - from, end - pos);
+                     pieces.push_back(s.subspan(from, n));
+                     pos += n;
+                   }
+                   return sealer.SealChunkGather(c, pieces, slot);
+                 });
 }
 
 tl::expected<void, TransferError> ReceiveBatchSealed(

@@ -4,22 +4,26 @@
 #include <cstring>
 #include <functional>
 #include <mutex>
+#include <vector>
 
 #include "crypto/ossl.h"
 
 namespace ccgpu::crypto {
 
-// The key's cipher contexts. `enc`/`dec` are keyed once at creation; a
-// record then only sets its nonce. Each resident context is used by one call
-// at a time (its mutex); a concurrent call keys a temporary context from
-// `key` instead of waiting.
+// The key's cipher contexts: a small free list per direction of contexts
+// keyed once with this key, so a record only sets its nonce. A call takes a
+// context from the list (or keys a new one when every pooled context is in
+// use by another thread) and returns it afterwards; the list keeps at most
+// kMaxPooled per direction, so N threads sealing at once each get a
+// pre-keyed context after their first call. OpenSSL cleanses a context's key
+// schedule when it is freed.
 struct AeadState {
+  static constexpr std::size_t kMaxPooled = 16;
   const EVP_CIPHER* cipher = nullptr;
   SecretBytes key;
-  std::mutex enc_mu;
-  std::mutex dec_mu;
-  OsslPtr<EVP_CIPHER_CTX> enc;
-  OsslPtr<EVP_CIPHER_CTX> dec;
+  std::mutex mu;
+  std::vector<OsslPtr<EVP_CIPHER_CTX>> enc_free;
+  std::vector<OsslPtr<EVP_CIPHER_CTX>> dec_free;
 };
 
 const char* AeadName(AeadAlg alg) {
@@ -52,9 +56,46 @@ Result<OsslPtr<EVP_CIPHER_CTX>> KeyedContext(const EVP_CIPHER* cipher,
   return ctx;
 }
 
-// Feeds associated data, then transforms `in` into `out` (same length).
-Status Run(EVP_CIPHER_CTX* ctx, bool encrypt, ByteSpan aad, ByteSpan in,
-           uint8_t* out) {
+// A pre-keyed context for one call; goes back to the pool when destroyed.
+class PooledContext {
+ public:
+  static Result<PooledContext> Take(AeadState& s, bool encrypt) {
+    auto& list = encrypt ? s.enc_free : s.dec_free;
+    {
+      std::lock_guard<std::mutex> lock(s.mu);
+      if (!list.empty()) {
+        PooledContext c(s, encrypt, std::move(list.back()));
+        list.pop_back();
+        return c;
+      }
+    }
+    CCGPU_ASSIGN_OR_RETURN(auto ctx, KeyedContext(s.cipher, s.key.reveal(), encrypt));
+    return PooledContext(s, encrypt, std::move(ctx));
+  }
+  PooledContext(PooledContext&& o) noexcept
+      : s_(o.s_), encrypt_(o.encrypt_), ctx_(std::move(o.ctx_)) {}
+  PooledContext& operator=(PooledContext&&) = delete;
+  ~PooledContext() {
+    if (!ctx_) return;
+    auto& list = encrypt_ ? s_->enc_free : s_->dec_free;
+    std::lock_guard<std::mutex> lock(s_->mu);
+    if (list.size() < AeadState::kMaxPooled) list.push_back(std::move(ctx_));
+  }
+  EVP_CIPHER_CTX* get() const { return ctx_.get(); }
+
+ private:
+  PooledContext(AeadState& s, bool encrypt, OsslPtr<EVP_CIPHER_CTX> ctx)
+      : s_(&s), encrypt_(encrypt), ctx_(std::move(ctx)) {}
+  AeadState* s_;
+  bool encrypt_;
+  OsslPtr<EVP_CIPHER_CTX> ctx_;
+};
+
+// Piece size for InputSource::kShared: small enough that the private copy
+// stays in L1/L2 while the cipher reads it back.
+constexpr std::size_t kSharedPiece = 16 * 1024;
+
+Status FeedAad(EVP_CIPHER_CTX* ctx, bool encrypt, ByteSpan aad) {
   auto update = encrypt ? EVP_EncryptUpdate : EVP_DecryptUpdate;
   while (!aad.empty()) {
     const std::size_t n = std::min(aad.size(), kMaxOsslChunk);
@@ -64,12 +105,26 @@ Status Run(EVP_CIPHER_CTX* ctx, bool encrypt, ByteSpan aad, ByteSpan in,
     }
     aad = aad.subspan(n);
   }
+  return OkStatus();
+}
+
+// Transforms `in` into `out` (same length). With `shared`, each piece of
+// `in` is first copied to private memory and only the copy is read by the
+// cipher (GHASH and decryption see the same bytes).
+Status Transform(EVP_CIPHER_CTX* ctx, bool encrypt, ByteSpan in, uint8_t* out,
+                 bool shared = false) {
+  auto update = encrypt ? EVP_EncryptUpdate : EVP_DecryptUpdate;
+  alignas(64) uint8_t piece[kSharedPiece];  // uninitialised: costs nothing unless used
   std::size_t done = 0;
   while (done < in.size()) {
-    const std::size_t n = std::min(in.size() - done, kMaxOsslChunk);
+    const std::size_t n = std::min(in.size() - done, shared ? kSharedPiece : kMaxOsslChunk);
+    const uint8_t* src = in.data() + done;
+    if (shared) {
+      std::memcpy(piece, src, n);
+      src = piece;
+    }
     int outl = 0;
-    if (update(ctx, out + done, &outl, in.data() + done,
-               static_cast<int>(n)) != 1 ||
+    if (update(ctx, out + done, &outl, src, static_cast<int>(n)) != 1 ||
         static_cast<std::size_t>(outl) != n) {
       return OsslFail(Errc::kCryptoFailure, "aead: cipher update");
     }
@@ -78,11 +133,17 @@ Status Run(EVP_CIPHER_CTX* ctx, bool encrypt, ByteSpan aad, ByteSpan in,
   return OkStatus();
 }
 
-Status SealWith(EVP_CIPHER_CTX* ctx, ByteSpan aad, ByteSpan pt,
+// Seals the concatenation of `pieces` into `out` (= their total + tag).
+Status SealWith(EVP_CIPHER_CTX* ctx, ByteSpan aad, std::span<const ByteSpan> pieces,
                 std::span<uint8_t> out) {
-  CCGPU_TRY(Run(ctx, true, aad, pt, out.data()));
+  CCGPU_TRY(FeedAad(ctx, true, aad));
+  std::size_t done = 0;
+  for (ByteSpan piece : pieces) {
+    CCGPU_TRY(Transform(ctx, true, piece, out.data() + done));
+    done += piece.size();
+  }
   int outl = 0;
-  uint8_t* tag = out.data() + pt.size();
+  uint8_t* tag = out.data() + done;
   if (EVP_EncryptFinal_ex(ctx, tag, &outl) != 1 || outl != 0) {
     return OsslFail(Errc::kCryptoFailure, "aead: EVP_EncryptFinal_ex");
   }
@@ -94,7 +155,7 @@ Status SealWith(EVP_CIPHER_CTX* ctx, ByteSpan aad, ByteSpan pt,
 }
 
 Status OpenWith(EVP_CIPHER_CTX* ctx, ByteSpan aad, ByteSpan ct, ByteSpan tag,
-                std::span<uint8_t> out) {
+                std::span<uint8_t> out, bool shared) {
   // OpenSSL's control interface takes a mutable pointer; give it a copy.
   uint8_t tag_copy[kAeadTagSize];
   std::memcpy(tag_copy, tag.data(), kAeadTagSize);
@@ -102,7 +163,8 @@ Status OpenWith(EVP_CIPHER_CTX* ctx, ByteSpan aad, ByteSpan ct, ByteSpan tag,
                           static_cast<int>(kAeadTagSize), tag_copy) != 1) {
     return OsslFail(Errc::kCryptoFailure, "aead: set tag");
   }
-  CCGPU_TRY(Run(ctx, false, aad, ct, out.data()));
+  CCGPU_TRY(FeedAad(ctx, false, aad));
+  CCGPU_TRY(Transform(ctx, false, ct, out.data(), shared));
   int outl = 0;
   uint8_t final_block[16];
   if (EVP_DecryptFinal_ex(ctx, final_block, &outl) != 1) {
@@ -133,51 +195,70 @@ Result<AeadPrimitive> AeadPrimitive::Create(AeadAlg alg, ByteSpan key) {
   auto state = std::make_unique<AeadState>();
   state->cipher = cipher;
   state->key = SecretBytes::CopyOf(key);
-  CCGPU_ASSIGN_OR_RETURN(state->enc, KeyedContext(cipher, key, true));
-  CCGPU_ASSIGN_OR_RETURN(state->dec, KeyedContext(cipher, key, false));
+  // One context per direction up front, so the first call is already fast
+  // and a key OpenSSL refuses fails here rather than on first use.
+  CCGPU_ASSIGN_OR_RETURN(auto enc, KeyedContext(cipher, key, true));
+  CCGPU_ASSIGN_OR_RETURN(auto dec, KeyedContext(cipher, key, false));
+  state->enc_free.push_back(std::move(enc));
+  state->dec_free.push_back(std::move(dec));
   return AeadPrimitive(alg, std::move(state));
 }
 
 Status AeadPrimitive::Seal(ByteSpan nonce, ByteSpan aad, ByteSpan pt,
                            std::span<uint8_t> out) const {
-  if (nonce.size() != kAeadNonceSize) {
-    return Fail(Errc::kInvalidArgument, "aead: nonce must be 12 bytes");
-  }
   if (pt.size() > SIZE_MAX - kAeadTagSize ||
       out.size() != pt.size() + kAeadTagSize) {
     return Fail(Errc::kInvalidArgument, "aead: seal output must be pt + 16");
   }
-  if (PartialOverlap(pt.data(), pt.size(), out.data(), out.size()) ||
-      PartialOverlap(aad.data(), aad.size(), out.data(), out.size())) {
+  if (PartialOverlap(pt.data(), pt.size(), out.data(), out.size())) {
+    return Fail(Errc::kInvalidArgument, "aead: seal buffers overlap");
+  }
+  return SealPieces(nonce, aad, std::span<const ByteSpan>(&pt, 1), out);
+}
+
+Status AeadPrimitive::SealGather(ByteSpan nonce, ByteSpan aad,
+                                 std::span<const ByteSpan> pieces,
+                                 std::span<uint8_t> out) const {
+  std::size_t total = 0;
+  for (ByteSpan piece : pieces) {
+    if (piece.size() > SIZE_MAX - kAeadTagSize - total) {
+      return Fail(Errc::kInvalidArgument, "aead: gathered plaintext too long");
+    }
+    total += piece.size();
+    // In place makes no sense for a gather: no piece may touch `out`.
+    if (!piece.empty() && !out.empty() && std::less<const uint8_t*>()(piece.data(), out.data() + out.size()) &&
+        std::less<const uint8_t*>()(out.data(), piece.data() + piece.size())) {
+      return Fail(Errc::kInvalidArgument, "aead: gather piece overlaps the output");
+    }
+  }
+  if (out.size() != total + kAeadTagSize) {
+    return Fail(Errc::kInvalidArgument, "aead: seal output must be pt + 16");
+  }
+  return SealPieces(nonce, aad, pieces, out);
+}
+
+Status AeadPrimitive::SealPieces(ByteSpan nonce, ByteSpan aad,
+                                 std::span<const ByteSpan> pieces,
+                                 std::span<uint8_t> out) const {
+  if (nonce.size() != kAeadNonceSize) {
+    return Fail(Errc::kInvalidArgument, "aead: nonce must be 12 bytes");
+  }
+  if (PartialOverlap(aad.data(), aad.size(), out.data(), out.size())) {
     return Fail(Errc::kInvalidArgument, "aead: seal buffers overlap");
   }
   if (!state_) return Fail(Errc::kStateError, "aead: key was moved away");
-  AeadState& s = *state_;
-  std::unique_lock<std::mutex> lock(s.enc_mu, std::try_to_lock);
-  OsslPtr<EVP_CIPHER_CTX> temporary;
-  EVP_CIPHER_CTX* ctx = nullptr;
-  if (lock.owns_lock()) {
-    ctx = s.enc.get();
-    if (EVP_EncryptInit_ex2(ctx, nullptr, nullptr, nonce.data(), nullptr) !=
-        1) {
-      return OsslFail(Errc::kCryptoFailure, "aead: set nonce");
-    }
-  } else {
-    temporary.reset(EVP_CIPHER_CTX_new());
-    if (!temporary ||
-        EVP_EncryptInit_ex2(temporary.get(), s.cipher, s.key.reveal().data(),
-                            nonce.data(), nullptr) != 1) {
-      return OsslFail(Errc::kCryptoFailure, "aead: cipher init");
-    }
-    ctx = temporary.get();
+  CCGPU_ASSIGN_OR_RETURN(PooledContext pooled, PooledContext::Take(*state_, true));
+  EVP_CIPHER_CTX* ctx = pooled.get();
+  if (EVP_EncryptInit_ex2(ctx, nullptr, nullptr, nonce.data(), nullptr) != 1) {
+    return OsslFail(Errc::kCryptoFailure, "aead: set nonce");
   }
-  Status st = SealWith(ctx, aad, pt, out);
+  Status st = SealWith(ctx, aad, pieces, out);
   if (!st) SecureWipe(out.data(), out.size());
   return st;
 }
 
 Status AeadPrimitive::Open(ByteSpan nonce, ByteSpan aad, ByteSpan in,
-                           std::span<uint8_t> out) const {
+                           std::span<uint8_t> out, InputSource source) const {
   if (nonce.size() != kAeadNonceSize) {
     return Fail(Errc::kInvalidArgument, "aead: nonce must be 12 bytes");
   }
@@ -195,26 +276,12 @@ Status AeadPrimitive::Open(ByteSpan nonce, ByteSpan aad, ByteSpan in,
     return Fail(Errc::kInvalidArgument, "aead: open buffers overlap");
   }
   if (!state_) return Fail(Errc::kStateError, "aead: key was moved away");
-  AeadState& s = *state_;
-  std::unique_lock<std::mutex> lock(s.dec_mu, std::try_to_lock);
-  OsslPtr<EVP_CIPHER_CTX> temporary;
-  EVP_CIPHER_CTX* ctx = nullptr;
-  if (lock.owns_lock()) {
-    ctx = s.dec.get();
-    if (EVP_DecryptInit_ex2(ctx, nullptr, nullptr, nonce.data(), nullptr) !=
-        1) {
-      return OsslFail(Errc::kCryptoFailure, "aead: set nonce");
-    }
-  } else {
-    temporary.reset(EVP_CIPHER_CTX_new());
-    if (!temporary ||
-        EVP_DecryptInit_ex2(temporary.get(), s.cipher, s.key.reveal().data(),
-                            nonce.data(), nullptr) != 1) {
-      return OsslFail(Errc::kCryptoFailure, "aead: cipher init");
-    }
-    ctx = temporary.get();
+  CCGPU_ASSIGN_OR_RETURN(PooledContext pooled, PooledContext::Take(*state_, false));
+  EVP_CIPHER_CTX* ctx = pooled.get();
+  if (EVP_DecryptInit_ex2(ctx, nullptr, nullptr, nonce.data(), nullptr) != 1) {
+    return OsslFail(Errc::kCryptoFailure, "aead: set nonce");
   }
-  Status st = OpenWith(ctx, aad, ct, tag, out);
+  Status st = OpenWith(ctx, aad, ct, tag, out, source == InputSource::kShared);
   // Never release unauthenticated plaintext.
   if (!st) SecureWipe(out.data(), out.size());
   return st;
@@ -311,6 +378,20 @@ Result<uint64_t> SealingContext::Seal(ByteSpan aad, ByteSpan pt,
   return seq;
 }
 
+Result<uint64_t> SealingContext::SealGather(ByteSpan aad,
+                                            std::span<const ByteSpan> pieces,
+                                            std::span<uint8_t> out) {
+  std::size_t total = 0;
+  for (ByteSpan piece : pieces) total += piece.size();
+  if (total > SIZE_MAX - kAeadTagSize || out.size() != total + kAeadTagSize) {
+    return Fail(Errc::kInvalidArgument, "aead: seal output must be pt + 16");
+  }
+  CCGPU_ASSIGN_OR_RETURN(const uint64_t seq, ClaimSequence());
+  const auto nonce = NonceForSequence(iv_mask_, layout_, seq);
+  CCGPU_TRY(primitive_.SealGather(nonce, aad, pieces, out));
+  return seq;
+}
+
 Result<Bytes> SealingContext::Seal(ByteSpan aad, ByteSpan pt,
                                    uint64_t* seq_out) {
   if (pt.size() > SIZE_MAX - kAeadTagSize) {
@@ -323,14 +404,14 @@ Result<Bytes> SealingContext::Seal(ByteSpan aad, ByteSpan pt,
 }
 
 Status SealingContext::Open(uint64_t seq, ByteSpan aad, ByteSpan in,
-                            std::span<uint8_t> out) const {
+                            std::span<uint8_t> out, InputSource source) const {
   if (seq >= limit_) {
     SecureWipe(out.data(), out.size());
     return Fail(Errc::kNonceExhausted,
                 "aead: sequence number beyond the key's limit");
   }
   const auto nonce = NonceForSequence(iv_mask_, layout_, seq);
-  return primitive_.Open(nonce, aad, in, out);
+  return primitive_.Open(nonce, aad, in, out, source);
 }
 
 Result<SecretBytes> SealingContext::Open(uint64_t seq, ByteSpan aad,

@@ -32,14 +32,21 @@ const char* AeadName(AeadAlg alg);
 
 struct AeadState;  // OpenSSL cipher contexts (ossl.h); opaque here
 
+// Where a record to be opened lies. kShared: memory another party (the host)
+// can write while we read it. Open then reads every byte of it exactly once:
+// ciphertext is copied piecewise (16 KiB, cache-resident) into private
+// memory, and both the tag check and the decryption use that copy, so a
+// concurrent writer cannot make the released plaintext differ from what
+// was authenticated (no double fetch), without a second full-size copy.
+enum class InputSource { kPrivate, kShared };
+
 // An AEAD key with explicit nonces. ONLY for known-answer tests and for
 // SealingContext; nothing above src/crypto may construct nonces itself.
 //
 // Thread-safety: Seal and Open are safe to call concurrently on one object.
-// One caller at a time uses the object's resident, pre-keyed cipher context
-// (the fast path: only the nonce is set per record); a concurrent caller gets
-// a fresh context keyed for that call. For throughput from many threads,
-// give each thread its own object.
+// The object keeps a small pool of cipher contexts keyed once (a record only
+// sets its nonce); each call borrows one, so N threads sealing with one key
+// all run the fast path after their first call.
 //
 // Buffers: `out` may be exactly the same memory as the plaintext/ciphertext
 // part of the input (in-place); any other overlap is kInvalidArgument.
@@ -60,15 +67,25 @@ class AeadPrimitive {
   // 12 bytes (kInvalidArgument otherwise). kCryptoFailure from OpenSSL.
   Status Seal(ByteSpan nonce, ByteSpan aad, ByteSpan pt,
               std::span<uint8_t> out) const;
+  // Seals the concatenation of `pieces` (a gather: no staging copy) into
+  // `out`, which must be their total + 16 bytes and overlap none of them
+  // (kInvalidArgument). Same record as Seal over the concatenated bytes.
+  Status SealGather(ByteSpan nonce, ByteSpan aad,
+                    std::span<const ByteSpan> pieces,
+                    std::span<uint8_t> out) const;
   // `in` = ct||tag; out.size() must be in.size()-16 (kInvalidArgument,
   // also for in.size() < 16 or a nonce that is not 12 bytes). kAuthFailed if
   // the tag does not verify; then `out` is wiped: unauthenticated plaintext is
   // never released.
   Status Open(ByteSpan nonce, ByteSpan aad, ByteSpan in,
-              std::span<uint8_t> out) const;
+              std::span<uint8_t> out,
+              InputSource source = InputSource::kPrivate) const;
 
  private:
   AeadPrimitive(AeadAlg alg, std::unique_ptr<AeadState> state);
+  Status SealPieces(ByteSpan nonce, ByteSpan aad,
+                    std::span<const ByteSpan> pieces,
+                    std::span<uint8_t> out) const;
   AeadAlg alg_;
   std::unique_ptr<AeadState> state_;
 };
@@ -117,6 +134,9 @@ class SealingContext {
   // `limit` records were sealed. A number, once claimed, is never reused,
   // even if sealing then fails.
   Result<uint64_t> Seal(ByteSpan aad, ByteSpan pt, std::span<uint8_t> out);
+  // As Seal, over the concatenation of `pieces` (AeadPrimitive::SealGather).
+  Result<uint64_t> SealGather(ByteSpan aad, std::span<const ByteSpan> pieces,
+                              std::span<uint8_t> out);
   // As above, returning ct||tag; the sequence number goes to *seq_out.
   Result<Bytes> Seal(ByteSpan aad, ByteSpan pt, uint64_t* seq_out = nullptr);
 
@@ -124,7 +144,8 @@ class SealingContext {
   // kNonceExhausted if seq >= limit; otherwise as AeadPrimitive::Open
   // (kAuthFailed, `out` wiped).
   Status Open(uint64_t seq, ByteSpan aad, ByteSpan in,
-              std::span<uint8_t> out) const;
+              std::span<uint8_t> out,
+              InputSource source = InputSource::kPrivate) const;
   Result<SecretBytes> Open(uint64_t seq, ByteSpan aad, ByteSpan in) const;
 
  private:

@@ -16,10 +16,16 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
+#include <condition_variable>
+#include <mutex>
 #include <cstdio>
 #include <cstring>
 #include <fstream>
+#include <map>
+#include <optional>
+#include <tuple>
 #include <string>
 #include <thread>
 #include <vector>
@@ -52,6 +58,7 @@ struct BenchOptions {
   uint32_t chunk = 256 * 1024;
   uint32_t ring_slots = 16;
   double min_seconds = 0.25;
+  std::size_t rounds = 3;
   bool json = false;
   std::string svg;  // chart output path (empty: none)
   bool through_device = false;  // also measure guest DeviceChannel → device executor
@@ -176,15 +183,61 @@ Status SourceProduce(const SlotRing& ring, const TransferPlan& plan,
   return OkStatus();
 }
 
-// Runs producer on this thread and consumer on a second one.
-Status RunPair(const std::function<Status()>& produce, const std::function<Status()>& consume) {
-  Status consumed;
-  std::thread t([&] { consumed = consume(); });
-  Status produced = produce();
-  t.join();
-  CCGPU_TRY(produced);
-  return consumed;
-}
+// The other end of a pair: one long-lived thread that runs one job at a
+// time, so a measured run pays no thread start-up (≈ 50–100 µs, which would
+// dominate 4 KiB transfers and small batches).
+class PeerThread {
+ public:
+  PeerThread() : thread_([this] { Loop(); }) {}
+  ~PeerThread() {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      stop_ = true;
+    }
+    cv_.notify_all();
+    thread_.join();
+  }
+  // Runs `produce` here while `consume` runs on the peer thread; returns the
+  // first failure (producer's first).
+  Status RunPair(const std::function<Status()>& produce, const std::function<Status()>& consume) {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      job_ = &consume;
+      done_ = false;
+    }
+    cv_.notify_all();
+    Status produced = produce();
+    std::unique_lock<std::mutex> lock(mu_);
+    cv_.wait(lock, [&] { return done_; });
+    CCGPU_TRY(produced);
+    return result_;
+  }
+
+ private:
+  void Loop() {
+    std::unique_lock<std::mutex> lock(mu_);
+    for (;;) {
+      cv_.wait(lock, [&] { return stop_ || job_ != nullptr; });
+      if (stop_) return;
+      const std::function<Status()>* job = job_;
+      job_ = nullptr;
+      lock.unlock();
+      Status r = (*job)();
+      lock.lock();
+      result_ = std::move(r);
+      done_ = true;
+      cv_.notify_all();
+    }
+  }
+
+  std::mutex mu_;
+  std::condition_variable cv_;
+  const std::function<Status()>* job_ = nullptr;
+  bool done_ = false;
+  bool stop_ = false;
+  Status result_;
+  std::thread thread_;  // last: starts after the members it uses exist
+};
 
 Status ToStatus(const tl::expected<void, channel::TransferError>& r) {
   if (!r) return tl::unexpected(r.error().error);
@@ -200,6 +253,37 @@ Result<double> OneCoreAesRate(uint32_t chunk, double min_seconds) {
     CCGPU_TRY(ctx.Seal({}, pt, out));
     return OkStatus();
   });
+}
+
+// T threads sealing independent records, each with its own key: the most
+// AES-GCM throughput T threads of this machine give (no pipeline, no ring).
+Result<double> ParallelAesRate(WorkerPool& pool, std::size_t t, uint32_t chunk, double min_seconds) {
+  std::vector<crypto::SealingContext> ctxs;
+  for (std::size_t i = 0; i < t; ++i) {
+    CCGPU_ASSIGN_OR_RETURN(auto ctx, crypto::SealingContext::Create(
+                                         crypto::AeadAlg::kAes256Gcm, SecretBytes(32),
+                                         Bytes(12, static_cast<uint8_t>(i)), crypto::CounterLayout::kBigEndianRight));
+    ctxs.push_back(std::move(ctx));
+  }
+  std::atomic<uint64_t> bytes{0};
+  std::atomic<bool> failed{false};
+  const auto start = SteadyClock::now();
+  const auto until = start + std::chrono::duration_cast<SteadyClock::duration>(std::chrono::duration<double>(min_seconds));
+  pool.RunOnAll(t, [&](std::size_t w) {
+    Bytes buf(chunk + crypto::kAeadTagSize, 0x11);
+    uint64_t mine = 0;
+    while (SteadyClock::now() < until) {
+      if (!ctxs[w].Seal({}, ByteSpan(buf).first(chunk), buf)) {
+        failed = true;
+        return;
+      }
+      mine += chunk;
+    }
+    bytes += mine;
+  });
+  const double elapsed = std::chrono::duration<double>(SteadyClock::now() - start).count();
+  if (failed) return Fail(Errc::kCryptoFailure, "bench: parallel seal failed");
+  return static_cast<double>(bytes.load()) / elapsed;
 }
 
 int RunBench(const BenchOptions& opt) {
@@ -226,22 +310,35 @@ int RunBench(const BenchOptions& opt) {
   }
   Rig& rig = *rig_or;
   WorkerPool guest_pool(max_threads - 1), device_pool(max_threads - 1);
+  PeerThread peer;
   const char* kModes[] = {"plain-h2d", "h2d", "plain-d2h", "d2h", "h2d-emulated", "peer"};
-  Progress progress(1 + sizes.size() * threads.size() * (std::size(kModes) + (opt.through_device ? 2 : 0)) + 2);
+  const std::size_t rounds = std::max<std::size_t>(1, opt.rounds);
+  Progress progress(rounds * (2 + threads.size() + sizes.size() * threads.size() * std::size(kModes)) +
+                    (opt.through_device ? sizes.size() * threads.size() * 2 : 0) + 1);
 
-  progress.Step("one-core AES-256-GCM rate");
-  auto one_core = OneCoreAesRate(opt.chunk, opt.min_seconds * 2);
-  if (!one_core) {
-    std::fprintf(stderr, "ccgpu bench: %s\n", one_core.error().ToString().c_str());
-    return kExitFailed;
-  }
-
-  std::vector<Row> rows;
+  // Every row is measured `rounds` times, the rounds interleaved (round 1 of
+  // every row, then round 2, …) so that load drift on the machine affects all
+  // rows alike; each row reports its median round.
+  std::map<std::tuple<std::string, std::size_t, std::size_t>, std::vector<double>> rates;
+  std::map<std::tuple<std::string, std::size_t, std::size_t>, std::size_t> peaks;
+  std::vector<double> one_core_rounds, batched_rounds;
   channel::RotationPolicy policy;
   auto fail = [](const char* what, const Error& e) {
     std::fprintf(stderr, "\nccgpu bench: %s failed: %s\n", what, e.ToString().c_str());
     return kExitFailed;
   };
+  for (std::size_t round = 0; round < rounds; ++round) {
+  progress.Step("one-core AES-256-GCM rate");
+  auto one_core_now = OneCoreAesRate(opt.chunk, opt.min_seconds * 2);
+  if (!one_core_now) return fail("one-core rate", one_core_now.error());
+  one_core_rounds.push_back(*one_core_now);
+  // The crypto ceiling with T threads: T independent sealers, no pipeline.
+  for (std::size_t t : threads) {
+    progress.Step("aes-parallel T=" + std::to_string(t));
+    auto par = ParallelAesRate(guest_pool, t, opt.chunk, opt.min_seconds);
+    if (!par) return fail("aes-parallel", par.error());
+    rates[{"aes-parallel", opt.chunk, t}].push_back(*par);
+  }
   for (std::size_t size : sizes) {
     Bytes src(size, 0x3c), dst(size, 0);
     for (std::size_t t : threads) {
@@ -276,19 +373,19 @@ int RunBench(const BenchOptions& opt) {
         auto rate = Measure(opt.min_seconds, size, [&]() -> Status {
           if (m == "plain-h2d") {
             TransferPlan plan = NextPlan(rig, size, opt.chunk);
-            return RunPair([&] { return SendPlain(rig.ring, guest_pool, t, plan, src, Later()); },
+            return peer.RunPair([&] { return SendPlain(rig.ring, guest_pool, t, plan, src, Later()); },
                            [&] { return SinkConsume(rig.ring, plan); });
           }
           if (m == "h2d") {
             TransferPlan plan = NextPlan(rig, size, opt.chunk);
-            return RunPair([&] { return SendSealed(*sealer, rig.ring, guest_pool, t, plan, src, Later()); },
+            return peer.RunPair([&] { return SendSealed(*sealer, rig.ring, guest_pool, t, plan, src, Later()); },
                            [&] { return SinkConsume(rig.ring, plan); });
           }
           if (m == "plain-d2h" || m == "d2h") {
             TransferPlan plan = d2h_plan;
             plan.first_ticket = rig.next_ticket;
             rig.next_ticket += plan.chunk_count();
-            return RunPair([&] { return SourceProduce(rig.ring, plan, images); },
+            return peer.RunPair([&] { return SourceProduce(rig.ring, plan, images); },
                            [&]() -> Status {
                              if (m == "plain-d2h") {
                                return ReceivePlain(rig.ring, guest_pool, t, plan, dst, Later());
@@ -298,33 +395,48 @@ int RunBench(const BenchOptions& opt) {
           }
           // h2d-emulated and peer: both ends in software.
           TransferPlan plan = NextPlan(rig, size, opt.chunk);
-          return RunPair([&] { return SendSealed(*sealer, rig.ring, guest_pool, t, plan, src, Later()); },
+          return peer.RunPair([&] { return SendSealed(*sealer, rig.ring, guest_pool, t, plan, src, Later()); },
                          [&] { return ToStatus(ReceiveSealed(*opener, rig.ring, device_pool, t, plan, dst, Later())); });
         });
         if (!rate) return fail(mode, rate.error());
         const std::size_t peak = PeakRss();
-        rows.push_back({m, size, t, *rate, peak > base_rss ? peak - base_rss : 0});
+        rates[{m, size, t}].push_back(*rate);
+        auto& p = peaks[{m, size, t}];
+        p = std::max(p, peak > base_rss ? peak - base_rss : 0);
       }
     }
   }
 
   // Batched small copies: 256 × 4 KiB in one sealed transfer, T = max.
   progress.Step("batched-4k x256");
-  double batched_rate = 0;
   {
     auto sealer = channel::StreamSealer::Create(kEms, {2, channel::Direction::kHostToDevice, 0}, policy);
-    auto opener = channel::StreamOpener::Create(kEms, {2, channel::Direction::kHostToDevice, 0}, policy);
-    std::vector<Bytes> srcs(256, Bytes(4096, 0x77)), dsts(256, Bytes(4096));
+    if (!sealer) return fail("batched", sealer.error());
+    std::vector<Bytes> srcs(256, Bytes(4096, 0x77));
     std::vector<ByteSpan> src_spans(srcs.begin(), srcs.end());
-    std::vector<std::span<uint8_t>> dst_spans(dsts.begin(), dsts.end());
     auto rate = Measure(opt.min_seconds, 256 * 4096, [&]() -> Status {
       TransferPlan plan = NextPlan(rig, 256 * 4096, opt.chunk);
-      return RunPair([&] { return SendBatchSealed(*sealer, rig.ring, guest_pool, max_threads, plan, src_spans, Later()); },
+      return peer.RunPair([&] { return SendBatchSealed(*sealer, rig.ring, guest_pool, max_threads, plan, src_spans, Later()); },
                      [&] { return SinkConsume(rig.ring, plan); });
     });
     if (!rate) return fail("batched", rate.error());
-    batched_rate = *rate;
+    batched_rounds.push_back(*rate);
   }
+  }  // rounds
+
+  auto median = [](std::vector<double> v) {
+    std::sort(v.begin(), v.end());
+    return v.size() % 2 == 1 ? v[v.size() / 2] : (v[v.size() / 2 - 1] + v[v.size() / 2]) / 2;
+  };
+  const std::optional<double> one_core = median(one_core_rounds);
+  const double batched_rate = median(batched_rounds);
+  std::vector<Row> rows;
+  for (const char* mode : kModes) {
+    for (std::size_t size : sizes) {
+      for (std::size_t t : threads) rows.push_back({mode, size, t, median(rates[{mode, size, t}]), peaks[{mode, size, t}]});
+    }
+  }
+  for (std::size_t t : threads) rows.push_back({"aes-parallel", opt.chunk, t, median(rates[{"aes-parallel", opt.chunk, t}]), 0});
   if (opt.through_device) {
     auto device_rows = BenchThroughDevice(sizes, threads, opt.chunk, opt.ring_slots, opt.min_seconds,
                                           [&](const std::string& what) { progress.Step(what); });
@@ -373,7 +485,9 @@ int RunBench(const BenchOptions& opt) {
 
   if (!opt.svg.empty()) {
     std::vector<ChartPoint> points;
-    for (const Row& r : rows) points.push_back({r.mode, r.size, r.threads, r.bytes_per_s});
+    for (const Row& r : rows) {
+      if (r.mode != "aes-parallel") points.push_back({r.mode, r.size, r.threads, r.bytes_per_s});
+    }
     const std::string subtitle = "one-core AES-256-GCM " + std::to_string(*one_core / 1e9).substr(0, 4) +
                                  " GB/s; chunk " + HumanSize(opt.chunk) + ", " + std::to_string(opt.ring_slots) +
                                  " ring slots; " + std::to_string(std::thread::hardware_concurrency()) + " CPUs";
@@ -430,7 +544,9 @@ void AddBenchCommand(CLI::App& app, Action& action) {
   transfer->add_option("--threads", opt->threads, "Thread counts (default 1..cores)")->delimiter(',');
   transfer->add_option("--chunk", opt->chunk, "Chunk size in bytes")->check(CLI::Range(4096u, 16u << 20));
   transfer->add_option("--ring-slots", opt->ring_slots, "Ring depth (power of two)");
-  transfer->add_option("--min-seconds", opt->min_seconds, "Minimum measuring time per row");
+  transfer->add_option("--min-seconds", opt->min_seconds, "Minimum measuring time per row and round");
+  transfer->add_option("--rounds", opt->rounds, "Interleaved rounds per row; each row reports its median")
+      ->check(CLI::Range(1, 99));
   transfer->add_flag("--json", opt->json, "Machine-readable output");
   transfer->add_flag("--through-device", opt->through_device,
                      "Also measure the real path: guest DeviceChannel -> emulated GPU executor (sealed commands)");
