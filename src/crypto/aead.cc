@@ -1,6 +1,7 @@
 #include "crypto/aead.h"
 
 #include <algorithm>
+#include <array>
 #include <cstring>
 #include <functional>
 #include <mutex>
@@ -10,20 +11,23 @@
 
 namespace ccgpu::crypto {
 
-// The key's cipher contexts: a small free list per direction of contexts
-// keyed once with this key, so a record only sets its nonce. A call takes a
-// context from the list (or keys a new one when every pooled context is in
-// use by another thread) and returns it afterwards; the list keeps at most
-// kMaxPooled per direction, so N threads sealing at once each get a
-// pre-keyed context after their first call. OpenSSL cleanses a context's key
-// schedule when it is freed.
+// The key's cipher contexts: per direction a few slots, each holding a
+// context keyed once with this key (made on first use), so a record only sets
+// its nonce. A call takes the first slot whose lock it gets without waiting:
+// one thread always gets slot 0 (one uncontended try_lock, as cheap as a
+// single resident context), N concurrent threads get N slots. Only when all
+// kSlots are busy does a call key a temporary context. OpenSSL cleanses a
+// context's key schedule when it is freed.
 struct AeadState {
-  static constexpr std::size_t kMaxPooled = 16;
+  static constexpr std::size_t kSlots = 8;
+  struct Slot {
+    std::mutex mu;
+    OsslPtr<EVP_CIPHER_CTX> ctx;
+  };
   const EVP_CIPHER* cipher = nullptr;
   SecretBytes key;
-  std::mutex mu;
-  std::vector<OsslPtr<EVP_CIPHER_CTX>> enc_free;
-  std::vector<OsslPtr<EVP_CIPHER_CTX>> dec_free;
+  std::array<Slot, kSlots> enc;
+  std::array<Slot, kSlots> dec;
 };
 
 const char* AeadName(AeadAlg alg) {
@@ -56,39 +60,31 @@ Result<OsslPtr<EVP_CIPHER_CTX>> KeyedContext(const EVP_CIPHER* cipher,
   return ctx;
 }
 
-// A pre-keyed context for one call; goes back to the pool when destroyed.
+// A keyed context for one call: a slot's (held locked until destroyed) or,
+// when every slot is busy, a temporary one.
 class PooledContext {
  public:
   static Result<PooledContext> Take(AeadState& s, bool encrypt) {
-    auto& list = encrypt ? s.enc_free : s.dec_free;
-    {
-      std::lock_guard<std::mutex> lock(s.mu);
-      if (!list.empty()) {
-        PooledContext c(s, encrypt, std::move(list.back()));
-        list.pop_back();
-        return c;
+    for (AeadState::Slot& slot : encrypt ? s.enc : s.dec) {
+      std::unique_lock<std::mutex> lock(slot.mu, std::try_to_lock);
+      if (!lock.owns_lock()) continue;
+      if (!slot.ctx) {
+        CCGPU_ASSIGN_OR_RETURN(slot.ctx, KeyedContext(s.cipher, s.key.reveal(), encrypt));
       }
+      return PooledContext(slot.ctx.get(), std::move(lock), nullptr);
     }
-    CCGPU_ASSIGN_OR_RETURN(auto ctx, KeyedContext(s.cipher, s.key.reveal(), encrypt));
-    return PooledContext(s, encrypt, std::move(ctx));
+    CCGPU_ASSIGN_OR_RETURN(auto temporary, KeyedContext(s.cipher, s.key.reveal(), encrypt));
+    EVP_CIPHER_CTX* ctx = temporary.get();
+    return PooledContext(ctx, {}, std::move(temporary));
   }
-  PooledContext(PooledContext&& o) noexcept
-      : s_(o.s_), encrypt_(o.encrypt_), ctx_(std::move(o.ctx_)) {}
-  PooledContext& operator=(PooledContext&&) = delete;
-  ~PooledContext() {
-    if (!ctx_) return;
-    auto& list = encrypt_ ? s_->enc_free : s_->dec_free;
-    std::lock_guard<std::mutex> lock(s_->mu);
-    if (list.size() < AeadState::kMaxPooled) list.push_back(std::move(ctx_));
-  }
-  EVP_CIPHER_CTX* get() const { return ctx_.get(); }
+  EVP_CIPHER_CTX* get() const { return ctx_; }
 
  private:
-  PooledContext(AeadState& s, bool encrypt, OsslPtr<EVP_CIPHER_CTX> ctx)
-      : s_(&s), encrypt_(encrypt), ctx_(std::move(ctx)) {}
-  AeadState* s_;
-  bool encrypt_;
-  OsslPtr<EVP_CIPHER_CTX> ctx_;
+  PooledContext(EVP_CIPHER_CTX* ctx, std::unique_lock<std::mutex> lock, OsslPtr<EVP_CIPHER_CTX> temporary)
+      : ctx_(ctx), lock_(std::move(lock)), temporary_(std::move(temporary)) {}
+  EVP_CIPHER_CTX* ctx_;
+  std::unique_lock<std::mutex> lock_;
+  OsslPtr<EVP_CIPHER_CTX> temporary_;
 };
 
 // Piece size for InputSource::kShared: small enough that the private copy
@@ -195,12 +191,10 @@ Result<AeadPrimitive> AeadPrimitive::Create(AeadAlg alg, ByteSpan key) {
   auto state = std::make_unique<AeadState>();
   state->cipher = cipher;
   state->key = SecretBytes::CopyOf(key);
-  // One context per direction up front, so the first call is already fast
-  // and a key OpenSSL refuses fails here rather than on first use.
-  CCGPU_ASSIGN_OR_RETURN(auto enc, KeyedContext(cipher, key, true));
-  CCGPU_ASSIGN_OR_RETURN(auto dec, KeyedContext(cipher, key, false));
-  state->enc_free.push_back(std::move(enc));
-  state->dec_free.push_back(std::move(dec));
+  // Slot 0 of each direction keyed up front, so the first call is already
+  // fast and a key OpenSSL refuses fails here rather than on first use.
+  CCGPU_ASSIGN_OR_RETURN(state->enc[0].ctx, KeyedContext(cipher, key, true));
+  CCGPU_ASSIGN_OR_RETURN(state->dec[0].ctx, KeyedContext(cipher, key, false));
   return AeadPrimitive(alg, std::move(state));
 }
 
