@@ -54,6 +54,10 @@ endfunction()
 function(ccgpu_test name)
   cmake_parse_arguments(ARG "" "TIMEOUT" "SOURCES;DEPS;LABELS" ${ARGN})
   add_executable(${name} ${ARG_SOURCES})
+  # Test files each keep their own helpers (H, Pattern, fixtures…) in an
+  # anonymous namespace; batched into one unity file they would collide, so
+  # test targets always compile file by file.
+  set_target_properties(${name} PROPERTIES UNITY_BUILD OFF)
   target_link_libraries(${name} PRIVATE ccgpu_options ${ARG_DEPS}
                         GTest::gmock GTest::gtest_main)
   target_compile_definitions(${name} PRIVATE
