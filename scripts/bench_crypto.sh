@@ -3,6 +3,7 @@
 # runs all of it (JSON), then compares AES-256-GCM seal/open with
 # `openssl speed -evp aes-256-gcm` for each size >= 16 KiB IN THE SAME RUN,
 # printing both and the ratio. Exits 1 if a gated ratio is below 0.95.
+# (Two gates: see below.)
 #
 # Fairness (docs/PERFORMANCE.md explains):
 # - Same work per message. Plain `openssl speed -evp aes-256-gcm` streams
@@ -10,9 +11,11 @@
 #   no tag per message. Our Seal/Open handle a whole record: nonce, 13-byte
 #   AAD, data, tag. `openssl speed -aead -evp aes-256-gcm` times exactly such a
 #   record sequence (IV, 13-byte AAD, update, final; with -decrypt also the
-#   tag), so the GATE is: our seal vs `-aead`, our open vs `-aead -decrypt`.
-#   The ratio to plain `-evp` streaming is printed too (info): it shows the
-#   fixed per-record cost OpenSSL's EVP AEAD interface has (~0.3 us here).
+#   tag), so gate 1 is: our seal vs `-aead`, our open vs `-aead -decrypt`.
+#   Gate 2 is the issue's literal wording: both vs plain `-evp` streaming,
+#   which does less work per message (the fixed per-record cost of OpenSSL's
+#   EVP AEAD interface, ~0.3 us here, is ~6 % of a 16 KiB record). The
+#   script exits 1 if either gate fails.
 # - Both sides in CPU time (openssl speed's default; Google Benchmark's
 #   bytes_per_second is over CPU time); seal in place like openssl.
 # - Rounds interleave each openssl baseline with our matching row; each side's
@@ -100,6 +103,7 @@ def ours(op, n):
 gb = lambda v: f"{v / 1e9:.2f}"
 flag = lambda x: "" if x >= 0.95 else " (below 0.95)"
 fail = False
+fail_stream = False
 print()
 print("openssl speed vs crypto_bench (GB/s, best of", rounds, "rounds; CPU time):")
 print("| size | openssl -aead | our seal | **seal / -aead** | openssl -aead -decrypt | our open | **open / -aead -decrypt** | openssl -evp (stream) | seal / stream (info) | open / stream (info) |")
@@ -108,8 +112,9 @@ for n in sizes:
     a, ad, st = ossl("aead", n), ossl("aeaddec", n), ossl("stream", n)
     s, o = ours("Seal", n), ours("Open", n)
     rs, ro = s / a, o / ad
-    print(f"| {n // 1024} KiB | {gb(a)} | {gb(s)} | {rs:.3f}{flag(rs)} | {gb(ad)} | {gb(o)} | {ro:.3f}{flag(ro)} | {gb(st)} | {s / st:.3f} | {o / st:.3f} |")
+    print(f"| {n // 1024} KiB | {gb(a)} | {gb(s)} | {rs:.3f}{flag(rs)} | {gb(ad)} | {gb(o)} | {ro:.3f}{flag(ro)} | {gb(st)} | {s / st:.3f}{flag(s / st)} | {o / st:.3f}{flag(o / st)} |")
     fail |= rs < 0.95 or ro < 0.95
+    fail_stream |= s / st < 0.95 or o / st < 0.95
 
 ab = collections.defaultdict(list)
 for b in json.load(open(f"{out}/ab.json"))["benchmarks"]:
@@ -131,7 +136,9 @@ for n in sizes:
         continue
     print(f"| {n // 1024} KiB | {bm(e)} | {bm(s)} | {r(s, e)} | {bm(d)} | {bm(o)} | {r(o, d)} | {bm(t)} | {r(s, t)} |")
 print()
-print("RESULT (gate: seal vs openssl speed -aead -evp aes-256-gcm, open vs the same with -decrypt, sizes >= 16 KiB):",
+print("RESULT (gate 1: seal vs openssl speed -aead -evp aes-256-gcm, open vs the same with -decrypt, sizes >= 16 KiB):",
       "FAIL (a ratio is below 0.95)" if fail else "PASS (every ratio >= 0.95)")
-sys.exit(1 if fail else 0)
+print("RESULT (gate 2, the issue's literal baseline: seal and open vs plain openssl speed -evp aes-256-gcm, sizes >= 16 KiB):",
+      "FAIL (a ratio is below 0.95)" if fail_stream else "PASS (every ratio >= 0.95)")
+sys.exit(1 if fail or fail_stream else 0)
 PY
