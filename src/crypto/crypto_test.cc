@@ -76,6 +76,28 @@ TEST(Hmac, Rfc4231Case1AndEmptyKey) {
             Hmac(HashAlg::kSha256, Bytes(64, 0), AsBytes("m")).value());
 }
 
+TEST(Hmac, Rfc4231Case6KeyLongerThanTheBlockIsHashedFirst) {
+  // RFC 4231 4.7: a 131-byte key (> the 64- and 128-byte blocks).
+  const Bytes key(131, 0xaa);
+  const auto msg = AsBytes("Test Using Larger Than Block-Size Key - Hash Key First");
+  EXPECT_EQ(Hmac(HashAlg::kSha256, key, msg).value(),
+            H("60e431591ee0b67f0d8a26aacbf5b77f8e0bc6213728c5140546040f0ee37f54"));
+  EXPECT_EQ(Hmac(HashAlg::kSha384, key, msg).value(),
+            H("4ece084485813e9088d2c63a041bc5b44f9ef1012a2b588f3cd11f05033ac4c6"
+              "0c2ef6ab4030fe8296248df163f44952"));
+  EXPECT_EQ(Hmac(HashAlg::kSha512, key, msg).value(),
+            H("80b24263c7c1a3ebb71493c1dd7be8b49b46d1f41b4aeec1121b013783f8f352"
+              "6b56d037e05f2598bd0fd2215d6a1e5295e64f73f63f0aec8b915a985d786598"));
+  // A key of exactly one block is used as is (not hashed): it differs from
+  // the HMAC under its own hash.
+  const Bytes block(64, 0x11);
+  EXPECT_NE(Hmac(HashAlg::kSha256, block, msg).value(),
+            Hmac(HashAlg::kSha256, Hash(HashAlg::kSha256, block).value(), msg).value());
+  const Bytes longer(65, 0x11);
+  EXPECT_EQ(Hmac(HashAlg::kSha256, longer, msg).value(),
+            Hmac(HashAlg::kSha256, Hash(HashAlg::kSha256, longer).value(), msg).value());
+}
+
 TEST(Hmac, VerifyRejectsEveryBitFlipAndWrongLengths) {
   const Bytes key = {1, 2, 3}, msg = {4, 5, 6};
   Bytes tag = Hmac(HashAlg::kSha384, key, msg).value();
@@ -101,6 +123,25 @@ TEST(Hkdf, Rfc5869Case1) {
   ASSERT_TRUE(okm);
   EXPECT_EQ(HexEncode(okm->reveal()),
             "3cb25f25faacd57a90434f64d0362f2a2d2d0a90cf1a5a4c5db02d56ecc4c5bf34007208d5b887185865");
+}
+
+TEST(Hkdf, Rfc5869Case2LongInputsThreeBlocks) {
+  Bytes ikm, salt, info;
+  for (int i = 0; i < 80; ++i) {
+    ikm.push_back(static_cast<uint8_t>(i));
+    salt.push_back(static_cast<uint8_t>(0x60 + i));
+    info.push_back(static_cast<uint8_t>(0xb0 + i));
+  }
+  auto prk = HkdfExtract(HashAlg::kSha256, salt, ikm);
+  ASSERT_TRUE(prk);
+  EXPECT_EQ(HexEncode(prk->reveal()),
+            "06a6b88c5853361a06104c9ceb35b45cef760014904671014a193f40c15fc244");
+  auto okm = HkdfExpand(HashAlg::kSha256, prk->reveal(), info, 82);
+  ASSERT_TRUE(okm);
+  EXPECT_EQ(HexEncode(okm->reveal()),
+            "b11e398dc80327a1c8e7f78c596a49344f012eda2d4efad8a050cc4c19afa97c"
+            "59045a99cac7827271cb41c65e590e09da3275600c2f09b8367793a9aca3db71"
+            "cc30c58179ec3e87c14c01d5c1f3434f1d87");
 }
 
 TEST(Hkdf, Rfc5869Case3EmptySaltAndInfo) {
