@@ -4,6 +4,7 @@
 
 #include <array>
 
+#include "base/secret.h"
 #include "crypto/ossl.h"
 
 namespace ccgpu::crypto {
@@ -35,17 +36,23 @@ Result<SecretBytes> HkdfExpand(HashAlg alg, ByteSpan prk, ByteSpan info,
   }
   if (length == 0) return SecretBytes();
   SecretBytes out(length);
-  SecretBytes t(hlen);  // T(i), wiped when it goes
+  // T(i) on the stack, wiped on every exit.
+  struct Block {
+    std::array<uint8_t, 64> bytes{};
+    ~Block() { SecureWipe(bytes.data(), bytes.size()); }
+  } t;
+  CCGPU_CHECK(hlen <= t.bytes.size());
+  const std::span<uint8_t> ti = std::span<uint8_t>(t.bytes).first(hlen);
   std::size_t done = 0;
   for (uint8_t i = 1; done < length; ++i) {
     const uint8_t counter[1] = {i};
     // T(1) = HMAC(PRK, info || 0x01); T(i) = HMAC(PRK, T(i-1) || info || i).
+    // HmacInto reads T(i-1) before it writes T(i) over it.
     const ByteSpan first[] = {info, counter};
-    const ByteSpan next[] = {t.reveal(), info, counter};
-    CCGPU_TRY(HmacInto(alg, prk, i == 1 ? std::span<const ByteSpan>(first) : std::span<const ByteSpan>(next),
-                       t.reveal_mutable()));
+    const ByteSpan next[] = {ti, info, counter};
+    CCGPU_TRY(HmacInto(alg, prk, i == 1 ? std::span<const ByteSpan>(first) : std::span<const ByteSpan>(next), ti));
     const std::size_t n = std::min(hlen, length - done);
-    std::copy_n(t.reveal().begin(), n, out.reveal_mutable().begin() + static_cast<std::ptrdiff_t>(done));
+    std::copy_n(ti.begin(), n, out.reveal_mutable().begin() + static_cast<std::ptrdiff_t>(done));
     done += n;
   }
   return out;

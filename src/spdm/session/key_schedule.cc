@@ -48,12 +48,16 @@ Result<SecretBytes> ExpandLabel(const SessionAlgorithms& algs, ByteSpan prk,
 Result<Bytes> BinConcat(SpdmVersion version, std::size_t length,
                         std::string_view label, ByteSpan context) {
   // bin_str = u16le(Length) || "spdm1.x " || Label || Context.
-  ByteWriter w;
-  w.U16(length, "spdm.key_schedule: bin_str length");
-  w.Append(AsBytes(BinStrVersionLabel(version)));
-  w.Append(AsBytes(label));
-  w.Append(context);
-  return std::move(w).Finish();
+  if (length > 0xFFFF) return Fail(Errc::kOutOfRange, "spdm.key_schedule: bin_str length");
+  const std::string_view prefix = BinStrVersionLabel(version);
+  Bytes out;
+  out.reserve(2 + prefix.size() + label.size() + context.size());
+  out.push_back(static_cast<uint8_t>(length & 0xFF));
+  out.push_back(static_cast<uint8_t>(length >> 8));
+  out.insert(out.end(), prefix.begin(), prefix.end());
+  out.insert(out.end(), label.begin(), label.end());
+  out.insert(out.end(), context.begin(), context.end());
+  return out;
 }
 
 Result<SecretBytes> DeriveHandshakeSecret(const SessionAlgorithms& algs,
