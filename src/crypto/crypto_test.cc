@@ -114,6 +114,79 @@ TEST(Hmac, VerifyRejectsEveryBitFlipAndWrongLengths) {
   EXPECT_EQ(HmacVerify(HashAlg::kSha384, key, msg, {}).error().code, Errc::kAuthFailed);
 }
 
+TEST(HmacKey, EqualsOneShotHmacForEveryKeyLengthAndRepeatedUse) {
+  // Keys shorter than, equal to and longer than the block (64 / 128 bytes),
+  // and the empty key; each key object makes several MACs (state reuse).
+  for (HashAlg alg : {HashAlg::kSha256, HashAlg::kSha384, HashAlg::kSha512}) {
+    for (std::size_t klen : {0u, 1u, 32u, 64u, 65u, 128u, 129u, 200u}) {
+      Bytes key(klen);
+      for (std::size_t i = 0; i < klen; ++i) key[i] = static_cast<uint8_t>(i * 7 + 1);
+      auto hk = HmacKey::Create(alg, key);
+      ASSERT_TRUE(hk);
+      EXPECT_EQ(hk->size(), DigestSize(alg));
+      for (std::size_t mlen : {0u, 3u, 64u, 300u, 3u}) {
+        const Bytes msg(mlen, static_cast<uint8_t>(mlen));
+        EXPECT_EQ(HexEncode(hk->Mac(msg).value()),
+                  HexEncode(Hmac(alg, key, msg).value()))
+            << static_cast<int>(alg) << " key " << klen << " msg " << mlen;
+      }
+    }
+  }
+  // RFC 4231 case 1 through the keyed object, split into parts.
+  auto hk = HmacKey::Create(HashAlg::kSha256, Bytes(20, 0x0b)).value();
+  const ByteSpan parts[] = {AsBytes("Hi "), AsBytes("There")};
+  Bytes out(32);
+  ASSERT_TRUE(hk.MacInto(parts, out));
+  EXPECT_EQ(HexEncode(out),
+            "b0344c61d8db38535ca8afceaf0bf12b881dc200c9833da726e9376c2e32cff7");
+}
+
+TEST(HmacKey, VerifyRejectsEveryBitFlipAndWrongLengths) {
+  const Bytes key(48, 0x42);
+  const Bytes msg(48, 0x99);
+  auto hk = HmacKey::Create(HashAlg::kSha384, key).value();
+  const Bytes tag = Hmac(HashAlg::kSha384, key, msg).value();
+  ASSERT_TRUE(hk.Verify(msg, tag));
+  for (std::size_t bit = 0; bit < tag.size() * 8; ++bit) {
+    Bytes bad = tag;
+    bad[bit / 8] = static_cast<uint8_t>(bad[bit / 8] ^ (1u << (bit % 8)));
+    auto st = hk.Verify(msg, bad);
+    ASSERT_FALSE(st) << bit;
+    EXPECT_EQ(st.error().code, Errc::kAuthFailed);
+  }
+  EXPECT_EQ(hk.Verify(msg, ByteSpan(tag).first(47)).error().code, Errc::kAuthFailed);
+  EXPECT_EQ(hk.Verify(msg, {}).error().code, Errc::kAuthFailed);
+  // Still usable after failures, and moved-to objects keep working.
+  HmacKey moved = std::move(hk);
+  EXPECT_TRUE(moved.Verify(msg, tag));
+}
+
+TEST(Hkdf, KeyedExpandMatchesRfc5869AndTheUnkeyedPath) {
+  // RFC 5869 case 2 (three output blocks, T(i-1) chained) with a keyed PRK.
+  Bytes info;
+  for (int i = 0; i < 80; ++i) info.push_back(static_cast<uint8_t>(0xb0 + i));
+  const Bytes prk = H("06a6b88c5853361a06104c9ceb35b45cef760014904671014a193f40c15fc244");
+  auto hk = HmacKey::Create(HashAlg::kSha256, prk).value();
+  auto okm = HkdfExpand(hk, info, 82);
+  ASSERT_TRUE(okm);
+  EXPECT_EQ(HexEncode(okm->reveal()),
+            "b11e398dc80327a1c8e7f78c596a49344f012eda2d4efad8a050cc4c19afa97c"
+            "59045a99cac7827271cb41c65e590e09da3275600c2f09b8367793a9aca3db71"
+            "cc30c58179ec3e87c14c01d5c1f3434f1d87");
+  // Several expansions from one keyed PRK equal the one-shot ones.
+  for (HashAlg alg : {HashAlg::kSha256, HashAlg::kSha384}) {
+    const Bytes p(DigestSize(alg), 0x5a);
+    auto k = HmacKey::Create(alg, p).value();
+    for (std::size_t len : {0u, 1u, 12u, 32u, 48u, 100u}) {
+      const Bytes inf(len % 7, static_cast<uint8_t>(len));
+      EXPECT_EQ(HexEncode(HkdfExpand(k, inf, len)->reveal()),
+                HexEncode(HkdfExpand(alg, p, inf, len)->reveal()));
+    }
+    EXPECT_EQ(HkdfExpand(k, {}, 255 * DigestSize(alg) + 1).error().code,
+              Errc::kInvalidArgument);
+  }
+}
+
 TEST(Hkdf, Rfc5869Case1) {
   auto prk = HkdfExtract(HashAlg::kSha256, H("000102030405060708090a0b0c"), Bytes(22, 0x0b));
   ASSERT_TRUE(prk);

@@ -21,22 +21,22 @@ Result<SecretBytes> HkdfExtract(HashAlg alg, ByteSpan salt, ByteSpan ikm) {
   return prk;
 }
 
-Result<SecretBytes> HkdfExpand(HashAlg alg, ByteSpan prk, ByteSpan info,
-                               std::size_t length) {
-  const std::size_t hlen = DigestSize(alg);
+namespace {
+
+// T(1) || T(2) || ... truncated to `length`; `mac(parts, out)` is
+// HMAC(PRK, parts...). T(i) lives on the stack and is wiped on every exit.
+template <typename MacFn>
+Result<SecretBytes> ExpandBlocks(std::size_t hlen, ByteSpan info,
+                                 std::size_t length, MacFn&& mac) {
   if (length > 255 * hlen) {
     return Fail(Errc::kInvalidArgument,
                 "hkdf: output longer than 255 * HashLen (RFC 5869 2.3)");
   }
-  if (prk.empty()) {
-    return Fail(Errc::kInvalidArgument, "hkdf: empty PRK");
-  }
-  if (info.size() > kMaxOsslChunk || prk.size() > kMaxOsslChunk) {
+  if (info.size() > kMaxOsslChunk) {
     return Fail(Errc::kInvalidArgument, "hkdf: expand input too long");
   }
   if (length == 0) return SecretBytes();
   SecretBytes out(length);
-  // T(i) on the stack, wiped on every exit.
   struct Block {
     std::array<uint8_t, 64> bytes{};
     ~Block() { SecureWipe(bytes.data(), bytes.size()); }
@@ -47,15 +47,41 @@ Result<SecretBytes> HkdfExpand(HashAlg alg, ByteSpan prk, ByteSpan info,
   for (uint8_t i = 1; done < length; ++i) {
     const uint8_t counter[1] = {i};
     // T(1) = HMAC(PRK, info || 0x01); T(i) = HMAC(PRK, T(i-1) || info || i).
-    // HmacInto reads T(i-1) before it writes T(i) over it.
+    // The MAC reads T(i-1) before it writes T(i) over it.
     const ByteSpan first[] = {info, counter};
     const ByteSpan next[] = {ti, info, counter};
-    CCGPU_TRY(HmacInto(alg, prk, i == 1 ? std::span<const ByteSpan>(first) : std::span<const ByteSpan>(next), ti));
+    CCGPU_TRY(mac(i == 1 ? std::span<const ByteSpan>(first)
+                         : std::span<const ByteSpan>(next),
+                  ti));
     const std::size_t n = std::min(hlen, length - done);
     std::copy_n(ti.begin(), n, out.reveal_mutable().begin() + static_cast<std::ptrdiff_t>(done));
     done += n;
   }
   return out;
+}
+
+}  // namespace
+
+Result<SecretBytes> HkdfExpand(HashAlg alg, ByteSpan prk, ByteSpan info,
+                               std::size_t length) {
+  if (prk.empty()) {
+    return Fail(Errc::kInvalidArgument, "hkdf: empty PRK");
+  }
+  if (prk.size() > kMaxOsslChunk) {
+    return Fail(Errc::kInvalidArgument, "hkdf: expand input too long");
+  }
+  return ExpandBlocks(DigestSize(alg), info, length,
+                      [&](std::span<const ByteSpan> parts, std::span<uint8_t> ti) {
+                        return HmacInto(alg, prk, parts, ti);
+                      });
+}
+
+Result<SecretBytes> HkdfExpand(const HmacKey& prk, ByteSpan info,
+                               std::size_t length) {
+  return ExpandBlocks(prk.size(), info, length,
+                      [&](std::span<const ByteSpan> parts, std::span<uint8_t> ti) {
+                        return prk.MacInto(parts, ti);
+                      });
 }
 
 }  // namespace ccgpu::crypto

@@ -6,6 +6,8 @@
 #include "crypto/mac.h"
 
 #include <array>
+#include <memory>
+#include <utility>
 
 #include "base/ct.h"
 #include "base/secret.h"
@@ -91,6 +93,107 @@ Status HmacInto(HashAlg alg, ByteSpan key, std::span<const ByteSpan> parts,
       EVP_DigestUpdate(ctx.get(), s.inner.data(), hlen) != 1 ||
       EVP_DigestFinal_ex(ctx.get(), out.data(), &len) != 1 || len != hlen) {
     return OsslFail(Errc::kCryptoFailure, "hmac: outer hash");
+  }
+  return OkStatus();
+}
+
+// --- HmacKey ----------------------------------------------------------------
+
+struct HmacKeyState {
+  OsslPtr<EVP_MD_CTX> inner;  // after (K ^ ipad)
+  OsslPtr<EVP_MD_CTX> outer;  // after (K ^ opad)
+  OsslPtr<EVP_MD_CTX> work;   // scratch for one MAC (reused)
+};
+
+HmacKey::HmacKey(HashAlg alg, std::unique_ptr<HmacKeyState> state)
+    : alg_(alg), state_(std::move(state)) {}
+HmacKey::HmacKey(HmacKey&&) noexcept = default;
+HmacKey& HmacKey::operator=(HmacKey&&) noexcept = default;
+HmacKey::~HmacKey() = default;
+
+std::size_t HmacKey::size() const { return DigestSize(alg_); }
+
+Result<HmacKey> HmacKey::Create(HashAlg alg, ByteSpan key) {
+  const EVP_MD* md = FetchedMd(alg);
+  if (md == nullptr) {
+    return OsslFail(Errc::kUnsupportedAlgorithm, "hmac: digest not available");
+  }
+  const std::size_t hlen = DigestSize(alg);
+  const int block_int = EVP_MD_get_block_size(md);
+  if (block_int <= 0 || static_cast<std::size_t>(block_int) > kMaxBlock ||
+      hlen > kMaxDigest) {
+    return Fail(Errc::kCryptoFailure, "hmac: unexpected digest block size");
+  }
+  if (key.size() > kMaxOsslChunk) {
+    return Fail(Errc::kInvalidArgument, "hmac: key too long");
+  }
+  const std::size_t block = static_cast<std::size_t>(block_int);
+  auto st = std::make_unique<HmacKeyState>();
+  st->inner.reset(EVP_MD_CTX_new());
+  st->outer.reset(EVP_MD_CTX_new());
+  st->work.reset(EVP_MD_CTX_new());
+  if (!st->inner || !st->outer || !st->work) {
+    return OsslFail(Errc::kCryptoFailure, "hmac: EVP_MD_CTX_new");
+  }
+  HmacScratch s;
+  if (key.size() > block) {
+    unsigned int len = 0;
+    if (EVP_DigestInit_ex2(st->work.get(), md, nullptr) != 1 ||
+        EVP_DigestUpdate(st->work.get(), key.data(), key.size()) != 1 ||
+        EVP_DigestFinal_ex(st->work.get(), s.key.data(), &len) != 1 ||
+        len != hlen) {
+      return OsslFail(Errc::kCryptoFailure, "hmac: hashing a long key");
+    }
+  } else if (!key.empty()) {
+    std::copy(key.begin(), key.end(), s.key.begin());
+  }
+  for (std::size_t i = 0; i < block; ++i) s.pad[i] = static_cast<uint8_t>(s.key[i] ^ 0x36);
+  if (EVP_DigestInit_ex2(st->inner.get(), md, nullptr) != 1 ||
+      EVP_DigestUpdate(st->inner.get(), s.pad.data(), block) != 1) {
+    return OsslFail(Errc::kCryptoFailure, "hmac: inner pad");
+  }
+  for (std::size_t i = 0; i < block; ++i) s.pad[i] = static_cast<uint8_t>(s.key[i] ^ 0x5c);
+  if (EVP_DigestInit_ex2(st->outer.get(), md, nullptr) != 1 ||
+      EVP_DigestUpdate(st->outer.get(), s.pad.data(), block) != 1) {
+    return OsslFail(Errc::kCryptoFailure, "hmac: outer pad");
+  }
+  return HmacKey(alg, std::move(st));
+}
+
+Status HmacKey::MacInto(std::span<const ByteSpan> parts,
+                        std::span<uint8_t> out) const {
+  const std::size_t hlen = DigestSize(alg_);
+  CCGPU_CHECK(state_ != nullptr);
+  CCGPU_CHECK(out.size() == hlen);
+  EVP_MD_CTX* w = state_->work.get();
+  HmacScratch s;
+  unsigned int len = 0;
+  if (EVP_MD_CTX_copy_ex(w, state_->inner.get()) != 1) {
+    return OsslFail(Errc::kCryptoFailure, "hmac: EVP_MD_CTX_copy_ex");
+  }
+  for (ByteSpan part : parts) CCGPU_TRY(Feed(w, part));
+  if (EVP_DigestFinal_ex(w, s.inner.data(), &len) != 1 || len != hlen) {
+    return OsslFail(Errc::kCryptoFailure, "hmac: inner EVP_DigestFinal_ex");
+  }
+  if (EVP_MD_CTX_copy_ex(w, state_->outer.get()) != 1 ||
+      EVP_DigestUpdate(w, s.inner.data(), hlen) != 1 ||
+      EVP_DigestFinal_ex(w, out.data(), &len) != 1 || len != hlen) {
+    return OsslFail(Errc::kCryptoFailure, "hmac: outer hash");
+  }
+  return OkStatus();
+}
+
+Result<Bytes> HmacKey::Mac(ByteSpan data) const {
+  Bytes out(size());
+  const ByteSpan parts[] = {data};
+  CCGPU_TRY(MacInto(parts, out));
+  return out;
+}
+
+Status HmacKey::Verify(ByteSpan data, ByteSpan tag) const {
+  CCGPU_ASSIGN_OR_RETURN(Bytes expected, Mac(data));
+  if (tag.size() != expected.size() || !CtEqual(expected, tag)) {
+    return Fail(Errc::kAuthFailed, "hmac: tag does not verify");
   }
   return OkStatus();
 }
