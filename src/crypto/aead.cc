@@ -133,8 +133,10 @@ Result<AeadPrimitive> AeadPrimitive::Create(AeadAlg alg, ByteSpan key) {
   auto state = std::make_unique<AeadState>();
   state->cipher = cipher;
   state->key = SecretBytes::CopyOf(key);
-  CCGPU_ASSIGN_OR_RETURN(state->enc, KeyedContext(cipher, key, true));
-  CCGPU_ASSIGN_OR_RETURN(state->dec, KeyedContext(cipher, key, false));
+  // The cached contexts are keyed on first use of their direction (under
+  // their mutex): a sealing-only or opening-only user (an SPDM or channel
+  // direction) keys one context, not two. (Both ciphers take any 32-byte
+  // key, checked above; a failing init is reported by that first call.)
   return AeadPrimitive(alg, std::move(state));
 }
 
@@ -157,6 +159,10 @@ Status AeadPrimitive::Seal(ByteSpan nonce, ByteSpan aad, ByteSpan pt,
   OsslPtr<EVP_CIPHER_CTX> temporary;
   EVP_CIPHER_CTX* ctx = nullptr;
   if (lock.owns_lock()) {
+    if (!s.enc) {
+      CCGPU_ASSIGN_OR_RETURN(s.enc,
+                             KeyedContext(s.cipher, s.key.reveal(), true));
+    }
     ctx = s.enc.get();
     if (EVP_EncryptInit_ex2(ctx, nullptr, nullptr, nonce.data(), nullptr) !=
         1) {
@@ -200,6 +206,10 @@ Status AeadPrimitive::Open(ByteSpan nonce, ByteSpan aad, ByteSpan in,
   OsslPtr<EVP_CIPHER_CTX> temporary;
   EVP_CIPHER_CTX* ctx = nullptr;
   if (lock.owns_lock()) {
+    if (!s.dec) {
+      CCGPU_ASSIGN_OR_RETURN(s.dec,
+                             KeyedContext(s.cipher, s.key.reveal(), false));
+    }
     ctx = s.dec.get();
     if (EVP_DecryptInit_ex2(ctx, nullptr, nullptr, nonce.data(), nullptr) !=
         1) {

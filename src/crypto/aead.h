@@ -36,8 +36,9 @@ struct AeadState;  // OpenSSL cipher contexts (ossl.h); opaque here
 // SealingContext; nothing above src/crypto may construct nonces itself.
 //
 // Thread-safety: Seal and Open are safe to call concurrently on one object.
-// One caller at a time uses the object's resident, pre-keyed cipher context
-// (the fast path: only the nonce is set per record); a concurrent caller gets
+// One caller at a time uses the object's resident cipher context of that
+// direction, keyed on the first Seal (resp. Open) and kept (the fast path:
+// only the nonce is set per record); a concurrent caller gets
 // a fresh context keyed for that call. For throughput from many threads,
 // give each thread its own object.
 //
