@@ -1,4 +1,9 @@
 // Hash, HMAC, HKDF and RNG behaviour beyond the Wycheproof files.
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <set>
+
 #include <gtest/gtest.h>
 
 #include "base/encoding.h"
@@ -260,6 +265,57 @@ TEST(Rng, FillsAndDiffers) {
   EXPECT_NE(*a, *b);
   EXPECT_NE(*a, Bytes(64, 0));
   EXPECT_TRUE(RandomBytes(0).value().empty());
+}
+
+TEST(Rng, SmallDrawsAcrossBlockRefillsAreAllDistinct) {
+  // 32-byte draws span several 512-byte blocks; sizes around the 64-byte
+  // cut-over between the block and the direct path are exercised too.
+  std::set<Bytes> seen;
+  for (int i = 0; i < 100; ++i) {
+    Bytes b = RandomBytes(32).value();
+    EXPECT_NE(b, Bytes(32, 0));
+    EXPECT_TRUE(seen.insert(b).second) << i;
+  }
+  for (std::size_t n : {1u, 63u, 64u, 65u, 511u, 512u, 513u, 2000u}) {
+    Bytes a = RandomBytes(n).value(), b = RandomBytes(n).value();
+    ASSERT_EQ(a.size(), n);
+    if (n >= 8) {
+      EXPECT_NE(a, b) << n;
+      EXPECT_NE(a, Bytes(n, 0)) << n;
+    }
+  }
+}
+
+TEST(Rng, ForkedChildNeverRepeatsTheParentsBytes) {
+  // Fill this thread's block, then fork: the child's next draw must not be
+  // the bytes the parent hands out next from the same block.
+  ASSERT_TRUE(RandomBytes(16));
+  int fds[2];
+  ASSERT_EQ(pipe(fds), 0);
+  const pid_t pid = fork();
+  ASSERT_GE(pid, 0);
+  if (pid == 0) {
+    close(fds[0]);
+    uint8_t buf[32] = {};
+    const bool ok = static_cast<bool>(RandomBytes(std::span<uint8_t>(buf)));
+    const ssize_t w = ok ? write(fds[1], buf, sizeof buf) : -1;
+    _exit(w == static_cast<ssize_t>(sizeof buf) ? 0 : 1);
+  }
+  close(fds[1]);
+  const Bytes parent = RandomBytes(32).value();
+  Bytes child(32);
+  std::size_t got = 0;
+  while (got < child.size()) {
+    const ssize_t r = read(fds[0], child.data() + got, child.size() - got);
+    if (r <= 0) break;
+    got += static_cast<std::size_t>(r);
+  }
+  close(fds[0]);
+  int status = 0;
+  ASSERT_EQ(waitpid(pid, &status, 0), pid);
+  ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+  ASSERT_EQ(got, child.size());
+  EXPECT_NE(parent, child);
 }
 
 TEST(SelfTest, PassesAndReportsEveryCheck) {
