@@ -25,8 +25,10 @@ Result<SecretBytes> HkdfExpand(HashAlg alg, ByteSpan prk, ByteSpan info,
 
 // The same expansion with the PRK already keyed as an HmacKey (its alg() is
 // the hash): for several expansions from one PRK (a key schedule deriving
-// several labels), the PRK's pad blocks are absorbed once. Same errors as
-// above, and the output equals HkdfExpand(prk.alg(), PRK, info, length).
+// several labels), the PRK's pad blocks are absorbed once. The output equals
+// HkdfExpand(prk.alg(), PRK, info, length). kInvalidArgument if length >
+// 255 * HashLen (the PRK's length was the caller's to check when keying it);
+// kCryptoFailure. The caller keeps `prk`.
 Result<SecretBytes> HkdfExpand(const HmacKey& prk, ByteSpan info,
                                std::size_t length);
 
