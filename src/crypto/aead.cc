@@ -191,10 +191,10 @@ Result<AeadPrimitive> AeadPrimitive::Create(AeadAlg alg, ByteSpan key) {
   auto state = std::make_unique<AeadState>();
   state->cipher = cipher;
   state->key = SecretBytes::CopyOf(key);
-  // Slot 0 of each direction keyed up front, so the first call is already
-  // fast and a key OpenSSL refuses fails here rather than on first use.
-  CCGPU_ASSIGN_OR_RETURN(state->enc[0].ctx, KeyedContext(cipher, key, true));
-  CCGPU_ASSIGN_OR_RETURN(state->dec[0].ctx, KeyedContext(cipher, key, false));
+  // Contexts are keyed on first use of their slot (under its mutex): a
+  // sealing-only or opening-only user (an SPDM or channel direction) keys
+  // one context, not two. (Both ciphers take any 32-byte key, checked above;
+  // a failing init is reported by that first call.)
   return AeadPrimitive(alg, std::move(state));
 }
 

@@ -44,9 +44,10 @@ enum class InputSource { kPrivate, kShared };
 // SealingContext; nothing above src/crypto may construct nonces itself.
 //
 // Thread-safety: Seal and Open are safe to call concurrently on one object.
-// The object keeps a small pool of cipher contexts keyed once (a record only
-// sets its nonce); each call borrows one, so N threads sealing with one key
-// all run the fast path after their first call.
+// The object keeps, per direction, a few slots of cipher contexts, each
+// keyed on its first use (a record then only sets its nonce); a call takes
+// the first free slot, so one thread costs one uncontended try_lock and N
+// threads sealing with one key all run the fast path after their first call.
 //
 // Buffers: `out` may be exactly the same memory as the plaintext/ciphertext
 // part of the input (in-place); any other overlap is kInvalidArgument.

@@ -41,6 +41,27 @@ TEST_P(AeadTest, RoundTripsAtManyLengths) {
   }
 }
 
+TEST_P(AeadTest, EachDirectionIsKeyedOnFirstUseInEitherOrder) {
+  // The resident contexts are keyed lazily: an object that only opens (a
+  // receive direction) must open what another object with the key sealed,
+  // and then seal too; a wrong-key object still fails.
+  const Bytes nonce = Pattern(12, 2), aad = Pattern(7, 3), pt = Pattern(40, 4);
+  auto sender = AeadPrimitive::Create(GetParam(), Pattern(32, 1)).value();
+  auto receiver = AeadPrimitive::Create(GetParam(), Pattern(32, 1)).value();
+  auto other = AeadPrimitive::Create(GetParam(), Pattern(32, 9)).value();
+  Bytes sealed(pt.size() + kAeadTagSize), opened(pt.size());
+  ASSERT_TRUE(sender.Seal(nonce, aad, pt, sealed));
+  EXPECT_EQ(other.Open(nonce, aad, sealed, opened).error().code, Errc::kAuthFailed);
+  ASSERT_TRUE(receiver.Open(nonce, aad, sealed, opened));
+  EXPECT_EQ(opened, pt);
+  Bytes again(pt.size() + kAeadTagSize);
+  ASSERT_TRUE(receiver.Seal(nonce, aad, pt, again));
+  EXPECT_EQ(again, sealed);  // same key, nonce and input: same record
+  Bytes mine(pt.size() + kAeadTagSize);
+  ASSERT_TRUE(other.Seal(nonce, aad, pt, mine));
+  EXPECT_NE(mine, sealed);
+}
+
 TEST_P(AeadTest, InPlaceWorksAndPartialOverlapIsRefused) {
   auto aead = AeadPrimitive::Create(GetParam(), Pattern(32, 1)).value();
   const Bytes nonce = Pattern(12, 2), pt = Pattern(100, 5);

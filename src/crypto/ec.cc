@@ -83,8 +83,19 @@ Result<Curve> CurveOf(const EVP_PKEY* pkey) {
   return Fail(Errc::kUnsupportedAlgorithm, "ec: curve is not P-256 or P-384");
 }
 
-// X||Y of an EC key, fixed width.
+// X||Y of an EC key, fixed width. Fast path: the key's encoded public key
+// (one point conversion); keys that keep a compressed encoding take the
+// coordinate path.
 Result<Bytes> RawPointOf(const EVP_PKEY* pkey, Curve curve) {
+  const std::size_t n = CoordinateSize(curve);
+  uint8_t sec1[1 + 2 * 48] = {0};
+  std::size_t sec1_len = 0;
+  if (EVP_PKEY_get_octet_string_param(pkey, OSSL_PKEY_PARAM_ENCODED_PUBLIC_KEY, sec1, sizeof(sec1),
+                                      &sec1_len) == 1 &&
+      sec1_len == 2 * n + 1 && sec1[0] == 0x04) {
+    return Bytes(sec1 + 1, sec1 + sec1_len);
+  }
+  ERR_clear_error();
   BIGNUM* x_raw = nullptr;
   BIGNUM* y_raw = nullptr;
   const int okx = EVP_PKEY_get_bn_param(pkey, OSSL_PKEY_PARAM_EC_PUB_X, &x_raw);
@@ -94,13 +105,48 @@ Result<Bytes> RawPointOf(const EVP_PKEY* pkey, Curve curve) {
   if (okx != 1 || oky != 1) {
     return OsslFail(Errc::kBadPublicPoint, "ec: key has no public point");
   }
-  const std::size_t n = CoordinateSize(curve);
   Bytes out(2 * n);
   if (BN_bn2binpad(x.get(), out.data(), static_cast<int>(n)) != static_cast<int>(n) ||
       BN_bn2binpad(y.get(), out.data() + n, static_cast<int>(n)) != static_cast<int>(n)) {
     return OsslFail(Errc::kBadPublicPoint, "ec: coordinate wider than curve");
   }
   return out;
+}
+
+// A parameters-only key holding the named group of `curve`, made once per
+// process. Keys are made from it (EVP_PKEY_dup, key generation) instead of
+// from the group name: OpenSSL 3.0 builds a new EC_GROUP (Montgomery
+// constants, inversions) for every key made by name, which cost more than
+// the point arithmetic of an ECDH. nullptr if OpenSSL cannot make it.
+EVP_PKEY* MakeCurveTemplate(const char* group) {
+  OsslPtr<EVP_PKEY_CTX> ctx(EVP_PKEY_CTX_new_from_name(nullptr, "EC", nullptr));
+  EVP_PKEY* params = nullptr;
+  if (!ctx || EVP_PKEY_paramgen_init(ctx.get()) != 1 ||
+      EVP_PKEY_CTX_set_group_name(ctx.get(), group) != 1 ||
+      EVP_PKEY_paramgen(ctx.get(), &params) != 1) {
+    ERR_clear_error();
+    return nullptr;
+  }
+  return params;
+}
+EVP_PKEY* CurveTemplate(Curve curve) {
+  // Function-local statics: initialised once, thread-safely; never freed.
+  // Only read afterwards (dup, keygen template), which OpenSSL allows from
+  // many threads at once.
+  static EVP_PKEY* const p256 = MakeCurveTemplate(GroupName(Curve::kP256));
+  static EVP_PKEY* const p384 = MakeCurveTemplate(GroupName(Curve::kP384));
+  return curve == Curve::kP256 ? p256 : p384;
+}
+
+// Checks the public point of `pkey`: on the curve, not the identity.
+Status CheckPublicKey(EVP_PKEY* pkey, Errc on_bad, const char* what) {
+  OsslPtr<EVP_PKEY_CTX> check(EVP_PKEY_CTX_new_from_pkey(nullptr, pkey, nullptr));
+  if (!check) return OsslFail(Errc::kCryptoFailure, "ec: EVP_PKEY_CTX_new_from_pkey");
+  // P-256 and P-384 have cofactor 1: a point that decodes, lies on the curve
+  // and is not the identity is in the prime-order group, so the quick check
+  // (no n*Q multiplication) is complete here.
+  if (EVP_PKEY_public_check_quick(check.get()) != 1) return OsslFail(on_bad, what);
+  return OkStatus();
 }
 
 // Builds an EC key from OSSL parameters and checks its public point.
@@ -117,13 +163,7 @@ Result<OsslPtr<EVP_PKEY>> KeyFromParams(OSSL_PARAM_BLD* bld, int selection,
     return OsslFail(on_bad, what);
   }
   OsslPtr<EVP_PKEY> pkey(raw);
-  OsslPtr<EVP_PKEY_CTX> check(EVP_PKEY_CTX_new_from_pkey(nullptr, pkey.get(), nullptr));
-  if (!check) return OsslFail(Errc::kCryptoFailure, "ec: EVP_PKEY_CTX_new_from_pkey");
-  // P-256 and P-384 have cofactor 1: a point that decodes, lies on the curve
-  // and is not the identity is in the prime-order group, so the quick check
-  // (no n*Q multiplication) is complete here.
-  const int ok = EVP_PKEY_public_check_quick(check.get());
-  if (ok != 1) return OsslFail(on_bad, what);
+  CCGPU_TRY(CheckPublicKey(pkey.get(), on_bad, what));
   return pkey;
 }
 
@@ -182,18 +222,16 @@ Result<EcPublicKey> EcPublicKey::FromRawPoint(Curve curve, ByteSpan point) {
     return Fail(Errc::kBadPublicPoint,
                 "ec: raw point is not X||Y or 0x04||X||Y of the curve's size");
   }
-  OsslPtr<OSSL_PARAM_BLD> bld(OSSL_PARAM_BLD_new());
-  if (!bld ||
-      OSSL_PARAM_BLD_push_utf8_string(bld.get(), OSSL_PKEY_PARAM_GROUP_NAME,
-                                      GroupName(curve), 0) != 1 ||
-      OSSL_PARAM_BLD_push_octet_string(bld.get(), OSSL_PKEY_PARAM_PUB_KEY,
-                                       sec1.data(), sec1.size()) != 1) {
-    return OsslFail(Errc::kCryptoFailure, "ec: OSSL_PARAM_BLD");
+  EVP_PKEY* tmpl = CurveTemplate(curve);
+  if (tmpl == nullptr) return OsslFail(Errc::kCryptoFailure, "ec: curve template");
+  OsslPtr<EVP_PKEY> pkey(EVP_PKEY_dup(tmpl));
+  if (!pkey) return OsslFail(Errc::kCryptoFailure, "ec: EVP_PKEY_dup");
+  // Decoding the point checks that X and Y are field elements and that the
+  // point lies on the curve.
+  if (EVP_PKEY_set1_encoded_public_key(pkey.get(), sec1.data(), sec1.size()) != 1) {
+    return OsslFail(Errc::kBadPublicPoint, "ec: public point is not on the curve");
   }
-  CCGPU_ASSIGN_OR_RETURN(
-      OsslPtr<EVP_PKEY> pkey,
-      KeyFromParams(bld.get(), EVP_PKEY_PUBLIC_KEY, Errc::kBadPublicPoint,
-                    "ec: public point is not on the curve"));
+  CCGPU_TRY(CheckPublicKey(pkey.get(), Errc::kBadPublicPoint, "ec: public point is not on the curve"));
   return EcPublicKey(curve, ShareKey(std::move(pkey)));
 }
 
@@ -280,9 +318,11 @@ Status EcPublicKey::VerifyDigestRaw(ByteSpan digest, ByteSpan r_s) const {
 // --------------------------------------------------------------- private key
 
 Result<EcPrivateKey> EcPrivateKey::Generate(Curve curve) {
-  OsslPtr<EVP_PKEY_CTX> ctx(EVP_PKEY_CTX_new_from_name(nullptr, "EC", nullptr));
-  if (!ctx || EVP_PKEY_keygen_init(ctx.get()) != 1 ||
-      EVP_PKEY_CTX_set_group_name(ctx.get(), GroupName(curve)) != 1) {
+  EVP_PKEY* tmpl = CurveTemplate(curve);
+  if (tmpl == nullptr) return OsslFail(Errc::kCryptoFailure, "ec: curve template");
+  // The group comes from the template key (see CurveTemplate).
+  OsslPtr<EVP_PKEY_CTX> ctx(EVP_PKEY_CTX_new_from_pkey(nullptr, tmpl, nullptr));
+  if (!ctx || EVP_PKEY_keygen_init(ctx.get()) != 1) {
     return OsslFail(Errc::kCryptoFailure, "ec: keygen init");
   }
   EVP_PKEY* raw = nullptr;
@@ -352,6 +392,8 @@ Result<std::string> EcPrivateKey::ToPem() const {
   }
   return DrainBio(bio.get());
 }
+
+Result<Bytes> EcPrivateKey::PublicRawPoint() const { return RawPointOf(pkey_.get(), curve_); }
 
 Result<EcPublicKey> EcPrivateKey::PublicKey() const {
   CCGPU_ASSIGN_OR_RETURN(Bytes xy, RawPointOf(pkey_.get(), curve_));

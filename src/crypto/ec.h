@@ -90,6 +90,10 @@ class EcPrivateKey {
   Result<std::string> ToPem() const;
   Curve curve() const { return curve_; }
   Result<EcPublicKey> PublicKey() const;
+  // X||Y of the public key (each CoordinateSize(curve()) bytes), without
+  // building an EcPublicKey: what an ECDHE exchange sends. kBadPublicPoint
+  // only if OpenSSL cannot produce the point.
+  Result<Bytes> PublicRawPoint() const;
 
   // ECDSA over `message` hashed with `hash`. kCryptoFailure.
   Result<Bytes> SignDer(HashAlg hash, ByteSpan message) const;

@@ -132,6 +132,28 @@ TEST_P(EcTest, PublicKeyEncodingsRoundTrip) {
   EXPECT_EQ(EcPublicKey::FromPem(pem).value().RawPoint().value(), xy);
 }
 
+TEST_P(EcTest, GeneratedKeysAreNamedCurveKeysWithTheirOwnPoint) {
+  // Keys made from the per-curve template: fresh each time, named curve,
+  // PublicRawPoint the same as PublicKey().RawPoint().
+  auto a = EcPrivateKey::Generate(curve()).value();
+  auto b = EcPrivateKey::Generate(curve()).value();
+  const Bytes pa = a.PublicRawPoint().value();
+  ASSERT_EQ(pa.size(), 2 * CoordinateSize(curve()));
+  EXPECT_EQ(pa, a.PublicKey().value().RawPoint().value());
+  EXPECT_NE(pa, b.PublicRawPoint().value());
+  // The SPKI names the curve (not explicit parameters) and parses back.
+  auto pub = EcPublicKey::FromDer(a.PublicKey().value().SpkiDer().value()).value();
+  EXPECT_EQ(pub.curve(), curve());
+  EXPECT_EQ(pub.RawPoint().value(), pa);
+  // A key imported from a raw point verifies what the private key signs.
+  auto imported = EcPublicKey::FromRawPoint(curve(), pa).value();
+  const Bytes sig = a.SignRaw(HashAlg::kSha256, AsBytes("m")).value();
+  EXPECT_TRUE(imported.VerifyRaw(HashAlg::kSha256, AsBytes("m"), sig));
+  EXPECT_FALSE(EcPublicKey::FromRawPoint(curve(), b.PublicRawPoint().value())
+                   .value()
+                   .VerifyRaw(HashAlg::kSha256, AsBytes("m"), sig));
+}
+
 TEST_P(EcTest, RawPointsOffOrBesideTheCurveAreRefused) {
   const Bytes xy = EcPrivateKey::Generate(curve()).value().PublicKey().value().RawPoint().value();
   const std::size_t n = CoordinateSize(curve());

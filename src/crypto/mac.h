@@ -2,6 +2,9 @@
 #ifndef CCGPU_CRYPTO_MAC_H_
 #define CCGPU_CRYPTO_MAC_H_
 
+#include <memory>
+#include <span>
+
 #include "base/bytes.h"
 #include "base/result.h"
 #include "crypto/hash.h"
@@ -15,6 +18,45 @@ Result<Bytes> Hmac(HashAlg alg, ByteSpan key, ByteSpan data);
 // Checks a full-length `tag` in constant time. kAuthFailed if it differs or
 // has the wrong length.
 Status HmacVerify(HashAlg alg, ByteSpan key, ByteSpan data, ByteSpan tag);
+
+struct HmacKeyState;  // OpenSSL digest contexts (mac.cc); opaque here
+
+// An HMAC key with its two padded blocks already absorbed: the inner and
+// outer hash states after (K ^ ipad) and (K ^ opad) (RFC 2104 §4 notes this
+// precomputation). Each MAC then costs a state copy and the data's
+// compression calls, not the two pad blocks and a fresh context again; worth
+// it where one key makes several MACs (HKDF-Expand of several labels from one
+// PRK). The states are key-equivalent secrets: OpenSSL wipes them when the
+// object is destroyed. Move-only; not thread-safe (one object per thread).
+class HmacKey {
+ public:
+  // kUnsupportedAlgorithm if the digest is unavailable, kCryptoFailure.
+  // Any key length, as Hmac(); the key bytes are not kept.
+  static Result<HmacKey> Create(HashAlg alg, ByteSpan key);
+
+  HmacKey(HmacKey&&) noexcept;
+  HmacKey& operator=(HmacKey&&) noexcept;
+  ~HmacKey();
+
+  HashAlg alg() const { return alg_; }
+  // DigestSize(alg()).
+  std::size_t size() const;
+
+  // HMAC(key, parts[0] || parts[1] || ...) into `out` (exactly size() bytes,
+  // else aborts). `out` may alias a part (parts are read first).
+  // kCryptoFailure.
+  Status MacInto(std::span<const ByteSpan> parts, std::span<uint8_t> out) const;
+  // HMAC(key, data). kCryptoFailure.
+  Result<Bytes> Mac(ByteSpan data) const;
+  // Constant-time check of a full-length tag; kAuthFailed if it differs or
+  // has the wrong length.
+  Status Verify(ByteSpan data, ByteSpan tag) const;
+
+ private:
+  HmacKey(HashAlg alg, std::unique_ptr<HmacKeyState> state);
+  HashAlg alg_;
+  std::unique_ptr<HmacKeyState> state_;
+};
 
 }  // namespace ccgpu::crypto
 

@@ -28,14 +28,4 @@ const EVP_CIPHER* FetchedCipher(AeadAlg alg) {
   return nullptr;
 }
 
-EVP_MAC* FetchedHmac() {
-  static EVP_MAC* const mac = EVP_MAC_fetch(nullptr, "HMAC", nullptr);
-  return mac;
-}
-
-EVP_KDF* FetchedHkdf() {
-  static EVP_KDF* const kdf = EVP_KDF_fetch(nullptr, "HKDF", nullptr);
-  return kdf;
-}
-
 }  // namespace ccgpu::crypto

@@ -4,6 +4,7 @@
 #define CCGPU_CRYPTO_OSSL_H_
 
 #include <memory>
+#include <span>
 
 #include <openssl/asn1.h>
 #include <openssl/bio.h>
@@ -69,8 +70,13 @@ inline std::shared_ptr<EVP_PKEY> ShareKey(OsslPtr<EVP_PKEY> key) {
 // callers turn that into kUnsupportedAlgorithm). Thread-safe.
 const EVP_MD* FetchedMd(HashAlg alg);
 const EVP_CIPHER* FetchedCipher(AeadAlg alg);
-EVP_MAC* FetchedHmac();
-EVP_KDF* FetchedHkdf();
+
+// HMAC-`alg`(key, parts[0] || parts[1] || ...) into `out` (exactly
+// DigestSize(alg) bytes, else aborts), computed over the fetched digest
+// (mac.cc). `out` may alias a part: every part is read before `out` is
+// written. kUnsupportedAlgorithm / kCryptoFailure.
+Status HmacInto(HashAlg alg, ByteSpan key, std::span<const ByteSpan> parts,
+                std::span<uint8_t> out);
 
 // Returns Fail(code, context) after clearing OpenSSL's thread-local error
 // queue, so one failure never leaks into a later call's diagnosis.

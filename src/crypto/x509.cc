@@ -1,6 +1,7 @@
 #include "crypto/x509.h"
 
 #include <chrono>
+#include <algorithm>
 #include <cstring>
 #include <ctime>
 
@@ -186,6 +187,59 @@ Result<std::vector<Certificate>> Certificate::ParseDerChain(ByteSpan concatenate
   }
   std::vector<Certificate> chain;
   while (!concatenated_der.empty()) {
+    std::size_t consumed = 0;
+    CCGPU_ASSIGN_OR_RETURN(auto data, ParseOne(concatenated_der, &consumed));
+    chain.push_back(Certificate(std::move(data)));
+    concatenated_der = concatenated_der.subspan(consumed);
+  }
+  return chain;
+}
+
+namespace {
+
+// The length of the DER SEQUENCE (tag, length and contents) at the start of
+// `der`, from its header alone; nullopt when the header is not a definite
+// SEQUENCE header that fits in `der` (then the full parser reports why).
+std::optional<std::size_t> DerSequenceSize(ByteSpan der) {
+  ByteReader r(der);
+  auto tag = r.U8();
+  auto first = r.U8();
+  if (!tag || !first || *tag != 0x30) return std::nullopt;
+  std::size_t len = *first;
+  if (*first >= 0x80) {
+    const std::size_t n = *first & 0x7Fu;
+    if (n == 0 || n > 4) return std::nullopt;  // indefinite or > 4 GiB
+    auto bytes = r.Take(n);
+    if (!bytes) return std::nullopt;
+    len = 0;
+    for (uint8_t b : *bytes) len = (len << 8) | b;
+  }
+  if (len > r.remaining()) return std::nullopt;
+  return r.offset() + len;
+}
+
+}  // namespace
+
+Result<std::vector<Certificate>> Certificate::ParseDerChain(ByteSpan concatenated_der,
+                                                            std::span<const Certificate> known) {
+  if (concatenated_der.empty()) {
+    return Fail(Errc::kBadCertificate, "x509: empty certificate chain");
+  }
+  std::vector<Certificate> chain;
+  while (!concatenated_der.empty()) {
+    const std::optional<std::size_t> size = DerSequenceSize(concatenated_der);
+    const Certificate* same = nullptr;
+    if (size) {
+      const ByteSpan der = concatenated_der.first(*size);
+      for (const Certificate& k : known) {
+        if (std::equal(der.begin(), der.end(), k.data_->der.begin(), k.data_->der.end())) same = &k;
+      }
+    }
+    if (same != nullptr) {
+      chain.push_back(*same);
+      concatenated_der = concatenated_der.subspan(*size);
+      continue;
+    }
     std::size_t consumed = 0;
     CCGPU_ASSIGN_OR_RETURN(auto data, ParseOne(concatenated_der, &consumed));
     chain.push_back(Certificate(std::move(data)));

@@ -38,6 +38,11 @@ class Certificate {
   // its header). kBadCertificate if empty or any part does not parse.
   static Result<std::vector<Certificate>> ParseDerChain(
       ByteSpan concatenated_der);
+  // As above, but a certificate whose DER is byte for byte that of one in
+  // `known` (e.g. configured trust anchors, already parsed) is that object,
+  // not parsed again. Same errors.
+  static Result<std::vector<Certificate>> ParseDerChain(
+      ByteSpan concatenated_der, std::span<const Certificate> known);
 
   // The DER encoding, exactly as parsed.
   Bytes Der() const;

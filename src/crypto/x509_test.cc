@@ -1,6 +1,7 @@
 // Certificate parsing and chain verification: the real NVIDIA GH100 device
 // chain against NVIDIA's device root, and a test PKI built here with OpenSSL
 // for the cases real data cannot give (expired leaf, bad CA flags, AIA).
+#include <algorithm>
 #include <fstream>
 #include <sstream>
 
@@ -192,6 +193,54 @@ TEST_F(NvidiaChain, DerChainRoundTripsAndRefusesDamage) {
   Bytes junk = all;
   junk.push_back(0x30);
   EXPECT_EQ(Certificate::ParseDerChain(junk).error().code, Errc::kBadCertificate);
+}
+
+TEST_F(NvidiaChain, DerChainReusesKnownCertificatesByExactBytes) {
+  Bytes all;
+  std::vector<std::size_t> ends;
+  for (const auto& c : chain_) {
+    const Bytes d = c.Der();
+    all.insert(all.end(), d.begin(), d.end());
+    ends.push_back(all.size());
+  }
+  // The root and one intermediate are known: those two are the known
+  // objects themselves, the others are parsed afresh.
+  const std::vector<Certificate> known = {chain_[4], chain_[2]};
+  auto parsed = Certificate::ParseDerChain(all, known);
+  ASSERT_TRUE(parsed) << parsed.error().ToString();
+  ASSERT_EQ(parsed->size(), 5u);
+  for (std::size_t i = 0; i < 5; ++i) EXPECT_EQ((*parsed)[i].Der(), chain_[i].Der());
+  EXPECT_EQ(&(*parsed)[4].data(), &chain_[4].data());
+  EXPECT_EQ(&(*parsed)[2].data(), &chain_[2].data());
+  EXPECT_NE(&(*parsed)[0].data(), &chain_[0].data());
+  EXPECT_NE(&(*parsed)[3].data(), &chain_[3].data());
+  // One changed byte (in the root's signature) and the known root no longer
+  // matches: that certificate is parsed, not replaced by the known one.
+  Bytes changed = all;
+  changed[all.size() - 2] ^= 0x01;
+  auto reparsed = Certificate::ParseDerChain(changed, known);
+  ASSERT_TRUE(reparsed);
+  EXPECT_NE(&(*reparsed)[4].data(), &chain_[4].data());
+  EXPECT_NE((*reparsed)[4].Der(), chain_[4].Der());
+  // Truncated at every length, with every certificate known: only cuts at a
+  // certificate boundary give a (shorter) chain, every other cut fails.
+  for (std::size_t n = 0; n < all.size(); ++n) {
+    auto r = Certificate::ParseDerChain(ByteSpan(all).first(n), chain_);
+    const bool boundary = std::find(ends.begin(), ends.end(), n) != ends.end();
+    if (boundary) {
+      ASSERT_TRUE(r) << n;
+    } else {
+      ASSERT_FALSE(r) << n;
+      EXPECT_EQ(r.error().code, Errc::kBadCertificate) << n;
+    }
+  }
+  // A first length byte claiming more than there is, or an indefinite
+  // length, is left to the full parser, which refuses it.
+  Bytes longer = all;
+  longer[2] = 0xFF;
+  EXPECT_FALSE(Certificate::ParseDerChain(longer, chain_));
+  Bytes indefinite = {0x30, 0x80, 0x00, 0x00};
+  EXPECT_EQ(Certificate::ParseDerChain(indefinite, chain_).error().code, Errc::kBadCertificate);
 }
 
 TEST(CertificatePem, RefusesMissingDamagedOrForeignBlocks) {

@@ -38,7 +38,7 @@ Result<CertificateChainInfo> Requester::GetCertificate() {
     if (v.spdm_chain == chain && v.hash == hash_ && (!config_.check_time || (v.valid_from <= now && now <= v.valid_until))) verified = &v;
   }
   if (verified == nullptr) {
-    CCGPU_ASSIGN_OR_RETURN(std::vector<crypto::Certificate> certs, crypto::Certificate::ParseDerChain(cc.certificates));
+    CCGPU_ASSIGN_OR_RETURN(std::vector<crypto::Certificate> certs, crypto::Certificate::ParseDerChain(cc.certificates, config_.roots));
     if (certs.empty()) return Fail(Errc::kChainInvalid, "spdm requester: empty certificate chain");
     CCGPU_ASSIGN_OR_RETURN(Bytes root_hash, crypto::Hash(hash_, certs.front().Der()));
     if (!CtEqual(root_hash, cc.root_hash)) return Fail(Errc::kChainInvalid, "spdm requester: RootHash is not the hash of the first certificate");

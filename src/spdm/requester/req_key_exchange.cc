@@ -36,8 +36,7 @@ Result<SessionInfo> Requester::StartSession(uint8_t meas_summary_hash_type, uint
   }
 
   CCGPU_ASSIGN_OR_RETURN(crypto::EcPrivateKey eph, crypto::EcPrivateKey::Generate(*curve));
-  CCGPU_ASSIGN_OR_RETURN(crypto::EcPublicKey eph_pub, eph.PublicKey());
-  CCGPU_ASSIGN_OR_RETURN(Bytes exchange, eph_pub.RawPoint());
+  CCGPU_ASSIGN_OR_RETURN(Bytes exchange, eph.PublicRawPoint());
   CCGPU_ASSIGN_OR_RETURN(Bytes svl, wire::SerializeSmSupportedVersions({std::begin(kSecuredVersions), std::end(kSecuredVersions)}));
   CCGPU_ASSIGN_OR_RETURN(Bytes opaque, wire::SerializeOpaqueData({wire::OpaqueElement{wire::kOpaqueElementIdDmtf, {}, svl}}, fmt));
   wire::KeyExchange ke;

@@ -370,6 +370,23 @@ TEST(ChainPolicy, KnownChainIsReusedForTheNextAttestation) {
   }
 }
 
+TEST(ChainPolicy, ChainRootEqualToAConfiguredRootIsThatRootNotAReparse) {
+  // First contact: the chain's root certificate is byte for byte the pinned
+  // root, so the requester uses the configured object (no second X.509
+  // parse); the rest of the chain is parsed and the path still verified.
+  auto qc = testing::RequesterConfigFor(crypto::Curve::kP256);
+  const crypto::Certificate root = qc.roots.front();
+  Pair p = MakePair(testing::ResponderConfigFor(crypto::Curve::kP256), qc);
+  ASSERT_TRUE(p.requester->InitConnection());
+  ASSERT_TRUE(p.requester->GetDigests());
+  auto c = p.requester->GetCertificate();
+  ASSERT_TRUE(c) << c.error().ToString();
+  ASSERT_EQ(c->certs.size(), 3u);
+  EXPECT_EQ(&c->certs.front().data(), &root.data());
+  EXPECT_NE(&c->certs.back().data(), &root.data());
+  ASSERT_TRUE(p.requester->StartSession());
+}
+
 TEST(ChainPolicy, KnownChainIsNotTrustedOutsideItsValidity) {
   FixedClock clock(SystemClock::Get().Now());
   auto qc = testing::RequesterConfigFor(crypto::Curve::kP384);

@@ -164,6 +164,16 @@ class Responder {
   std::optional<session::MeasurementTranscript> l_;  // out-of-session L1/L2
   Bytes cert_chain_;                                 // SPDM format for neg_.hash
   Bytes cert_chain_hash_;
+  // The slot-0 chain in SPDM format and its digest, per hash algorithm,
+  // built the first time a connection negotiates that hash (the DER
+  // certificates are fixed at Create), so a new connection does not
+  // re-encode and re-hash the chain.
+  struct EncodedChain {
+    crypto::HashAlg hash;
+    Bytes chain;
+    Bytes digest;
+  };
+  std::vector<EncodedChain> encoded_chains_;
   std::map<uint32_t, std::unique_ptr<SessionState>> sessions_;
   uint32_t in_clear_handshake_session_ = 0;  // session awaiting a plain FINISH
   uint16_t next_rsp_session_id_ = 0xFFFF;

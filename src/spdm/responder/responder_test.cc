@@ -44,13 +44,13 @@ Bytes GetCaps(uint8_t v) {
   }
   return wire::SerializeGetCapabilities(c).value();
 }
-Bytes NegAlgs(uint8_t v) {
+Bytes NegAlgs(uint8_t v, uint32_t base_hash = wire::alg::kSha384) {
   wire::NegotiateAlgorithms n;
   n.version = v;
   n.measurement_specification = wire::alg::kMeasSpecDmtf;
   n.other_params_support = v >= 0x12 ? wire::alg::kOpaqueDataFmt1 : 0;
   n.base_asym_algo = wire::alg::kEcdsaP384;
-  n.base_hash_algo = wire::alg::kSha384;
+  n.base_hash_algo = base_hash;
   n.alg_structs = {{wire::alg::kAlgTypeDhe, wire::alg::kSecp384r1, {}},
                    {wire::alg::kAlgTypeAead, wire::alg::kAes256Gcm, {}},
                    {wire::alg::kAlgTypeKeySchedule, wire::alg::kKeyScheduleSpdm, {}}};
@@ -223,6 +223,28 @@ TEST(Digests, DigestIsTheHashOfTheSpdmChainAndVersionIsChecked) {
   Bytes chain = Responder::BuildCertChain(crypto::HashAlg::kSha384, testing::Pki(crypto::Curve::kP384).chain_der).value();
   Bytes h = crypto::Hash(crypto::HashAlg::kSha384, chain).value();
   EXPECT_TRUE(std::equal(h.begin(), h.end(), rsp.begin() + 4));
+}
+
+TEST(Digests, EachConnectionGetsTheChainOfItsOwnHashAgainAndAgain) {
+  // The encoded chain is kept per hash: SHA-384, SHA-256, SHA-384 again on
+  // one responder each give the digest of the chain built for that hash.
+  auto r = Make();
+  const auto& der = testing::Pki(crypto::Curve::kP384).chain_der;
+  for (uint32_t hash : {wire::alg::kSha384, wire::alg::kSha256, wire::alg::kSha384, wire::alg::kSha256}) {
+    const crypto::HashAlg alg = hash == wire::alg::kSha384 ? crypto::HashAlg::kSha384 : crypto::HashAlg::kSha256;
+    ASSERT_EQ(Send(*r, kGetVersion)[1], 0x04);
+    ASSERT_EQ(Send(*r, GetCaps(0x12))[1], 0x61);
+    ASSERT_EQ(Send(*r, NegAlgs(0x12, hash))[1], 0x63);
+    Bytes rsp = Send(*r, {0x12, 0x81, 0, 0});
+    ASSERT_EQ(rsp.size(), 4u + crypto::DigestSize(alg));
+    const Bytes chain = Responder::BuildCertChain(alg, der).value();
+    EXPECT_EQ(Bytes(rsp.begin() + 4, rsp.end()), crypto::Hash(alg, chain).value());
+    // GET_CERTIFICATE serves that chain: its header and RootHash.
+    Bytes cert = Send(*r, {0x12, 0x82, 0, 0, 0, 0, 0x40, 0});
+    ASSERT_EQ(cert[1], 0x02);
+    ASSERT_GE(cert.size(), 8u + 0x40u);
+    EXPECT_EQ(Bytes(cert.begin() + 8, cert.begin() + 8 + 0x40), Bytes(chain.begin(), chain.begin() + 0x40));
+  }
 }
 
 TEST(Certificate, PortionsRemainderAndBadRequests) {

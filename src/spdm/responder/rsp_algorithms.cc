@@ -87,8 +87,18 @@ Result<Bytes> Responder::OnNegotiateAlgorithms(const wire::NegotiateAlgorithms& 
   state_ = ConnState::kNegotiated;
   if (auto h = HashFromBit(a.base_hash_sel)) {
     neg_.hash = *h;
-    CCGPU_ASSIGN_OR_RETURN(cert_chain_, BuildCertChain(*h, config_.cert_chain_der));
-    CCGPU_ASSIGN_OR_RETURN(cert_chain_hash_, crypto::Hash(*h, cert_chain_));
+    const EncodedChain* encoded = nullptr;
+    for (const EncodedChain& e : encoded_chains_) {
+      if (e.hash == *h) encoded = &e;
+    }
+    if (encoded == nullptr) {
+      CCGPU_ASSIGN_OR_RETURN(Bytes chain, BuildCertChain(*h, config_.cert_chain_der));
+      CCGPU_ASSIGN_OR_RETURN(Bytes digest, crypto::Hash(*h, chain));
+      encoded_chains_.push_back({*h, std::move(chain), std::move(digest)});
+      encoded = &encoded_chains_.back();
+    }
+    cert_chain_ = encoded->chain;
+    cert_chain_hash_ = encoded->digest;
     CCGPU_ASSIGN_OR_RETURN(session::SpdmVersion v, session::SpdmVersionFromByte(neg_.version));
     CCGPU_ASSIGN_OR_RETURN(auto l, session::MeasurementTranscript::Create(*h, v, message_a_.bytes()));
     l_.emplace(std::move(l));

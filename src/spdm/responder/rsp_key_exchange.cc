@@ -63,8 +63,7 @@ Result<Bytes> Responder::OnKeyExchange(const wire::KeyExchange& m, const Ctx& ct
   CCGPU_ASSIGN_OR_RETURN(crypto::EcPublicKey peer, crypto::EcPublicKey::FromRawPoint(*curve, m.exchange_data));
   CCGPU_ASSIGN_OR_RETURN(crypto::EcPrivateKey eph, crypto::EcPrivateKey::Generate(*curve));
   CCGPU_ASSIGN_OR_RETURN(SecretBytes dhe_secret, eph.Ecdh(peer));
-  CCGPU_ASSIGN_OR_RETURN(crypto::EcPublicKey eph_pub, eph.PublicKey());
-  CCGPU_ASSIGN_OR_RETURN(Bytes exchange, eph_pub.RawPoint());
+  CCGPU_ASSIGN_OR_RETURN(Bytes exchange, eph.PublicRawPoint());
   if (config_.fault == Fault::kWrongDheGroup) {
     // A point of the other curve, resized to this group's ExchangeData size.
     const auto other = *curve == crypto::Curve::kP384 ? crypto::Curve::kP256 : crypto::Curve::kP384;

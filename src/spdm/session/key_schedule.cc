@@ -43,17 +43,50 @@ Result<SecretBytes> ExpandLabel(const SessionAlgorithms& algs, ByteSpan prk,
   return crypto::HkdfExpand(algs.hash, prk, info, length);
 }
 
+// The same with the PRK already keyed (HKDF-Expand of several labels from
+// one secret absorbs the secret's HMAC pads once).
+Result<SecretBytes> ExpandLabelKeyed(const SessionAlgorithms& algs,
+                                     const crypto::HmacKey& prk,
+                                     std::string_view label, ByteSpan context,
+                                     std::size_t length) {
+  CCGPU_ASSIGN_OR_RETURN(Bytes info,
+                         BinConcat(algs.version, length, label, context));
+  return crypto::HkdfExpand(prk, info, length);
+}
+
+Result<crypto::HmacKey> KeyedSecret(const SessionAlgorithms& algs,
+                                    ByteSpan secret) {
+  CCGPU_TRY(CheckSessionAlgorithms(algs));
+  CCGPU_TRY(CheckSize(algs, secret, "spdm.key_schedule: secret is not H bytes"));
+  return crypto::HmacKey::Create(algs.hash, secret);
+}
+
+// key and iv (bin_str5, bin_str6) from a keyed direction secret.
+Result<TrafficKeys> TrafficKeysFrom(const SessionAlgorithms& algs,
+                                    const crypto::HmacKey& secret) {
+  TrafficKeys keys;
+  CCGPU_ASSIGN_OR_RETURN(keys.key, ExpandLabelKeyed(algs, secret, kLabelKey,
+                                                    {}, kAeadKeyLength));
+  CCGPU_ASSIGN_OR_RETURN(keys.iv, ExpandLabelKeyed(algs, secret, kLabelIv, {},
+                                                   kAeadIvLength));
+  return keys;
+}
+
 }  // namespace
 
 Result<Bytes> BinConcat(SpdmVersion version, std::size_t length,
                         std::string_view label, ByteSpan context) {
   // bin_str = u16le(Length) || "spdm1.x " || Label || Context.
-  ByteWriter w;
-  w.U16(length, "spdm.key_schedule: bin_str length");
-  w.Append(AsBytes(BinStrVersionLabel(version)));
-  w.Append(AsBytes(label));
-  w.Append(context);
-  return std::move(w).Finish();
+  if (length > 0xFFFF) return Fail(Errc::kOutOfRange, "spdm.key_schedule: bin_str length");
+  const std::string_view prefix = BinStrVersionLabel(version);
+  Bytes out;
+  out.reserve(2 + prefix.size() + label.size() + context.size());
+  out.push_back(static_cast<uint8_t>(length & 0xFF));
+  out.push_back(static_cast<uint8_t>(length >> 8));
+  out.insert(out.end(), prefix.begin(), prefix.end());
+  out.insert(out.end(), label.begin(), label.end());
+  out.insert(out.end(), context.begin(), context.end());
+  return out;
 }
 
 Result<SecretBytes> DeriveHandshakeSecret(const SessionAlgorithms& algs,
@@ -86,12 +119,9 @@ Result<SecretBytes> DeriveFinishedKey(const SessionAlgorithms& algs,
 
 Result<TrafficKeys> DeriveTrafficKeys(const SessionAlgorithms& algs,
                                       ByteSpan direction_secret) {
-  TrafficKeys keys;
-  CCGPU_ASSIGN_OR_RETURN(keys.key, ExpandLabel(algs, direction_secret,
-                                               kLabelKey, {}, kAeadKeyLength));
-  CCGPU_ASSIGN_OR_RETURN(keys.iv, ExpandLabel(algs, direction_secret, kLabelIv,
-                                              {}, kAeadIvLength));
-  return keys;
+  CCGPU_ASSIGN_OR_RETURN(crypto::HmacKey secret,
+                         KeyedSecret(algs, direction_secret));
+  return TrafficKeysFrom(algs, secret);
 }
 
 Result<SecretBytes> DeriveSalt1(const SessionAlgorithms& algs,
@@ -164,29 +194,42 @@ Status KeySchedule::DeriveHandshake(ByteSpan th1) {
     return Fail(Errc::kStateError,
                 "spdm.key_schedule: handshake keys already derived");
   }
+  CCGPU_TRY(CheckSize(algs_, th1, "spdm.key_schedule: TH1 is not H bytes"));
   // Order: each direction secret -> its finished key and traffic keys, then
-  // the direction secret is wiped (it goes out of scope here). Then Salt_1
-  // from HS, HS wiped; MasterSecret from Salt_1, Salt_1 wiped.
-  for (Direction d :
-       {Direction::kRequesterToResponder, Direction::kResponderToRequester}) {
-    CCGPU_ASSIGN_OR_RETURN(SecretBytes secret,
-                           DeriveDirectionHandshakeSecret(
-                               algs_, handshake_secret_.reveal(), d, th1));
-    CCGPU_ASSIGN_OR_RETURN(SecretBytes finished,
-                           DeriveFinishedKey(algs_, secret.reveal()));
-    CCGPU_ASSIGN_OR_RETURN(TrafficKeys keys,
-                           DeriveTrafficKeys(algs_, secret.reveal()));
-    secret.Clear();
-    if (d == Direction::kRequesterToResponder) {
-      req_finished_key_ = std::move(finished);
-      req_hs_keys_ = std::move(keys);
-    } else {
-      rsp_finished_key_ = std::move(finished);
-      rsp_hs_keys_ = std::move(keys);
+  // the direction secret is wiped (it and its keyed HMAC state go out of
+  // scope here). Then Salt_1 from HS, HS wiped (the keyed state of HS too);
+  // MasterSecret from Salt_1, Salt_1 wiped. Each secret that expands several
+  // labels is keyed once (crypto::HmacKey) for all of them.
+  SecretBytes salt1;
+  {
+    CCGPU_ASSIGN_OR_RETURN(crypto::HmacKey hs,
+                           KeyedSecret(algs_, handshake_secret_.reveal()));
+    for (Direction d :
+         {Direction::kRequesterToResponder, Direction::kResponderToRequester}) {
+      CCGPU_ASSIGN_OR_RETURN(
+          SecretBytes secret,
+          ExpandLabelKeyed(algs_, hs,
+                           d == Direction::kRequesterToResponder ? kLabelReqHs
+                                                                 : kLabelRspHs,
+                           th1, H(algs_)));
+      CCGPU_ASSIGN_OR_RETURN(crypto::HmacKey keyed,
+                             KeyedSecret(algs_, secret.reveal()));
+      secret.Clear();
+      CCGPU_ASSIGN_OR_RETURN(
+          SecretBytes finished,
+          ExpandLabelKeyed(algs_, keyed, kLabelFinished, {}, H(algs_)));
+      CCGPU_ASSIGN_OR_RETURN(TrafficKeys keys, TrafficKeysFrom(algs_, keyed));
+      if (d == Direction::kRequesterToResponder) {
+        req_finished_key_ = std::move(finished);
+        req_hs_keys_ = std::move(keys);
+      } else {
+        rsp_finished_key_ = std::move(finished);
+        rsp_hs_keys_ = std::move(keys);
+      }
     }
+    CCGPU_ASSIGN_OR_RETURN(
+        salt1, ExpandLabelKeyed(algs_, hs, kLabelDerived, {}, H(algs_)));
   }
-  CCGPU_ASSIGN_OR_RETURN(SecretBytes salt1,
-                         DeriveSalt1(algs_, handshake_secret_.reveal()));
   handshake_secret_.Clear();
   CCGPU_ASSIGN_OR_RETURN(master_secret_,
                          DeriveMasterSecret(algs_, salt1.reveal()));
@@ -258,17 +301,19 @@ Status KeySchedule::DeriveApplication(ByteSpan th2) {
                 "spdm.key_schedule: application keys need the handshake "
                 "stage");
   }
-  CCGPU_ASSIGN_OR_RETURN(
-      SecretBytes req,
-      DeriveDirectionAppSecret(algs_, master_secret_.reveal(),
-                               Direction::kRequesterToResponder, th2));
-  CCGPU_ASSIGN_OR_RETURN(
-      SecretBytes rsp,
-      DeriveDirectionAppSecret(algs_, master_secret_.reveal(),
-                               Direction::kResponderToRequester, th2));
-  CCGPU_ASSIGN_OR_RETURN(
-      SecretBytes exp,
-      DeriveExportMasterSecret(algs_, master_secret_.reveal(), th2));
+  CCGPU_TRY(CheckSize(algs_, th2, "spdm.key_schedule: TH2 is not H bytes"));
+  SecretBytes req, rsp, exp;
+  {
+    // MS expands three labels: keyed once.
+    CCGPU_ASSIGN_OR_RETURN(crypto::HmacKey ms,
+                           KeyedSecret(algs_, master_secret_.reveal()));
+    CCGPU_ASSIGN_OR_RETURN(
+        req, ExpandLabelKeyed(algs_, ms, kLabelReqApp, th2, H(algs_)));
+    CCGPU_ASSIGN_OR_RETURN(
+        rsp, ExpandLabelKeyed(algs_, ms, kLabelRspApp, th2, H(algs_)));
+    CCGPU_ASSIGN_OR_RETURN(
+        exp, ExpandLabelKeyed(algs_, ms, kLabelExport, th2, H(algs_)));
+  }
   // Order: app and export secrets exist -> MS, finished keys and untaken
   // handshake keys are wiped.
   req_app_secret_ = std::move(req);

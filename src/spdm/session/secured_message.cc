@@ -1,6 +1,7 @@
 #include "spdm/session/secured_message.h"
 
 #include <algorithm>
+#include <array>
 #include <utility>
 
 #include "crypto/rng.h"
@@ -160,11 +161,16 @@ Result<Bytes> SecureSession::Seal(ByteSpan spdm_message) {
                 "key");
   }
   // Random padding length in [0, max] (DSP0276: RandomData, MCTP <= 32).
+  // One CSPRNG call gives both the length (2 bytes) and, for paddings up to
+  // kOneDrawPadding bytes, the padding itself.
+  constexpr std::size_t kOneDrawPadding = 64;
+  std::array<uint8_t, 2 + kOneDrawPadding> draw{};
+  const bool one_draw = binding_.max_random_padding <= kOneDrawPadding;
   std::size_t pad = 0;
   if (binding_.max_random_padding > 0) {
-    uint8_t r[2];
-    CCGPU_TRY(crypto::RandomBytes(r));
-    pad = (static_cast<std::size_t>(r[0]) << 8 | r[1]) %
+    const std::size_t n = 2 + (one_draw ? binding_.max_random_padding : 0);
+    CCGPU_TRY(crypto::RandomBytes(std::span<uint8_t>(draw).first(n)));
+    pad = (static_cast<std::size_t>(draw[0]) << 8 | draw[1]) %
           (binding_.max_random_padding + 1);
   }
   const std::size_t type_len = binding_.inner_message_type ? 1 : 0;
@@ -195,7 +201,11 @@ Result<Bytes> SecureSession::Seal(ByteSpan spdm_message) {
   std::copy(spdm_message.begin(), spdm_message.end(),
             p.begin() + static_cast<std::ptrdiff_t>(at));
   at += spdm_message.size();
-  if (pad > 0) CCGPU_TRY(crypto::RandomBytes(p.subspan(at, pad)));
+  if (pad > 0 && one_draw) {
+    std::copy_n(draw.begin() + 2, pad, p.begin() + static_cast<std::ptrdiff_t>(at));
+  } else if (pad > 0) {
+    CCGPU_TRY(crypto::RandomBytes(p.subspan(at, pad)));
+  }
 
   Bytes record(header.size() + length);
   std::copy(header.begin(), header.end(), record.begin());

@@ -151,6 +151,29 @@ TEST(SecuredRecord, MctpLayoutHasSequenceFieldTypeByteAndBoundedPadding) {
   EXPECT_GT(paddings.size(), 5u);  // random, not constant
 }
 
+TEST(SecuredRecord, PaddingAboveTheOneDrawSizeIsStillBoundedAndRandom) {
+  // Paddings up to 64 bytes come from the same CSPRNG draw as their length;
+  // a binding allowing more draws the padding separately.
+  TransportBinding b = TransportBinding::Mctp();
+  b.max_random_padding = 200;
+  Pair p = MakePair(Algs(crypto::HashAlg::kSha256, crypto::AeadAlg::kChaCha20Poly1305), b);
+  std::set<std::size_t> paddings;
+  bool padded_record_seen = false;
+  for (int i = 0; i < 100; ++i) {
+    auto rec = p.req.Seal(kHeartbeat);
+    ASSERT_TRUE(rec);
+    const std::size_t pad = rec->size() - 8 - (2 + 1 + kHeartbeat.size() + 16);
+    EXPECT_LE(pad, 200u);
+    paddings.insert(pad);
+    padded_record_seen = padded_record_seen || pad > 0;
+    auto out = p.rsp.Open(*rec);
+    ASSERT_TRUE(out);
+    EXPECT_EQ(*out, kHeartbeat);
+  }
+  EXPECT_GT(paddings.size(), 20u);
+  EXPECT_TRUE(padded_record_seen);
+}
+
 TEST(SecuredRecord, PciDoeLayoutHasNoSequenceFieldNoPaddingAndAllowsDwordPad) {
   Pair p = MakePair(Algs(crypto::HashAlg::kSha384, crypto::AeadAlg::kAes256Gcm),
                     TransportBinding::PciDoe());
