@@ -180,6 +180,18 @@ Result<std::vector<Certificate>> Certificate::ParsePemChain(std::string_view pem
   return chain;
 }
 
+Result<std::vector<Certificate>> Certificate::ParsePemChain(std::string_view pem,
+                                                           CertificatePool* pool) {
+  if (pool == nullptr) return ParsePemChain(pem);
+  std::vector<Certificate> chain;
+  CCGPU_TRY(ReadPemCertificates(pem, false, [&](ByteSpan der) -> Status {
+    CCGPU_ASSIGN_OR_RETURN(Certificate c, pool->FromDer(der));
+    chain.push_back(std::move(c));
+    return OkStatus();
+  }));
+  return chain;
+}
+
 Result<std::vector<Certificate>> Certificate::ParseDerChain(ByteSpan concatenated_der) {
   if (concatenated_der.empty()) {
     return Fail(Errc::kBadCertificate, "x509: empty certificate chain");
@@ -195,6 +207,7 @@ Result<std::vector<Certificate>> Certificate::ParseDerChain(ByteSpan concatenate
 }
 
 Bytes Certificate::Der() const { return data_->der; }
+ByteSpan Certificate::DerView() const { return data_->der; }
 std::string Certificate::Subject() const { return data_->subject; }
 std::string Certificate::Issuer() const { return data_->issuer; }
 std::string Certificate::CommonName() const { return data_->common_name; }
@@ -238,6 +251,76 @@ Result<Bytes> Certificate::Extension(std::string_view dotted_oid) const {
   }
   return Bytes(p, p + len);
 }
+
+X509* CertificateX509(const Certificate& cert) { return cert.data().x509.get(); }
+
+// ---------------------------------------------------------------- pool
+
+namespace {
+std::string_view KeyOf(ByteSpan der) {
+  return std::string_view(static_cast<const char*>(static_cast<const void*>(der.data())), der.size());
+}
+}  // namespace
+
+struct CertificatePool::Entry {
+  Certificate cert;
+  bool pinned;
+};
+
+CertificatePool::CertificatePool(std::size_t capacity) : capacity_(capacity) {}
+
+void CertificatePool::Pin(const Certificate& cert) {
+  auto entry = std::make_shared<const Entry>(Entry{cert, true});
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = entries_.find(KeyOf(cert.DerView()));
+  if (it != entries_.end()) {
+    if (!it->second->pinned) --unpinned_;
+    entries_.erase(it);
+  }
+  entries_.emplace(KeyOf(entry->cert.DerView()), std::move(entry));
+}
+
+Result<Certificate> CertificatePool::FromDer(ByteSpan der) {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto it = entries_.find(KeyOf(der));
+    if (it != entries_.end()) return it->second->cert;
+  }
+  // Decoded outside the lock; a concurrent decode of the same bytes gives an
+  // identical certificate, and the first one inserted is kept.
+  CCGPU_ASSIGN_OR_RETURN(Certificate cert, Certificate::FromDer(der));
+  auto entry = std::make_shared<const Entry>(Entry{cert, false});
+  std::lock_guard<std::mutex> lock(mu_);
+  ++decoded_;
+  if (unpinned_ >= capacity_) {
+    for (auto it = entries_.begin(); it != entries_.end();) {
+      it = it->second->pinned ? std::next(it) : entries_.erase(it);
+    }
+    unpinned_ = 0;
+  }
+  if (capacity_ > 0 && entries_.emplace(KeyOf(entry->cert.DerView()), entry).second) ++unpinned_;
+  return cert;
+}
+
+void CertificatePool::Clear() {
+  std::lock_guard<std::mutex> lock(mu_);
+  for (auto it = entries_.begin(); it != entries_.end();) {
+    it = it->second->pinned ? std::next(it) : entries_.erase(it);
+  }
+  unpinned_ = 0;
+}
+
+std::size_t CertificatePool::size() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return entries_.size();
+}
+
+uint64_t CertificatePool::decoded() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return decoded_;
+}
+
+// ---------------------------------------------------------------- chains
 
 Status VerifyChain(std::span<const Certificate> chain, std::span<const Certificate> roots,
                    const ChainOptions& options, ChainFailure* failure) {

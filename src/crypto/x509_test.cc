@@ -194,6 +194,98 @@ TEST_F(NvidiaChain, DerChainRoundTripsAndRefusesDamage) {
   EXPECT_EQ(Certificate::ParseDerChain(junk).error().code, Errc::kBadCertificate);
 }
 
+// ---- CertificatePool: decode each DER once, never change a result ----------
+
+TEST_F(NvidiaChain, PoolDecodesEachDerOnceAndGivesTheSameCertificate) {
+  CertificatePool pool;
+  const Bytes der = chain_[2].Der();
+  auto a = pool.FromDer(der);
+  ASSERT_TRUE(a) << a.error().ToString();
+  EXPECT_EQ(pool.decoded(), 1u);
+  auto b = pool.FromDer(der);
+  ASSERT_TRUE(b);
+  EXPECT_EQ(pool.decoded(), 1u);  // second request: no decode
+  EXPECT_EQ(a->DerView().data(), b->DerView().data());  // the very same parsed object
+  // Everything a fresh parse gives.
+  EXPECT_EQ(b->Der(), chain_[2].Der());
+  EXPECT_EQ(b->Subject(), chain_[2].Subject());
+  EXPECT_EQ(b->NotAfter(), chain_[2].NotAfter());
+  EXPECT_EQ(b->SerialNumber(), chain_[2].SerialNumber());
+  // A different certificate is decoded.
+  ASSERT_TRUE(pool.FromDer(chain_[3].Der()));
+  EXPECT_EQ(pool.decoded(), 2u);
+  EXPECT_EQ(pool.size(), 2u);
+}
+
+TEST_F(NvidiaChain, PoolRefusesWhatFromDerRefusesAndKeepsNothingOfIt) {
+  CertificatePool pool;
+  Bytes der = chain_[1].Der();
+  EXPECT_EQ(pool.FromDer(ByteSpan(der).first(der.size() - 1)).error().code, Errc::kBadCertificate);
+  Bytes trailing = der;
+  trailing.push_back(0x00);
+  EXPECT_EQ(pool.FromDer(trailing).error().code, Errc::kBadCertificate);
+  EXPECT_EQ(pool.FromDer({}).error().code, Errc::kBadCertificate);
+  EXPECT_EQ(pool.size(), 0u);
+  EXPECT_EQ(pool.decoded(), 0u);
+  // A pooled certificate does not make a damaged copy of it parse.
+  ASSERT_TRUE(pool.FromDer(der));
+  der[der.size() / 2] ^= 0x01;
+  auto damaged = pool.FromDer(der);
+  if (damaged) {
+    EXPECT_NE(damaged->Der(), chain_[1].Der());  // decoded as what it is, not the pooled one
+  }
+  EXPECT_EQ(pool.decoded(), damaged ? 2u : 1u);
+}
+
+TEST_F(NvidiaChain, PinnedEntriesSurviveClearAndCapacityOthersDoNot) {
+  CertificatePool pool(/*capacity=*/2);
+  pool.Pin(*root_);
+  EXPECT_EQ(pool.size(), 1u);
+  // The chain's copy of the pinned root is the pinned object: not decoded.
+  auto copy = pool.FromDer(chain_[4].Der());
+  ASSERT_TRUE(copy);
+  EXPECT_EQ(copy->DerView().data(), root_->DerView().data());
+  EXPECT_EQ(pool.decoded(), 0u);
+  ASSERT_TRUE(pool.FromDer(chain_[0].Der()));
+  ASSERT_TRUE(pool.FromDer(chain_[1].Der()));
+  EXPECT_EQ(pool.size(), 3u);
+  // Third unpinned entry: the unpinned ones are dropped first.
+  ASSERT_TRUE(pool.FromDer(chain_[2].Der()));
+  EXPECT_EQ(pool.size(), 2u);  // root + chain_[2]
+  ASSERT_TRUE(pool.FromDer(chain_[0].Der()));
+  EXPECT_EQ(pool.decoded(), 4u);  // chain_[0] decoded again after the drop
+  pool.Clear();
+  EXPECT_EQ(pool.size(), 1u);
+  ASSERT_TRUE(pool.FromDer(chain_[4].Der()));
+  EXPECT_EQ(pool.decoded(), 4u);
+  // Capacity 0: nothing but pinned entries is ever kept.
+  CertificatePool none(0);
+  ASSERT_TRUE(none.FromDer(chain_[0].Der()));
+  ASSERT_TRUE(none.FromDer(chain_[0].Der()));
+  EXPECT_EQ(none.decoded(), 2u);
+  EXPECT_EQ(none.size(), 0u);
+}
+
+TEST_F(NvidiaChain, PemChainThroughAPoolDecodesOnlyUnknownCertificates) {
+  CertificatePool pool;
+  pool.Pin(*root_);
+  const std::string pem = ReadFile(kNvVerifier + "samples/hopperCertChain.txt");
+  auto chain = Certificate::ParsePemChain(pem, &pool);
+  ASSERT_TRUE(chain) << chain.error().ToString();
+  ASSERT_EQ(chain->size(), 5u);
+  EXPECT_EQ(pool.decoded(), 4u);  // the device's copy of the pinned root is not decoded
+  for (std::size_t i = 0; i < 5; ++i) EXPECT_EQ((*chain)[i].Der(), chain_[i].Der());
+  EXPECT_EQ((*chain)[4].DerView().data(), root_->DerView().data());
+  // It verifies exactly like the plainly parsed chain.
+  ChainOptions options{.at = At("2026-11-25T00:00:00Z")};
+  const std::vector<Certificate> part(chain->begin(), chain->begin() + 4);
+  const std::vector<Certificate> roots = {*root_};
+  EXPECT_TRUE(VerifyChain(part, roots, options));
+  // Same errors as without a pool.
+  EXPECT_EQ(Certificate::ParsePemChain("no pem here", &pool).error().code, Errc::kInvalidPem);
+  EXPECT_EQ(Certificate::ParsePemChain(pem, nullptr)->size(), 5u);
+}
+
 TEST(CertificatePem, RefusesMissingDamagedOrForeignBlocks) {
   EXPECT_EQ(Certificate::ParsePemChain("").error().code, Errc::kInvalidPem);
   EXPECT_EQ(Certificate::ParsePemChain("hello").error().code, Errc::kInvalidPem);
