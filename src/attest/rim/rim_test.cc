@@ -467,6 +467,31 @@ TEST_F(RimStoreTest, AmbiguousContentMatchIsAnError) {
                "rim store: several documents match the id by content; name the file");
 }
 
+TEST_F(RimStoreTest, ReadRimFileReadsWholeFilesAndNamesEachFailure) {
+  // Exact bytes, including an empty file and one with NUL bytes.
+  EXPECT_EQ(*ReadRimFile(kDriverNoGpu), ReadBytes(kDriverNoGpu));
+  std::ofstream(dir_ / "empty.xml").flush();
+  auto empty = ReadRimFile(dir_ / "empty.xml");
+  ASSERT_TRUE(empty.has_value());
+  EXPECT_TRUE(empty->empty());
+  const std::string binary("a\0b\0\xff", 5);
+  std::ofstream(dir_ / "bin.xml", std::ios::binary) << binary;
+  EXPECT_EQ(*ReadRimFile(dir_ / "bin.xml"), Bytes(binary.begin(), binary.end()));
+  // Missing file, missing directory, a directory, a path through a file.
+  EXPECT_EQ(ReadRimFile(dir_ / "absent.xml").error().code, Errc::kNotFound);
+  EXPECT_EQ(ReadRimFile(dir_ / "nodir" / "a.xml").error().code, Errc::kNotFound);
+  EXPECT_EQ(ReadRimFile(dir_).error().code, Errc::kNotFound);
+  EXPECT_EQ(ReadRimFile(dir_ / "bin.xml" / "x").error().code, Errc::kNotFound);
+  // Larger than 16 MiB (sparse): refused before reading.
+  std::ofstream(dir_ / "big.xml").flush();
+  fs::resize_file(dir_ / "big.xml", (16u << 20) + 1);
+  EXPECT_EQ(ReadRimFile(dir_ / "big.xml").error().code, Errc::kOutOfRange);
+  fs::resize_file(dir_ / "big.xml", 16u << 20);
+  auto at_limit = ReadRimFile(dir_ / "big.xml");
+  ASSERT_TRUE(at_limit.has_value());
+  EXPECT_EQ(at_limit->size(), 16u << 20);
+}
+
 TEST(RimStoreOpenTest, MissingDirectoryIsNotFound) {
   EXPECT_EQ(RimStore::Open("/nonexistent/ccgpu-rims").error().code, Errc::kNotFound);
 }

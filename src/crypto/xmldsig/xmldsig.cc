@@ -288,17 +288,19 @@ Result<X509*> FindSigner(const std::vector<Certificate>& certs) {
   return signer;
 }
 
+// `store` holds the pinned root only; it is built once per verifier and only
+// read here (OpenSSL locks a store's lookups, so sharing it is thread-safe).
 Result<ChainOutcome> VerifySignerChain(const std::vector<Certificate>& certs,
-                                       const Certificate& root_cert, TimePoint at,
+                                       const Certificate& root_cert, X509_STORE* store,
+                                       TimePoint at,
                                        bool time_errors_fatal, XmlDsigReport& report) {
   X509* root = CertificateX509(root_cert);
   CCGPU_ASSIGN_OR_RETURN(X509 * signer, FindSigner(certs));
   report.signer_subject = SubjectText(signer);
 
-  X509StorePtr store(X509_STORE_new());
   X509StackPtr untrusted(sk_X509_new_null());
   X509StoreCtxPtr ctx(X509_STORE_CTX_new());
-  if (!store || !untrusted || !ctx || X509_STORE_add_cert(store.get(), root) != 1) {
+  if (store == nullptr || !untrusted || !ctx) {
     return Fail(Errc::kCryptoFailure, "xmldsig: cannot set up the certificate store");
   }
   for (const Certificate& cert : certs) {
@@ -310,7 +312,7 @@ Result<ChainOutcome> VerifySignerChain(const std::vector<Certificate>& certs,
       return Fail(Errc::kCryptoFailure, "xmldsig: cannot build the untrusted list");
     }
   }
-  if (X509_STORE_CTX_init(ctx.get(), store.get(), signer, untrusted.get()) != 1) {
+  if (X509_STORE_CTX_init(ctx.get(), store, signer, untrusted.get()) != 1) {
     return Fail(Errc::kCryptoFailure, "xmldsig: X509_STORE_CTX_init failed");
   }
   X509_VERIFY_PARAM* param = X509_STORE_CTX_get0_param(ctx.get());
@@ -557,6 +559,7 @@ Result<Bytes> XmlDocumentDigest(ByteSpan xml) {
 struct XmlDsigVerifier::State {
   Certificate root;
   Bytes root_der;
+  X509StorePtr store;  // the pinned root only; configuration, never changed after Create
 };
 
 XmlDsigVerifier::XmlDsigVerifier(std::shared_ptr<const State> state) : state_(std::move(state)) {}
@@ -565,7 +568,12 @@ Result<XmlDsigVerifier> XmlDsigVerifier::CreateFromDer(ByteSpan trusted_root_der
   CCGPU_TRY(InitXmlSecurity());
   CCGPU_ASSIGN_OR_RETURN(Certificate root, RootFromDer(trusted_root_der));
   Bytes der = root.Der();
-  auto state = std::make_shared<State>(State{std::move(root), std::move(der)});
+  X509StorePtr store(X509_STORE_new());
+  if (!store || X509_STORE_add_cert(store.get(), CertificateX509(root)) != 1) {
+    return Fail(Errc::kCryptoFailure, "xmldsig: cannot set up the certificate store");
+  }
+  auto state =
+      std::make_shared<State>(State{std::move(root), std::move(der), std::move(store)});
   return XmlDsigVerifier(std::move(state));
 }
 
@@ -634,7 +642,7 @@ Result<VerifiedXmlSignature> XmlDsigVerifier::Verify(const XmlDocument& doc,
   CCGPU_ASSIGN_OR_RETURN(std::vector<Certificate> certs,
                          EmbeddedCertificates(report.embedded_certs_der, state_->root, pool));
   CCGPU_ASSIGN_OR_RETURN(ChainOutcome chain,
-                         VerifySignerChain(certs, state_->root, options.at,
+                         VerifySignerChain(certs, state_->root, state_->store.get(), options.at,
                                            options.time_errors_fatal, report));
   CCGPU_TRY(VerifySignatureValue(signature, chain.signer, report));
 
