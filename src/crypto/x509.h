@@ -53,7 +53,10 @@ class Certificate {
   // The same bytes without a copy; valid as long as any copy of this
   // Certificate lives.
   ByteSpan DerView() const;
-  // Distinguished names as RFC 2253 text.
+  // Distinguished names as RFC 2253 text. Subject, Issuer, SerialDecimal and
+  // OcspUrl are made on the first call of any of them (once per parsed
+  // certificate, thread-safe; a cold verification never needs them for most
+  // certificates) and are "" / nullopt only if memory runs out then.
   std::string Subject() const;
   std::string Issuer() const;
   // The subject's first commonName, or "" if none.

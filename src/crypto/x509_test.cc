@@ -3,9 +3,13 @@
 // for the cases real data cannot give (expired leaf, bad CA flags, AIA).
 #include <fstream>
 #include <sstream>
+#include <thread>
+#include <vector>
 
 #include <gtest/gtest.h>
+#include <openssl/err.h>
 #include <openssl/pem.h>
+#include <openssl/x509.h>
 
 #include "base/encoding.h"
 #include "crypto/ossl.h"
@@ -63,6 +67,39 @@ TEST_F(NvidiaChain, ParsesFieldsOfTheRealChain) {
   for (std::size_t i = 0; i + 1 < chain_.size(); ++i) {
     EXPECT_EQ(chain_[i].Issuer(), chain_[i + 1].Subject()) << i;
   }
+}
+
+// Subject/Issuer/SerialDecimal/OcspUrl are made on first use: the first
+// calls may race (one parsed certificate shared by threads) and all see the
+// same text; making them leaves the caller's OpenSSL error queue alone.
+TEST_F(NvidiaChain, DisplayFieldsMadeOnFirstUseAreTheSameFromEveryThread) {
+  const std::string der_hex = HexEncode(chain_[1].Der());
+  for (int round = 0; round < 20; ++round) {
+    const Certificate fresh = Certificate::FromDer(HexDecode(der_hex).value()).value();
+    std::vector<std::string> seen(8);
+    std::vector<std::thread> threads;
+    for (std::size_t t = 0; t < seen.size(); ++t) {
+      threads.emplace_back([&, t] {
+        seen[t] = fresh.Subject() + "|" + fresh.Issuer() + "|" + fresh.SerialDecimal() + "|" +
+                  fresh.OcspUrl().value_or("none");
+      });
+    }
+    for (auto& th : threads) th.join();
+    const std::string want = chain_[1].Subject() + "|" + chain_[1].Issuer() + "|" +
+                             chain_[1].SerialDecimal() + "|none";
+    for (const auto& s : seen) EXPECT_EQ(s, want);
+  }
+  EXPECT_EQ(chain_[1].Subject(), "CN=GH100 A01 GSP BROM,O=NVIDIA Corporation,C=US,"
+                                 "serialNumber=41431D480FE5E87274");
+  EXPECT_EQ(chain_[0].SerialDecimal(), "478176379286082186618948445787393647364802107249");
+
+  ERR_clear_error();
+  ERR_raise(ERR_LIB_X509, X509_R_CERT_ALREADY_IN_HASH_TABLE);
+  const Certificate fresh = Certificate::FromDer(chain_[2].Der()).value();
+  ERR_raise(ERR_LIB_X509, X509_R_CERT_ALREADY_IN_HASH_TABLE);  // FromDer may clear; raise again
+  EXPECT_FALSE(fresh.Subject().empty());
+  EXPECT_EQ(ERR_GET_REASON(ERR_peek_last_error()), X509_R_CERT_ALREADY_IN_HASH_TABLE);
+  ERR_clear_error();
 }
 
 TEST_F(NvidiaChain, LeafCarriesTheTcgDiceFwidExtension) {
