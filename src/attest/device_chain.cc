@@ -73,7 +73,12 @@ TimePoint EarliestNotAfter(const std::vector<crypto::Certificate>& certs) {
 }  // namespace
 
 Result<std::vector<crypto::Certificate>> ParseDeviceChain(std::string_view pem) {
-  CCGPU_ASSIGN_OR_RETURN(auto chain, crypto::Certificate::ParsePemChain(pem));
+  return ParseDeviceChain(pem, nullptr);
+}
+
+Result<std::vector<crypto::Certificate>> ParseDeviceChain(std::string_view pem,
+                                                          crypto::CertificatePool* pool) {
+  CCGPU_ASSIGN_OR_RETURN(auto chain, crypto::Certificate::ParsePemChain(pem, pool));
   if (chain.size() != kDeviceChainLength) {
     return Fail(Errc::kInvalidArgument, "device certificate chain: not 5 certificates");
   }

@@ -28,6 +28,10 @@ inline constexpr std::string_view kDiceTcbInfoOidBlackwell = "2.23.133.5.4.1.1";
 // kBadCertificate from the crypto layer; kInvalidArgument (context says "not
 // 5 certificates") otherwise.
 Result<std::vector<crypto::Certificate>> ParseDeviceChain(std::string_view pem);
+// Same, with certificates the pool holds (e.g. the pinned roots, of which a
+// device chain carries a copy as its last certificate) not decoded again.
+Result<std::vector<crypto::Certificate>> ParseDeviceChain(std::string_view pem,
+                                                          crypto::CertificatePool* pool);
 
 // Guesses the architecture from the chain (leaf / device CN: "LS_10" ->
 // kLs10, "GB" -> kBlackwell, "GH100" -> kHopper). kNotFound if none fits.

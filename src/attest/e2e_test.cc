@@ -319,6 +319,40 @@ TEST(EndToEndTest, RepeatedVerificationReusesRimsAndChains) {
   EXPECT_EQ(f.rims.verifier().cache_stats().hits, 2u);
 }
 
+TEST(EndToEndTest, ClearedCachesMakeTheNextVerificationFullyColdAgain) {
+  // What the benchmark's cold case does each iteration: the RIM verifier
+  // (pinned root, compiled schema) is kept, its caches are cleared, and a new
+  // chain cache is used. Every check then runs again: 4 device chain links +
+  // the report signature + per RIM its signature and 3 signer-chain links.
+  Fixture f;
+  UseFiles(f, kTestNoGpuDriver, kTestNoGpuVbios);
+  for (int round = 0; round < 3; ++round) {
+    SCOPED_TRACE(round);
+    f.rims.verifier().ClearCache();
+    ChainCache cache;
+    f.cfg.chain_cache = &cache;
+    const uint64_t decoded = f.rims.verifier().certificates_decoded();
+    VerificationReport r = f.Run(V213(), kV213Nonce, "2024-06-01T00:00:00Z");
+    ASSERT_TRUE(r.policy_passed) << FormatReport(r);
+    const DeviceReport& d = r.devices[0];
+    EXPECT_EQ(d.signatures_checked, 5);
+    for (const auto* rim : {&d.driver_rim, &d.vbios_rim}) {
+      ASSERT_TRUE(rim->has_value());
+      EXPECT_FALSE((*rim)->from_cache);
+      EXPECT_TRUE((*rim)->schema_validated);
+      EXPECT_TRUE((*rim)->signature_verified);
+      ASSERT_EQ((*rim)->chain_certs.size(), 4u);  // L4, L3, CA, pinned root
+      EXPECT_EQ((*rim)->chain_certs.back().Der(),
+                crypto::Certificate::FromPem(NvidiaRimRootPem())->Der());
+    }
+    EXPECT_NE(d.driver_rim->chain_certs[0].Der(), d.vbios_rim->chain_certs[0].Der());
+    // Both signers, the shared L3 and CA: decoded once each in this verification.
+    EXPECT_EQ(f.rims.verifier().certificates_decoded() - decoded, 4u);
+    EXPECT_EQ(cache.size(), 1u);
+  }
+  EXPECT_EQ(f.rims.verifier().cache_stats().hits, 0u);
+}
+
 TEST(EndToEndTest, NvidiaJsonPolicyFiles) {
   Fixture f;
   UseFiles(f, kTestNoGpuDriver, kTestNoGpuVbios);

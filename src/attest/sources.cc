@@ -142,11 +142,9 @@ RimOutcome FileRimSource::Load(RimRole role, const std::string& rim_id, TimePoin
   o.signature_verified = true;
   o.chain.status = CertStatus::kValid;
   TimePoint earliest = TimePoint::max();
-  for (const Bytes& der : v.signature.chain_der) {
-    auto cert = crypto::Certificate::FromDer(der);
-    if (!cert) continue;
-    earliest = std::min(earliest, cert->NotAfter());
-    o.chain_certs.push_back(std::move(*cert));
+  for (const crypto::Certificate& cert : v.signature.chain) {  // already parsed: no second decode
+    earliest = std::min(earliest, cert.NotAfter());
+    o.chain_certs.push_back(cert);
   }
   if (!o.chain_certs.empty()) o.chain.expiration = earliest;
   o.version = v.rim.colloquial_version;

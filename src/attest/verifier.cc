@@ -175,7 +175,12 @@ DeviceReport VerifyDevice(const VerifierConfig& config, const DeviceInput& input
   // --- 1. parse: certificate chain text and evidence blob.
   std::vector<crypto::Certificate> chain;
   {
-    auto c = ParseDeviceChain(input.cert_chain_pem);
+    // The chain's own copy of a pinned root is the pinned (already parsed)
+    // certificate: same bytes, so no second decode. Nothing else is kept.
+    crypto::CertificatePool roots_pool(/*capacity=*/0);
+    for (const auto& r : config.device_roots) roots_pool.Pin(r);
+    for (const auto& r : config.emulated_roots) roots_pool.Pin(r);
+    auto c = ParseDeviceChain(input.cert_chain_pem, &roots_pool);
     if (!c) {
       d.input_unusable = true;
       d.name = "GPU-" + std::to_string(index);

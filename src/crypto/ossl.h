@@ -78,6 +78,11 @@ const EVP_CIPHER* FetchedCipher(AeadAlg alg);
 Status HmacInto(HashAlg alg, ByteSpan key, std::span<const ByteSpan> parts,
                 std::span<uint8_t> out);
 
+class Certificate;
+// The OpenSSL object of a parsed certificate (borrowed; lives as long as any
+// copy of `cert`). Implemented in x509.cc.
+X509* CertificateX509(const Certificate& cert);
+
 // Returns Fail(code, context) after clearing OpenSSL's thread-local error
 // queue, so one failure never leaks into a later call's diagnosis.
 inline tl::unexpected<Error> OsslFail(Errc code, const char* context) {

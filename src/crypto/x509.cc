@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cstring>
 #include <ctime>
+#include <mutex>
 
 #include <openssl/objects.h>
 #include <openssl/pem.h>
@@ -15,14 +16,22 @@ namespace ccgpu::crypto {
 struct CertificateData {
   OsslPtr<X509> x509;
   Bytes der;
-  std::string subject;
-  std::string issuer;
   std::string common_name;
   Bytes serial;
-  std::string serial_decimal;
   TimePoint not_before;
   TimePoint not_after;
-  std::optional<std::string> ocsp_url;
+  // Display-only fields, made on first use (a cold verification never reads
+  // them for most certificates): RFC 2253 subject/issuer, decimal serial,
+  // first OCSP URL. `text_once` guards them; after it they never change.
+  struct Text {
+    std::string subject;
+    std::string issuer;
+    std::string serial_decimal;
+    std::optional<std::string> ocsp_url;
+  };
+  mutable std::once_flag text_once;
+  mutable Text text;
+  const Text& GetText() const;
 };
 
 namespace {
@@ -68,31 +77,49 @@ Result<TimePoint> TimeOf(const ASN1_TIME* t) {
                    minutes(tm.tm_min) + seconds(tm.tm_sec));
 }
 
-// Fills every cached field of `data` from its X509 object.
+// Fills the eagerly cached fields of `data` from its X509 object (those a
+// verification uses and whose failure rejects the certificate).
 Status Fill(CertificateData& data) {
   X509* x = data.x509.get();
-  CCGPU_ASSIGN_OR_RETURN(data.subject, NameText(X509_get_subject_name(x)));
-  CCGPU_ASSIGN_OR_RETURN(data.issuer, NameText(X509_get_issuer_name(x)));
   CCGPU_ASSIGN_OR_RETURN(data.common_name, CommonNameOf(X509_get_subject_name(x)));
   CCGPU_ASSIGN_OR_RETURN(data.not_before, TimeOf(X509_get0_notBefore(x)));
   CCGPU_ASSIGN_OR_RETURN(data.not_after, TimeOf(X509_get0_notAfter(x)));
-  OsslPtr<BIGNUM> serial(ASN1_INTEGER_to_BN(X509_get0_serialNumber(x), nullptr));
+  const ASN1_INTEGER* serial_asn1 = X509_get0_serialNumber(x);
+  OsslPtr<BIGNUM> serial(ASN1_INTEGER_to_BN(serial_asn1, nullptr));
   if (!serial) return OsslFail(Errc::kBadCertificate, "x509: serial number");
   data.serial.resize(static_cast<std::size_t>(BN_num_bytes(serial.get())));
   if (BN_bn2bin(serial.get(), data.serial.data()) != static_cast<int>(data.serial.size())) {
     return OsslFail(Errc::kCryptoFailure, "x509: BN_bn2bin");
   }
-  char* dec = BN_bn2dec(serial.get());
-  if (dec == nullptr) return OsslFail(Errc::kCryptoFailure, "x509: BN_bn2dec");
-  data.serial_decimal = dec;
-  OPENSSL_free(dec);
-  OsslPtr<STACK_OF(OPENSSL_STRING)> ocsp(X509_get1_ocsp(x));
-  if (ocsp && sk_OPENSSL_STRING_num(ocsp.get()) > 0) {
-    data.ocsp_url = std::string(sk_OPENSSL_STRING_value(ocsp.get(), 0));
-  }
   ERR_clear_error();  // lookups of absent extensions may leave errors queued
   return OkStatus();
 }
+
+}  // namespace
+
+const CertificateData::Text& CertificateData::GetText() const {
+  std::call_once(text_once, [this] {
+    ERR_set_mark();  // leave the caller's OpenSSL error queue as it was
+    X509* x = x509.get();
+    // Printing a parsed name or a parsed serial only fails when memory runs
+    // out; the field is then left empty.
+    if (auto s = NameText(X509_get_subject_name(x))) text.subject = *std::move(s);
+    if (auto s = NameText(X509_get_issuer_name(x))) text.issuer = *std::move(s);
+    OsslPtr<BIGNUM> bn(ASN1_INTEGER_to_BN(X509_get0_serialNumber(x), nullptr));
+    if (char* dec = bn ? BN_bn2dec(bn.get()) : nullptr) {
+      text.serial_decimal = dec;
+      OPENSSL_free(dec);
+    }
+    OsslPtr<STACK_OF(OPENSSL_STRING)> ocsp(X509_get1_ocsp(x));
+    if (ocsp && sk_OPENSSL_STRING_num(ocsp.get()) > 0) {
+      text.ocsp_url = std::string(sk_OPENSSL_STRING_value(ocsp.get(), 0));
+    }
+    ERR_pop_to_mark();
+  });
+  return text;
+}
+
+namespace {
 
 // Parses one DER certificate at the start of `der`; *consumed says how many
 // bytes it took.
@@ -181,6 +208,18 @@ Result<std::vector<Certificate>> Certificate::ParsePemChain(std::string_view pem
   return chain;
 }
 
+Result<std::vector<Certificate>> Certificate::ParsePemChain(std::string_view pem,
+                                                           CertificatePool* pool) {
+  if (pool == nullptr) return ParsePemChain(pem);
+  std::vector<Certificate> chain;
+  CCGPU_TRY(ReadPemCertificates(pem, false, [&](ByteSpan der) -> Status {
+    CCGPU_ASSIGN_OR_RETURN(Certificate c, pool->FromDer(der));
+    chain.push_back(std::move(c));
+    return OkStatus();
+  }));
+  return chain;
+}
+
 Result<std::vector<Certificate>> Certificate::ParseDerChain(ByteSpan concatenated_der) {
   if (concatenated_der.empty()) {
     return Fail(Errc::kBadCertificate, "x509: empty certificate chain");
@@ -249,14 +288,15 @@ Result<std::vector<Certificate>> Certificate::ParseDerChain(ByteSpan concatenate
 }
 
 Bytes Certificate::Der() const { return data_->der; }
-std::string Certificate::Subject() const { return data_->subject; }
-std::string Certificate::Issuer() const { return data_->issuer; }
+ByteSpan Certificate::DerView() const { return data_->der; }
+std::string Certificate::Subject() const { return data_->GetText().subject; }
+std::string Certificate::Issuer() const { return data_->GetText().issuer; }
 std::string Certificate::CommonName() const { return data_->common_name; }
 Bytes Certificate::SerialNumber() const { return data_->serial; }
-std::string Certificate::SerialDecimal() const { return data_->serial_decimal; }
+std::string Certificate::SerialDecimal() const { return data_->GetText().serial_decimal; }
 TimePoint Certificate::NotBefore() const { return data_->not_before; }
 TimePoint Certificate::NotAfter() const { return data_->not_after; }
-std::optional<std::string> Certificate::OcspUrl() const { return data_->ocsp_url; }
+std::optional<std::string> Certificate::OcspUrl() const { return data_->GetText().ocsp_url; }
 
 Result<EcPublicKey> Certificate::PublicKey() const {
   const EVP_PKEY* key = X509_get0_pubkey(data_->x509.get());
@@ -292,6 +332,76 @@ Result<Bytes> Certificate::Extension(std::string_view dotted_oid) const {
   }
   return Bytes(p, p + len);
 }
+
+X509* CertificateX509(const Certificate& cert) { return cert.data().x509.get(); }
+
+// ---------------------------------------------------------------- pool
+
+namespace {
+std::string_view KeyOf(ByteSpan der) {
+  return std::string_view(static_cast<const char*>(static_cast<const void*>(der.data())), der.size());
+}
+}  // namespace
+
+struct CertificatePool::Entry {
+  Certificate cert;
+  bool pinned;
+};
+
+CertificatePool::CertificatePool(std::size_t capacity) : capacity_(capacity) {}
+
+void CertificatePool::Pin(const Certificate& cert) {
+  auto entry = std::make_shared<const Entry>(Entry{cert, true});
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = entries_.find(KeyOf(cert.DerView()));
+  if (it != entries_.end()) {
+    if (!it->second->pinned) --unpinned_;
+    entries_.erase(it);
+  }
+  entries_.emplace(KeyOf(entry->cert.DerView()), std::move(entry));
+}
+
+Result<Certificate> CertificatePool::FromDer(ByteSpan der) {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto it = entries_.find(KeyOf(der));
+    if (it != entries_.end()) return it->second->cert;
+  }
+  // Decoded outside the lock; a concurrent decode of the same bytes gives an
+  // identical certificate, and the first one inserted is kept.
+  CCGPU_ASSIGN_OR_RETURN(Certificate cert, Certificate::FromDer(der));
+  auto entry = std::make_shared<const Entry>(Entry{cert, false});
+  std::lock_guard<std::mutex> lock(mu_);
+  ++decoded_;
+  if (unpinned_ >= capacity_) {
+    for (auto it = entries_.begin(); it != entries_.end();) {
+      it = it->second->pinned ? std::next(it) : entries_.erase(it);
+    }
+    unpinned_ = 0;
+  }
+  if (capacity_ > 0 && entries_.emplace(KeyOf(entry->cert.DerView()), entry).second) ++unpinned_;
+  return cert;
+}
+
+void CertificatePool::Clear() {
+  std::lock_guard<std::mutex> lock(mu_);
+  for (auto it = entries_.begin(); it != entries_.end();) {
+    it = it->second->pinned ? std::next(it) : entries_.erase(it);
+  }
+  unpinned_ = 0;
+}
+
+std::size_t CertificatePool::size() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return entries_.size();
+}
+
+uint64_t CertificatePool::decoded() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return decoded_;
+}
+
+// ---------------------------------------------------------------- chains
 
 Status VerifyChain(std::span<const Certificate> chain, std::span<const Certificate> roots,
                    const ChainOptions& options, ChainFailure* failure) {

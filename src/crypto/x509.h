@@ -4,11 +4,14 @@
 #define CCGPU_CRYPTO_X509_H_
 
 #include <cstddef>
+#include <cstdint>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <span>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include "base/bytes.h"
@@ -19,6 +22,7 @@
 namespace ccgpu::crypto {
 
 struct CertificateData;  // parsed OpenSSL object + cached fields
+class CertificatePool;
 
 // A parsed certificate. Immutable, cheap to copy (copies share), safe to use
 // from many threads at once. Every accessor's value was computed when the
@@ -34,6 +38,11 @@ class Certificate {
   // Every CERTIFICATE block, in order. kInvalidPem if there are none or one
   // is damaged; kBadCertificate if one does not parse.
   static Result<std::vector<Certificate>> ParsePemChain(std::string_view pem);
+  // Same, taking each certificate from `pool` (see CertificatePool): a block
+  // whose DER the pool already holds is not decoded again. `pool` may be
+  // null (= ParsePemChain(pem)). Same errors.
+  static Result<std::vector<Certificate>> ParsePemChain(std::string_view pem,
+                                                        CertificatePool* pool);
   // Back-to-back DER certificates (the SPDM certificate chain format after
   // its header). kBadCertificate if empty or any part does not parse.
   static Result<std::vector<Certificate>> ParseDerChain(
@@ -46,7 +55,13 @@ class Certificate {
 
   // The DER encoding, exactly as parsed.
   Bytes Der() const;
-  // Distinguished names as RFC 2253 text.
+  // The same bytes without a copy; valid as long as any copy of this
+  // Certificate lives.
+  ByteSpan DerView() const;
+  // Distinguished names as RFC 2253 text. Subject, Issuer, SerialDecimal and
+  // OcspUrl are made on the first call of any of them (once per parsed
+  // certificate, thread-safe; a cold verification never needs them for most
+  // certificates) and are "" / nullopt only if memory runs out then.
   std::string Subject() const;
   std::string Issuer() const;
   // The subject's first commonName, or "" if none.
@@ -72,6 +87,46 @@ class Certificate {
   explicit Certificate(std::shared_ptr<const CertificateData> data)
       : data_(std::move(data)) {}
   std::shared_ptr<const CertificateData> data_;
+};
+
+// Parsed certificates keyed by their exact DER bytes, so a certificate that
+// occurs several times (a RIM signer's intermediates in both RIMs of one
+// verification, a device's copy of a pinned root) is decoded once. Decoding
+// is a pure function of the DER bytes and a Certificate is immutable, so a
+// pooled certificate is exactly what a fresh parse would return: the pool
+// never changes an outcome, it only saves OpenSSL's decoding work (d2i_X509,
+// with the public key decoded through the provider decoders, ~0.3 ms each on
+// OpenSSL 3.0). Only successfully parsed certificates are kept.
+//
+// Pinned certificates (configuration, e.g. the pinned roots) stay for the
+// pool's lifetime; the others are dropped by Clear() and, all at once, when
+// `capacity` of them is reached. Thread-safe.
+class CertificatePool {
+ public:
+  explicit CertificatePool(std::size_t capacity = 256);
+  CertificatePool(const CertificatePool&) = delete;
+  CertificatePool& operator=(const CertificatePool&) = delete;
+
+  // Adds `cert` as a pinned entry (kept by Clear()).
+  void Pin(const Certificate& cert);
+  // The certificate with exactly these DER bytes: the pooled one, else
+  // Certificate::FromDer(der) (its errors), which is then pooled.
+  Result<Certificate> FromDer(ByteSpan der);
+  // Drops every entry that is not pinned.
+  void Clear();
+  // Entries held (pinned included).
+  std::size_t size() const;
+  // How many certificates this pool decoded (FromDer misses that parsed).
+  uint64_t decoded() const;
+
+ private:
+  struct Entry;
+  mutable std::mutex mu_;
+  std::size_t capacity_;
+  std::size_t unpinned_ = 0;  // guarded by mu_
+  uint64_t decoded_ = 0;      // guarded by mu_
+  // Key: a view of the entry's own DER bytes (stable: shared, immutable).
+  std::unordered_map<std::string_view, std::shared_ptr<const Entry>> entries_;  // guarded by mu_
 };
 
 struct ChainOptions {

@@ -4,9 +4,13 @@
 #include <algorithm>
 #include <fstream>
 #include <sstream>
+#include <thread>
+#include <vector>
 
 #include <gtest/gtest.h>
+#include <openssl/err.h>
 #include <openssl/pem.h>
+#include <openssl/x509.h>
 
 #include "base/encoding.h"
 #include "crypto/ossl.h"
@@ -64,6 +68,39 @@ TEST_F(NvidiaChain, ParsesFieldsOfTheRealChain) {
   for (std::size_t i = 0; i + 1 < chain_.size(); ++i) {
     EXPECT_EQ(chain_[i].Issuer(), chain_[i + 1].Subject()) << i;
   }
+}
+
+// Subject/Issuer/SerialDecimal/OcspUrl are made on first use: the first
+// calls may race (one parsed certificate shared by threads) and all see the
+// same text; making them leaves the caller's OpenSSL error queue alone.
+TEST_F(NvidiaChain, DisplayFieldsMadeOnFirstUseAreTheSameFromEveryThread) {
+  const std::string der_hex = HexEncode(chain_[1].Der());
+  for (int round = 0; round < 20; ++round) {
+    const Certificate fresh = Certificate::FromDer(HexDecode(der_hex).value()).value();
+    std::vector<std::string> seen(8);
+    std::vector<std::thread> threads;
+    for (std::size_t t = 0; t < seen.size(); ++t) {
+      threads.emplace_back([&, t] {
+        seen[t] = fresh.Subject() + "|" + fresh.Issuer() + "|" + fresh.SerialDecimal() + "|" +
+                  fresh.OcspUrl().value_or("none");
+      });
+    }
+    for (auto& th : threads) th.join();
+    const std::string want = chain_[1].Subject() + "|" + chain_[1].Issuer() + "|" +
+                             chain_[1].SerialDecimal() + "|none";
+    for (const auto& s : seen) EXPECT_EQ(s, want);
+  }
+  EXPECT_EQ(chain_[1].Subject(), "CN=GH100 A01 GSP BROM,O=NVIDIA Corporation,C=US,"
+                                 "serialNumber=41431D480FE5E87274");
+  EXPECT_EQ(chain_[0].SerialDecimal(), "478176379286082186618948445787393647364802107249");
+
+  ERR_clear_error();
+  ERR_raise(ERR_LIB_X509, X509_R_CERT_ALREADY_IN_HASH_TABLE);
+  const Certificate fresh = Certificate::FromDer(chain_[2].Der()).value();
+  ERR_raise(ERR_LIB_X509, X509_R_CERT_ALREADY_IN_HASH_TABLE);  // FromDer may clear; raise again
+  EXPECT_FALSE(fresh.Subject().empty());
+  EXPECT_EQ(ERR_GET_REASON(ERR_peek_last_error()), X509_R_CERT_ALREADY_IN_HASH_TABLE);
+  ERR_clear_error();
 }
 
 TEST_F(NvidiaChain, LeafCarriesTheTcgDiceFwidExtension) {
@@ -241,6 +278,98 @@ TEST_F(NvidiaChain, DerChainReusesKnownCertificatesByExactBytes) {
   EXPECT_FALSE(Certificate::ParseDerChain(longer, chain_));
   Bytes indefinite = {0x30, 0x80, 0x00, 0x00};
   EXPECT_EQ(Certificate::ParseDerChain(indefinite, chain_).error().code, Errc::kBadCertificate);
+}
+
+// ---- CertificatePool: decode each DER once, never change a result ----------
+
+TEST_F(NvidiaChain, PoolDecodesEachDerOnceAndGivesTheSameCertificate) {
+  CertificatePool pool;
+  const Bytes der = chain_[2].Der();
+  auto a = pool.FromDer(der);
+  ASSERT_TRUE(a) << a.error().ToString();
+  EXPECT_EQ(pool.decoded(), 1u);
+  auto b = pool.FromDer(der);
+  ASSERT_TRUE(b);
+  EXPECT_EQ(pool.decoded(), 1u);  // second request: no decode
+  EXPECT_EQ(a->DerView().data(), b->DerView().data());  // the very same parsed object
+  // Everything a fresh parse gives.
+  EXPECT_EQ(b->Der(), chain_[2].Der());
+  EXPECT_EQ(b->Subject(), chain_[2].Subject());
+  EXPECT_EQ(b->NotAfter(), chain_[2].NotAfter());
+  EXPECT_EQ(b->SerialNumber(), chain_[2].SerialNumber());
+  // A different certificate is decoded.
+  ASSERT_TRUE(pool.FromDer(chain_[3].Der()));
+  EXPECT_EQ(pool.decoded(), 2u);
+  EXPECT_EQ(pool.size(), 2u);
+}
+
+TEST_F(NvidiaChain, PoolRefusesWhatFromDerRefusesAndKeepsNothingOfIt) {
+  CertificatePool pool;
+  Bytes der = chain_[1].Der();
+  EXPECT_EQ(pool.FromDer(ByteSpan(der).first(der.size() - 1)).error().code, Errc::kBadCertificate);
+  Bytes trailing = der;
+  trailing.push_back(0x00);
+  EXPECT_EQ(pool.FromDer(trailing).error().code, Errc::kBadCertificate);
+  EXPECT_EQ(pool.FromDer({}).error().code, Errc::kBadCertificate);
+  EXPECT_EQ(pool.size(), 0u);
+  EXPECT_EQ(pool.decoded(), 0u);
+  // A pooled certificate does not make a damaged copy of it parse.
+  ASSERT_TRUE(pool.FromDer(der));
+  der[der.size() / 2] ^= 0x01;
+  auto damaged = pool.FromDer(der);
+  if (damaged) {
+    EXPECT_NE(damaged->Der(), chain_[1].Der());  // decoded as what it is, not the pooled one
+  }
+  EXPECT_EQ(pool.decoded(), damaged ? 2u : 1u);
+}
+
+TEST_F(NvidiaChain, PinnedEntriesSurviveClearAndCapacityOthersDoNot) {
+  CertificatePool pool(/*capacity=*/2);
+  pool.Pin(*root_);
+  EXPECT_EQ(pool.size(), 1u);
+  // The chain's copy of the pinned root is the pinned object: not decoded.
+  auto copy = pool.FromDer(chain_[4].Der());
+  ASSERT_TRUE(copy);
+  EXPECT_EQ(copy->DerView().data(), root_->DerView().data());
+  EXPECT_EQ(pool.decoded(), 0u);
+  ASSERT_TRUE(pool.FromDer(chain_[0].Der()));
+  ASSERT_TRUE(pool.FromDer(chain_[1].Der()));
+  EXPECT_EQ(pool.size(), 3u);
+  // Third unpinned entry: the unpinned ones are dropped first.
+  ASSERT_TRUE(pool.FromDer(chain_[2].Der()));
+  EXPECT_EQ(pool.size(), 2u);  // root + chain_[2]
+  ASSERT_TRUE(pool.FromDer(chain_[0].Der()));
+  EXPECT_EQ(pool.decoded(), 4u);  // chain_[0] decoded again after the drop
+  pool.Clear();
+  EXPECT_EQ(pool.size(), 1u);
+  ASSERT_TRUE(pool.FromDer(chain_[4].Der()));
+  EXPECT_EQ(pool.decoded(), 4u);
+  // Capacity 0: nothing but pinned entries is ever kept.
+  CertificatePool none(0);
+  ASSERT_TRUE(none.FromDer(chain_[0].Der()));
+  ASSERT_TRUE(none.FromDer(chain_[0].Der()));
+  EXPECT_EQ(none.decoded(), 2u);
+  EXPECT_EQ(none.size(), 0u);
+}
+
+TEST_F(NvidiaChain, PemChainThroughAPoolDecodesOnlyUnknownCertificates) {
+  CertificatePool pool;
+  pool.Pin(*root_);
+  const std::string pem = ReadFile(kNvVerifier + "samples/hopperCertChain.txt");
+  auto chain = Certificate::ParsePemChain(pem, &pool);
+  ASSERT_TRUE(chain) << chain.error().ToString();
+  ASSERT_EQ(chain->size(), 5u);
+  EXPECT_EQ(pool.decoded(), 4u);  // the device's copy of the pinned root is not decoded
+  for (std::size_t i = 0; i < 5; ++i) EXPECT_EQ((*chain)[i].Der(), chain_[i].Der());
+  EXPECT_EQ((*chain)[4].DerView().data(), root_->DerView().data());
+  // It verifies exactly like the plainly parsed chain.
+  ChainOptions options{.at = At("2026-11-25T00:00:00Z")};
+  const std::vector<Certificate> part(chain->begin(), chain->begin() + 4);
+  const std::vector<Certificate> roots = {*root_};
+  EXPECT_TRUE(VerifyChain(part, roots, options));
+  // Same errors as without a pool.
+  EXPECT_EQ(Certificate::ParsePemChain("no pem here", &pool).error().code, Errc::kInvalidPem);
+  EXPECT_EQ(Certificate::ParsePemChain(pem, nullptr)->size(), 5u);
 }
 
 TEST(CertificatePem, RefusesMissingDamagedOrForeignBlocks) {

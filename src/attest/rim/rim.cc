@@ -168,10 +168,25 @@ bool RimVersionMatches(const Rim& rim, std::string_view reported_version) {
   return true;
 }
 
+namespace {
+Result<Rim> ParseRimTree(const xmlDoc* doc, RimParseError* error);
+}  // namespace
+
 Result<Rim> ParseRim(ByteSpan xml, RimParseError* error) {
-  Ctx ctx{error};
   CCGPU_ASSIGN_OR_RETURN(internal::XmlDoc doc, internal::ParseHardened(xml));
-  const xmlNode* root = xmlDocGetRootElement(doc.get());
+  return ParseRimTree(doc.get(), error);
+}
+
+Result<Rim> ParseRim(const crypto::XmlDocument& doc, RimParseError* error) {
+  return ParseRimTree(doc.get(), error);
+}
+
+namespace {
+
+Result<Rim> ParseRimTree(const xmlDoc* doc, RimParseError* error) {
+  Ctx ctx{error};
+  const xmlNode* root = doc != nullptr ? xmlDocGetRootElement(doc) : nullptr;
+  if (root == nullptr) return ctx.Bad("rim: document has no root element", "document", "no root");
   if (!IsElement(root, kSwidNamespace, "SoftwareIdentity")) {
     std::string got = Chars(root->name);
     if (root->ns != nullptr && root->ns->href != nullptr) {
@@ -247,4 +262,5 @@ Result<Rim> ParseRim(ByteSpan xml, RimParseError* error) {
   return rim;
 }
 
+}  // namespace
 }  // namespace ccgpu::attest

@@ -29,6 +29,7 @@
 
 #include "base/bytes.h"
 #include "base/result.h"
+#include "crypto/xmldsig/xmldsig.h"
 
 namespace ccgpu::attest {
 
@@ -106,6 +107,10 @@ struct RimParseError {
 //   kRimInvalid  well-formed XML that is not a RIM or breaks a rule above
 //                (the context names the rule; `error` says where).
 Result<Rim> ParseRim(ByteSpan xml, RimParseError* error = nullptr);
+// Same on a document already parsed (crypto::XmlDocument::Parse applies the
+// same hardened rules), so the verifier parses a RIM once for schema,
+// signature and content. kRimInvalid as above.
+Result<Rim> ParseRim(const crypto::XmlDocument& doc, RimParseError* error = nullptr);
 
 }  // namespace ccgpu::attest
 

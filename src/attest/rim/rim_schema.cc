@@ -129,11 +129,21 @@ Result<std::shared_ptr<const RimSchema>> RimSchema::FromDirectory(const std::str
 
 Status RimSchema::Validate(ByteSpan xml, std::string* detail) const {
   CCGPU_ASSIGN_OR_RETURN(internal::XmlDoc doc, internal::ParseHardened(xml));
+  return ValidateTree(doc.get(), detail);
+}
+
+Status RimSchema::Validate(const crypto::XmlDocument& doc, std::string* detail) const {
+  internal::InitLibxml();
+  return ValidateTree(doc.get(), detail);
+}
+
+Status RimSchema::ValidateTree(xmlDoc* doc, std::string* detail) const {
+  if (doc == nullptr) return Fail(Errc::kMalformed, "rim: no document");
   xmlSchemaValidCtxtPtr vctxt = xmlSchemaNewValidCtxt(impl_->schema);
   if (vctxt == nullptr) return Fail(Errc::kSchemaInvalid, "rim schema: cannot create a validator");
   std::string messages;
   xmlSchemaSetValidStructuredErrors(vctxt, &CollectError, &messages);
-  const int rc = xmlSchemaValidateDoc(vctxt, doc.get());
+  const int rc = xmlSchemaValidateDoc(vctxt, doc);
   xmlSchemaFreeValidCtxt(vctxt);
   if (rc != 0) {
     if (detail != nullptr) *detail = messages.empty() ? "does not conform" : messages;

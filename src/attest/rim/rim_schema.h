@@ -18,6 +18,7 @@
 
 #include "base/bytes.h"
 #include "base/result.h"
+#include "crypto/xmldsig/xmldsig.h"
 
 namespace ccgpu::attest {
 
@@ -39,6 +40,9 @@ class RimSchema {
   // libxml2's first messages with line numbers, e.g. "line 3: Element
   // '{…}Payload': This element is not expected. Expected is ( {…}Meta )."
   Status Validate(ByteSpan xml, std::string* detail = nullptr) const;
+  // Same on an already parsed document (parsed with the same hardened rules
+  // by crypto::XmlDocument::Parse); the tree is only read. kSchemaInvalid.
+  Status Validate(const crypto::XmlDocument& doc, std::string* detail = nullptr) const;
 
   struct Impl;  // libxml2 state (opaque)
   explicit RimSchema(std::unique_ptr<Impl> impl);
@@ -47,6 +51,7 @@ class RimSchema {
   RimSchema& operator=(const RimSchema&) = delete;
 
  private:
+  Status ValidateTree(_xmlDoc* doc, std::string* detail) const;
   std::unique_ptr<Impl> impl_;
 };
 

@@ -1,8 +1,13 @@
 #include "attest/rim/rim_store.h"
 
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+
 #include <algorithm>
 #include <cctype>
-#include <fstream>
 #include <optional>
 
 #include "attest/rim/rim.h"
@@ -151,16 +156,38 @@ std::string NvtrustFileStem(const RimId& id) {
 }
 
 Result<Bytes> ReadRimFile(const fs::path& path) {
-  std::error_code ec;
-  if (!fs::is_regular_file(path, ec)) return Fail(Errc::kNotFound, "rim store: no such file");
-  const auto size = fs::file_size(path, ec);
-  if (ec) return Fail(Errc::kIo, "rim store: cannot stat file");
-  if (size > kMaxFile) return Fail(Errc::kOutOfRange, "rim store: file larger than 16 MiB");
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return Fail(Errc::kIo, "rim store: cannot open file");
-  Bytes out(static_cast<std::size_t>(size));
-  in.read(static_cast<char*>(static_cast<void*>(out.data())), static_cast<std::streamsize>(size));
-  if (!in && size != 0) return Fail(Errc::kIo, "rim store: cannot read file");
+  // One open, one fstat, then read() straight into the result (no iostream,
+  // no separate existence/size lookups by name, so no race between them).
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
+    return errno == ENOENT || errno == ENOTDIR ? Fail(Errc::kNotFound, "rim store: no such file")
+                                               : Fail(Errc::kIo, "rim store: cannot open file");
+  }
+  struct FdCloser {
+    int fd;
+    ~FdCloser() { ::close(fd); }
+  } closer{fd};
+  struct stat st {};
+  if (::fstat(fd, &st) != 0) return Fail(Errc::kIo, "rim store: cannot stat file");
+  if (!S_ISREG(st.st_mode)) return Fail(Errc::kNotFound, "rim store: no such file");
+  if (st.st_size < 0 || static_cast<uint64_t>(st.st_size) > kMaxFile) {
+    return Fail(Errc::kOutOfRange, "rim store: file larger than 16 MiB");
+  }
+  Bytes out(static_cast<std::size_t>(st.st_size));
+  std::size_t done = 0;
+  while (done < out.size()) {
+    const ssize_t n = ::read(fd, out.data() + done, out.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return Fail(Errc::kIo, "rim store: cannot read file");
+    done += static_cast<std::size_t>(n);
+  }
+  // The file must not have grown since fstat: one more byte means it did.
+  uint8_t extra = 0;
+  ssize_t more = 0;
+  do {
+    more = ::read(fd, &extra, 1);
+  } while (more < 0 && errno == EINTR);
+  if (more != 0) return Fail(Errc::kIo, "rim store: file changed while being read");
   return out;
 }
 

@@ -102,7 +102,9 @@ class RimStore {
   std::filesystem::path dir_;
 };
 
-// Reads a whole file (≤ 16 MiB). kNotFound, kIo, kOutOfRange.
+// Reads a whole file (≤ 16 MiB) with one open, one fstat and read() into the
+// result. kNotFound if absent or not a regular file; kOutOfRange if larger
+// than 16 MiB; kIo if it cannot be opened/read or grew while being read.
 Result<Bytes> ReadRimFile(const std::filesystem::path& path);
 
 }  // namespace ccgpu::attest

@@ -12,6 +12,8 @@
 #include <string>
 #include <unistd.h>
 
+#include <libxml/tree.h>
+
 #include "attest/rim/rim.h"
 #include "attest/rim/rim_schema.h"
 #include "attest/rim/rim_store.h"
@@ -465,6 +467,31 @@ TEST_F(RimStoreTest, AmbiguousContentMatchIsAnError) {
                "rim store: several documents match the id by content; name the file");
 }
 
+TEST_F(RimStoreTest, ReadRimFileReadsWholeFilesAndNamesEachFailure) {
+  // Exact bytes, including an empty file and one with NUL bytes.
+  EXPECT_EQ(*ReadRimFile(kDriverNoGpu), ReadBytes(kDriverNoGpu));
+  std::ofstream(dir_ / "empty.xml").flush();
+  auto empty = ReadRimFile(dir_ / "empty.xml");
+  ASSERT_TRUE(empty.has_value());
+  EXPECT_TRUE(empty->empty());
+  const std::string binary("a\0b\0\xff", 5);
+  std::ofstream(dir_ / "bin.xml", std::ios::binary) << binary;
+  EXPECT_EQ(*ReadRimFile(dir_ / "bin.xml"), Bytes(binary.begin(), binary.end()));
+  // Missing file, missing directory, a directory, a path through a file.
+  EXPECT_EQ(ReadRimFile(dir_ / "absent.xml").error().code, Errc::kNotFound);
+  EXPECT_EQ(ReadRimFile(dir_ / "nodir" / "a.xml").error().code, Errc::kNotFound);
+  EXPECT_EQ(ReadRimFile(dir_).error().code, Errc::kNotFound);
+  EXPECT_EQ(ReadRimFile(dir_ / "bin.xml" / "x").error().code, Errc::kNotFound);
+  // Larger than 16 MiB (sparse): refused before reading.
+  std::ofstream(dir_ / "big.xml").flush();
+  fs::resize_file(dir_ / "big.xml", (16u << 20) + 1);
+  EXPECT_EQ(ReadRimFile(dir_ / "big.xml").error().code, Errc::kOutOfRange);
+  fs::resize_file(dir_ / "big.xml", 16u << 20);
+  auto at_limit = ReadRimFile(dir_ / "big.xml");
+  ASSERT_TRUE(at_limit.has_value());
+  EXPECT_EQ(at_limit->size(), 16u << 20);
+}
+
 TEST(RimStoreOpenTest, MissingDirectoryIsNotFound) {
   EXPECT_EQ(RimStore::Open("/nonexistent/ccgpu-rims").error().code, Errc::kNotFound);
 }
@@ -634,6 +661,111 @@ TEST(RimVerifierTest, CacheEvictsOldestBeyondCapacity) {
   EXPECT_FALSE(report.cache_hit);  // evicted
   ASSERT_TRUE(v.Verify(ReadBytes(files[2]), At("2024-06-01T00:00:00Z"), &report).has_value());
   EXPECT_TRUE(report.cache_hit);
+}
+
+// ---- one parse per document, certificates decoded once, caches cleared ----
+
+std::string Dump(const crypto::XmlDocument& doc) {
+  xmlChar* mem = nullptr;
+  int size = 0;
+  xmlDocDumpMemory(doc.get(), &mem, &size);
+  std::string out(mem != nullptr ? static_cast<const char*>(static_cast<const void*>(mem)) : "",
+                  static_cast<std::size_t>(size > 0 ? size : 0));
+  xmlFree(mem);
+  return out;
+}
+
+TEST(RimVerifierTest, SharedParseIsLeftUnchangedBySchemaAndSignatureChecks) {
+  // The verifier parses a RIM once and hands the same tree to the XSD
+  // validator, XML-DSig and the reader, so none of them may change it.
+  auto doc = crypto::XmlDocument::Parse(ReadBytes(kDriverNoGpu));
+  ASSERT_TRUE(doc.has_value());
+  const std::string before = Dump(*doc);
+  ASSERT_FALSE(before.empty());
+  std::string detail;
+  ASSERT_TRUE((*RimSchema::Builtin())->Validate(*doc, &detail).has_value()) << detail;
+  EXPECT_EQ(Dump(*doc), before);
+  auto dsig = crypto::XmlDsigVerifier::Create(ReadText(kRootPem));
+  ASSERT_TRUE(dsig.has_value());
+  crypto::XmlDsigOptions options;
+  options.at = At("2024-06-01T00:00:00Z");
+  ASSERT_TRUE(dsig->Verify(*doc, options).has_value());
+  EXPECT_EQ(Dump(*doc), before);
+  // The reader on the tree reads what it reads from the bytes.
+  auto from_doc = ParseRim(*doc);
+  auto from_bytes = ParseRim(ReadBytes(kDriverNoGpu));
+  ASSERT_TRUE(from_doc.has_value() && from_bytes.has_value());
+  EXPECT_EQ(from_doc->colloquial_version, from_bytes->colloquial_version);
+  EXPECT_EQ(from_doc->tag_id, from_bytes->tag_id);
+  ASSERT_EQ(from_doc->measurements.size(), from_bytes->measurements.size());
+  for (std::size_t i = 0; i < from_doc->measurements.size(); ++i) {
+    EXPECT_EQ(from_doc->measurements[i].index, from_bytes->measurements[i].index);
+    EXPECT_EQ(from_doc->measurements[i].alternatives, from_bytes->measurements[i].alternatives);
+  }
+  // Schema errors on a shared parse are the same as from bytes.
+  std::string tampered = ReadText(kDriver550);
+  tampered.replace(tampered.find("<ns0:Resource "), 14, "<ns0:Bogus ");
+  auto bad = crypto::XmlDocument::Parse(AsBytes(tampered));
+  ASSERT_TRUE(bad.has_value());
+  EXPECT_EQ((*RimSchema::Builtin())->Validate(*bad, &detail).error().code, Errc::kSchemaInvalid);
+  EXPECT_NE(detail.find("Bogus"), std::string::npos) << detail;
+  auto not_rim = crypto::XmlDocument::Parse(AsBytes("<a/>"));
+  ASSERT_TRUE(not_rim.has_value());
+  EXPECT_EQ(ParseRim(*not_rim).error().code, Errc::kRimInvalid);
+}
+
+TEST(RimVerifierTest, CompiledSchemaIsStillAppliedOnEveryColdAndWarmVerification) {
+  // A RIM the schema rejects fails XSD validation through the verifier,
+  // before and after the valid RIM was verified and cached, and after the
+  // caches were cleared (the schema is compiled once per process).
+  RimVerifier v = MakeVerifier();
+  const TimePoint t = At("2025-06-01T00:00:00Z");
+  std::string tampered = ReadText(kDriver550);
+  tampered.replace(tampered.find("<ns0:Resource "), 14, "<ns0:Bogus ");
+  RimVerifyReport report;
+  for (int round = 0; round < 3; ++round) {
+    SCOPED_TRACE(round);
+    auto bad = v.Verify(AsBytes(tampered), t, &report);
+    ASSERT_FALSE(bad.has_value());
+    EXPECT_EQ(bad.error().code, Errc::kSchemaInvalid);
+    EXPECT_NE(report.schema_detail.find("Bogus"), std::string::npos) << report.schema_detail;
+    ASSERT_TRUE(v.Verify(ReadBytes(kDriver550), t).has_value());
+    if (round == 1) v.ClearCache();
+  }
+}
+
+TEST(RimVerifierTest, ClearCacheMakesTheNextVerificationColdAndCertificatesAreDecodedOnce) {
+  RimVerifier v = MakeVerifier();
+  const Bytes driver = ReadBytes(kDriverNoGpu);
+  const Bytes vbios = ReadBytes(kSamples + "1010_0200_882_96005E0001_test_no_gpu.swidtag");
+  const TimePoint t = At("2024-06-01T00:00:00Z");
+  RimVerifyReport report;
+  for (int round = 0; round < 2; ++round) {
+    SCOPED_TRACE(round);
+    v.ClearCache();
+    const uint64_t before = v.certificates_decoded();
+    auto d = v.Verify(driver, t, &report);
+    ASSERT_TRUE(d.has_value());
+    EXPECT_FALSE(report.cache_hit);
+    EXPECT_TRUE(report.dsig.signature_checked);
+    // L4 signer, L3 and CA decoded; the document's copy of the root is the pinned root.
+    EXPECT_EQ(v.certificates_decoded() - before, 3u);
+    auto b = v.Verify(vbios, t, &report);
+    ASSERT_TRUE(b.has_value());
+    EXPECT_FALSE(report.cache_hit);
+    EXPECT_TRUE(report.dsig.signature_valid);
+    EXPECT_EQ(v.certificates_decoded() - before, 4u);  // only the VBIOS RIM's own signer
+    // The verified chain comes parsed: signer first, pinned root last.
+    ASSERT_EQ((*b)->signature.chain.size(), 4u);
+    for (std::size_t i = 0; i < 4; ++i) {
+      EXPECT_EQ((*b)->signature.chain[i].Der(), (*b)->signature.chain_der[i]);
+    }
+    EXPECT_EQ((*b)->signature.chain.back().Der(), v.dsig().root_der());
+    EXPECT_NE((*d)->signature.chain[0].Der(), (*b)->signature.chain[0].Der());
+    EXPECT_EQ((*d)->signature.chain[1].Der(), (*b)->signature.chain[1].Der());
+  }
+  EXPECT_EQ(v.cache_stats().hits, 0u);
+  EXPECT_EQ(v.cache_stats().misses, 4u);
 }
 
 TEST(RimVerifierTest, RepeatVerificationIsAtLeastThreeTimesFaster) {

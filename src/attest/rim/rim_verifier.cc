@@ -10,13 +10,19 @@ namespace ccgpu::attest {
 struct RimVerifier::State {
   crypto::XmlDsigVerifier dsig;
   RimVerifierOptions options;
+  // Signer-chain certificates decoded so far (the pinned root pinned), so the
+  // intermediates that every RIM of one GPU type carries are decoded once.
+  // Cleared with the document cache.
+  crypto::CertificatePool certs;
   Bytes root_digest;
   mutable std::mutex mu;
   std::unordered_map<std::string, std::shared_ptr<const VerifiedRim>> cache;  // guarded by mu
   std::deque<std::string> order;                                    // insertion order
   CacheStats stats;
 
-  State(crypto::XmlDsigVerifier d, RimVerifierOptions o) : dsig(std::move(d)), options(std::move(o)) {}
+  State(crypto::XmlDsigVerifier d, RimVerifierOptions o) : dsig(std::move(d)), options(std::move(o)) {
+    certs.Pin(dsig.root());
+  }
 };
 
 RimVerifier::RimVerifier(std::shared_ptr<State> state) : state_(std::move(state)) {}
@@ -56,15 +62,17 @@ Result<std::shared_ptr<const VerifiedRim>> RimVerifier::Verify(ByteSpan xml, Tim
     ++s.stats.misses;
   }
 
+  // One parse (hardened) shared by the three checks; none modifies the tree.
+  CCGPU_ASSIGN_OR_RETURN(crypto::XmlDocument doc, crypto::XmlDocument::Parse(xml));
   if (s.options.validate_schema) {
-    CCGPU_TRY(s.options.schema->Validate(xml, &report.schema_detail));
+    CCGPU_TRY(s.options.schema->Validate(doc, &report.schema_detail));
   }
   crypto::XmlDsigOptions dsig_options;
   dsig_options.at = at;
   dsig_options.time_errors_fatal = !s.options.accept_expired_chain;
   CCGPU_ASSIGN_OR_RETURN(crypto::VerifiedXmlSignature sig,
-                         s.dsig.Verify(xml, dsig_options, &report.dsig));
-  CCGPU_ASSIGN_OR_RETURN(Rim rim, ParseRim(xml, &report.parse));
+                         s.dsig.Verify(doc, dsig_options, &report.dsig, &s.certs));
+  CCGPU_ASSIGN_OR_RETURN(Rim rim, ParseRim(doc, &report.parse));
   auto verified = std::make_shared<VerifiedRim>();
   verified->rim = std::move(rim);
   verified->signature = std::move(sig);
@@ -89,10 +97,13 @@ RimVerifier::CacheStats RimVerifier::cache_stats() const {
   return out;
 }
 
+uint64_t RimVerifier::certificates_decoded() const { return state_->certs.decoded(); }
+
 void RimVerifier::ClearCache() const {
   std::lock_guard<std::mutex> lock(state_->mu);
   state_->cache.clear();
   state_->order.clear();
+  state_->certs.Clear();
 }
 
 }  // namespace ccgpu::attest

@@ -79,7 +79,12 @@ class RimVerifier {
     std::size_t entries = 0;
   };
   CacheStats cache_stats() const;
+  // Forgets every verified document and every decoded signer-chain
+  // certificate (the pinned root stays): the next Verify of any document is
+  // a cold one.
   void ClearCache() const;
+  // Signer-chain certificates decoded so far (since Create), for tests.
+  uint64_t certificates_decoded() const;
 
   const crypto::XmlDsigVerifier& dsig() const;
 

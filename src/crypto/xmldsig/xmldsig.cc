@@ -31,6 +31,7 @@
 #include <mutex>
 
 #include "base/encoding.h"
+#include "crypto/ossl.h"
 
 namespace ccgpu::crypto {
 namespace {
@@ -182,18 +183,6 @@ Result<std::vector<Bytes>> ExtractEmbeddedCerts(xmlNode* signature) {
   return certs;
 }
 
-Result<X509Ptr> ParseDerCert(ByteSpan der) {
-  const unsigned char* p = der.data();
-  if (der.size() > static_cast<std::size_t>(LONG_MAX)) {
-    return Fail(Errc::kBadCertificate, "xmldsig: certificate too large");
-  }
-  X509Ptr cert(d2i_X509(nullptr, &p, static_cast<long>(der.size())));
-  if (!cert || p != der.data() + der.size()) {
-    return Fail(Errc::kBadCertificate, "xmldsig: embedded certificate is not valid DER X.509");
-  }
-  return cert;
-}
-
 Bytes CertDer(X509* cert) {
   int len = i2d_X509(cert, nullptr);
   if (len <= 0) return {};
@@ -261,7 +250,8 @@ int VerifyCallback(int ok, X509_STORE_CTX* ctx) {
 }
 
 struct ChainOutcome {
-  X509* signer = nullptr;  // borrowed from `owned`
+  X509* signer = nullptr;  // borrowed from the certificates
+  std::vector<Certificate> chain;
   std::vector<Bytes> chain_der;
   TimePoint valid_from{};
   TimePoint valid_until{};
@@ -271,14 +261,17 @@ struct ChainOutcome {
 
 // Picks the signer: the one embedded certificate that issued none of the
 // others (xmlsec's rule for a KeyInfo with several certificates).
-Result<X509*> FindSigner(const std::vector<X509Ptr>& certs) {
+Result<X509*> FindSigner(const std::vector<Certificate>& certs) {
   X509* signer = nullptr;
-  for (const auto& candidate : certs) {
-    if (IsSelfSigned(candidate.get()) && certs.size() > 1) continue;
+  for (std::size_t i = 0; i < certs.size(); ++i) {
+    X509* candidate = CertificateX509(certs[i]);
+    if (IsSelfSigned(candidate) && certs.size() > 1) continue;
     bool issued_another = false;
-    for (const auto& other : certs) {
-      if (other.get() == candidate.get()) continue;
-      if (X509_check_issued(candidate.get(), other.get()) == X509_V_OK) {
+    for (std::size_t j = 0; j < certs.size(); ++j) {
+      // Position, not identity: the same certificate embedded twice is two
+      // entries here, as it was when each copy was decoded separately.
+      if (j == i) continue;
+      if (X509_check_issued(candidate, CertificateX509(certs[j])) == X509_V_OK) {
         issued_another = true;
         break;
       }
@@ -287,7 +280,7 @@ Result<X509*> FindSigner(const std::vector<X509Ptr>& certs) {
     if (signer != nullptr) {
       return Fail(Errc::kChainInvalid, "xmldsig: several embedded certificates could be the signer");
     }
-    signer = candidate.get();
+    signer = candidate;
   }
   if (signer == nullptr) {
     return Fail(Errc::kChainInvalid, "xmldsig: no embedded certificate can be the signer");
@@ -295,27 +288,31 @@ Result<X509*> FindSigner(const std::vector<X509Ptr>& certs) {
   return signer;
 }
 
-Result<ChainOutcome> VerifySignerChain(const std::vector<X509Ptr>& certs, X509* root,
-                                       TimePoint at, bool time_errors_fatal,
-                                       XmlDsigReport& report) {
+// `store` holds the pinned root only; it is built once per verifier and only
+// read here (OpenSSL locks a store's lookups, so sharing it is thread-safe).
+Result<ChainOutcome> VerifySignerChain(const std::vector<Certificate>& certs,
+                                       const Certificate& root_cert, X509_STORE* store,
+                                       TimePoint at,
+                                       bool time_errors_fatal, XmlDsigReport& report) {
+  X509* root = CertificateX509(root_cert);
   CCGPU_ASSIGN_OR_RETURN(X509 * signer, FindSigner(certs));
   report.signer_subject = SubjectText(signer);
 
-  X509StorePtr store(X509_STORE_new());
   X509StackPtr untrusted(sk_X509_new_null());
   X509StoreCtxPtr ctx(X509_STORE_CTX_new());
-  if (!store || !untrusted || !ctx || X509_STORE_add_cert(store.get(), root) != 1) {
+  if (store == nullptr || !untrusted || !ctx) {
     return Fail(Errc::kCryptoFailure, "xmldsig: cannot set up the certificate store");
   }
-  for (const auto& c : certs) {
+  for (const Certificate& cert : certs) {
     // The embedded root (any self-signed certificate) is ignored: only the
     // pinned root anchors the chain.
-    if (c.get() == signer || IsSelfSigned(c.get())) continue;
-    if (X509_up_ref(c.get()) != 1 || sk_X509_push(untrusted.get(), c.get()) <= 0) {
+    X509* c = CertificateX509(cert);
+    if (c == signer || IsSelfSigned(c)) continue;
+    if (X509_up_ref(c) != 1 || sk_X509_push(untrusted.get(), c) <= 0) {
       return Fail(Errc::kCryptoFailure, "xmldsig: cannot build the untrusted list");
     }
   }
-  if (X509_STORE_CTX_init(ctx.get(), store.get(), signer, untrusted.get()) != 1) {
+  if (X509_STORE_CTX_init(ctx.get(), store, signer, untrusted.get()) != 1) {
     return Fail(Errc::kCryptoFailure, "xmldsig: X509_STORE_CTX_init failed");
   }
   X509_VERIFY_PARAM* param = X509_STORE_CTX_get0_param(ctx.get());
@@ -354,7 +351,18 @@ Result<ChainOutcome> VerifySignerChain(const std::vector<X509Ptr>& certs, X509* 
   bool first = true;
   for (int i = 0; chain != nullptr && i < sk_X509_num(chain); ++i) {
     X509* c = sk_X509_value(chain, i);
-    out.chain_der.push_back(CertDer(c));
+    // OpenSSL builds the chain from the very objects it was given (the
+    // pinned root's and the embedded certificates'), so each element is
+    // found by identity and none is decoded again.
+    const Certificate* found = c == root ? &root_cert : nullptr;
+    for (std::size_t k = 0; found == nullptr && k < certs.size(); ++k) {
+      if (CertificateX509(certs[k]) == c) found = &certs[k];
+    }
+    if (found == nullptr) {
+      return Fail(Errc::kCryptoFailure, "xmldsig: verified chain holds an unknown certificate");
+    }
+    out.chain.push_back(*found);
+    out.chain_der.push_back(found->Der());
     auto nb = AsnTime(X509_get0_notBefore(c));
     auto na = AsnTime(X509_get0_notAfter(c));
     if (!nb || !na) return Fail(Errc::kBadCertificate, "xmldsig: certificate validity unreadable");
@@ -475,10 +483,32 @@ Status VerifySignatureValue(xmlNode* signature, X509* signer, XmlDsigReport& rep
   return OkStatus();
 }
 
-Result<X509Ptr> RootFromDer(ByteSpan der) {
-  auto cert = ParseDerCert(der);
+Result<Certificate> RootFromDer(ByteSpan der) {
+  auto cert = Certificate::FromDer(der);
   if (!cert) return Fail(Errc::kBadCertificate, "xmldsig: pinned root is not valid DER X.509");
-  return cert;
+  return *std::move(cert);
+}
+
+// The embedded certificates, each taken from `pool` or decoded. A copy of
+// the pinned root is the pinned root's own object (same bytes, same parse).
+Result<std::vector<Certificate>> EmbeddedCertificates(const std::vector<Bytes>& ders,
+                                                      const Certificate& root,
+                                                      CertificatePool* pool) {
+  std::vector<Certificate> certs;
+  certs.reserve(ders.size());
+  for (const Bytes& der : ders) {
+    const ByteSpan root_der = root.DerView();
+    if (der.size() == root_der.size() && std::memcmp(der.data(), root_der.data(), der.size()) == 0) {
+      certs.push_back(root);
+      continue;
+    }
+    auto cert = pool != nullptr ? pool->FromDer(der) : Certificate::FromDer(der);
+    if (!cert) {
+      return Fail(Errc::kBadCertificate, "xmldsig: embedded certificate is not valid DER X.509");
+    }
+    certs.push_back(*std::move(cert));
+  }
+  return certs;
 }
 
 }  // namespace
@@ -505,6 +535,17 @@ Status CheckXmlWellFormed(ByteSpan xml) {
   return OkStatus();
 }
 
+void XmlDocument::Free::operator()(_xmlDoc* doc) const {
+  if (doc != nullptr) xmlFreeDoc(doc);
+}
+
+Result<XmlDocument> XmlDocument::Parse(ByteSpan xml) {
+  CCGPU_TRY(InitXmlSecurity());
+  ScopedErrorCapture quiet(nullptr);
+  CCGPU_ASSIGN_OR_RETURN(XmlDocPtr doc, ParseHardened(xml));
+  return XmlDocument(doc.release());
+}
+
 Result<Bytes> XmlDocumentDigest(ByteSpan xml) {
   Bytes out(48);
   unsigned int len = 0;
@@ -516,18 +557,23 @@ Result<Bytes> XmlDocumentDigest(ByteSpan xml) {
 }
 
 struct XmlDsigVerifier::State {
-  X509Ptr root;
+  Certificate root;
   Bytes root_der;
+  X509StorePtr store;  // the pinned root only; configuration, never changed after Create
 };
 
 XmlDsigVerifier::XmlDsigVerifier(std::shared_ptr<const State> state) : state_(std::move(state)) {}
 
 Result<XmlDsigVerifier> XmlDsigVerifier::CreateFromDer(ByteSpan trusted_root_der) {
   CCGPU_TRY(InitXmlSecurity());
-  CCGPU_ASSIGN_OR_RETURN(auto root, RootFromDer(trusted_root_der));
-  auto state = std::make_shared<State>();
-  state->root_der = CertDer(root.get());
-  state->root = std::move(root);
+  CCGPU_ASSIGN_OR_RETURN(Certificate root, RootFromDer(trusted_root_der));
+  Bytes der = root.Der();
+  X509StorePtr store(X509_STORE_new());
+  if (!store || X509_STORE_add_cert(store.get(), CertificateX509(root)) != 1) {
+    return Fail(Errc::kCryptoFailure, "xmldsig: cannot set up the certificate store");
+  }
+  auto state =
+      std::make_shared<State>(State{std::move(root), std::move(der), std::move(store)});
   return XmlDsigVerifier(std::move(state));
 }
 
@@ -543,13 +589,11 @@ Result<XmlDsigVerifier> XmlDsigVerifier::Create(std::string_view trusted_root_pe
   if (!bio) return Fail(Errc::kCryptoFailure, "xmldsig: BIO_new_mem_buf failed");
   X509Ptr root(PEM_read_bio_X509(bio.get(), nullptr, nullptr, nullptr));
   if (!root) return Fail(Errc::kBadCertificate, "xmldsig: pinned root PEM does not parse");
-  auto state = std::make_shared<State>();
-  state->root_der = CertDer(root.get());
-  state->root = std::move(root);
-  return XmlDsigVerifier(std::move(state));
+  return CreateFromDer(CertDer(root.get()));
 }
 
 const Bytes& XmlDsigVerifier::root_der() const { return state_->root_der; }
+const Certificate& XmlDsigVerifier::root() const { return state_->root; }
 
 Result<VerifiedXmlSignature> XmlDsigVerifier::Verify(ByteSpan xml, TimePoint at,
                                                      XmlDsigReport* report_out) const {
@@ -560,14 +604,23 @@ Result<VerifiedXmlSignature> XmlDsigVerifier::Verify(ByteSpan xml, TimePoint at,
 
 Result<VerifiedXmlSignature> XmlDsigVerifier::Verify(ByteSpan xml, const XmlDsigOptions& options,
                                                      XmlDsigReport* report_out) const {
+  if (report_out != nullptr) *report_out = XmlDsigReport{};
+  CCGPU_ASSIGN_OR_RETURN(XmlDocument doc, XmlDocument::Parse(xml));
+  return Verify(doc, options, report_out, nullptr);
+}
+
+Result<VerifiedXmlSignature> XmlDsigVerifier::Verify(const XmlDocument& doc,
+                                                     const XmlDsigOptions& options,
+                                                     XmlDsigReport* report_out,
+                                                     CertificatePool* pool) const {
   CCGPU_TRY(InitXmlSecurity());
   XmlDsigReport local;
   XmlDsigReport& report = report_out != nullptr ? *report_out : local;
   report = XmlDsigReport{};
 
   ScopedErrorCapture quiet(nullptr);
-  CCGPU_ASSIGN_OR_RETURN(XmlDocPtr doc, ParseHardened(xml));
   xmlNode* root_element = xmlDocGetRootElement(doc.get());
+  if (root_element == nullptr) return Fail(Errc::kMalformed, "xmldsig: document has no root element");
   std::vector<xmlNode*> signatures;
   CollectSignatures(root_element, signatures);
   if (signatures.empty()) {
@@ -586,18 +639,16 @@ Result<VerifiedXmlSignature> XmlDsigVerifier::Verify(ByteSpan xml, const XmlDsig
   report.canonicalization_method = NodeAlgorithm(signed_info, "CanonicalizationMethod");
 
   CCGPU_ASSIGN_OR_RETURN(report.embedded_certs_der, ExtractEmbeddedCerts(signature));
-  std::vector<X509Ptr> certs;
-  for (const Bytes& der : report.embedded_certs_der) {
-    CCGPU_ASSIGN_OR_RETURN(auto c, ParseDerCert(der));
-    certs.push_back(std::move(c));
-  }
+  CCGPU_ASSIGN_OR_RETURN(std::vector<Certificate> certs,
+                         EmbeddedCertificates(report.embedded_certs_der, state_->root, pool));
   CCGPU_ASSIGN_OR_RETURN(ChainOutcome chain,
-                         VerifySignerChain(certs, state_->root.get(), options.at,
-                                                           options.time_errors_fatal, report));
+                         VerifySignerChain(certs, state_->root, state_->store.get(), options.at,
+                                           options.time_errors_fatal, report));
   CCGPU_TRY(VerifySignatureValue(signature, chain.signer, report));
 
   VerifiedXmlSignature out;
   out.chain_der = std::move(chain.chain_der);
+  out.chain = std::move(chain.chain);
   out.signer_subject = report.signer_subject;
   out.valid_from = chain.valid_from;
   out.valid_until = chain.valid_until;

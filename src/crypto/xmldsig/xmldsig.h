@@ -26,6 +26,9 @@
 #include "base/bytes.h"
 #include "base/clock.h"
 #include "base/result.h"
+#include "crypto/x509.h"
+
+struct _xmlDoc;  // libxml2's document (xmlDoc)
 
 namespace ccgpu::crypto {
 
@@ -48,6 +51,31 @@ inline constexpr std::size_t kMaxXmlDocumentSize = 16u << 20;
 // if larger than kMaxXmlDocumentSize. (Exposed for tests and diagnostics;
 // the verifier uses the same rules.)
 Status CheckXmlWellFormed(ByteSpan xml);
+
+// A document parsed once with the hardened rules of CheckXmlWellFormed, so
+// several checks (XSD validation, XML-DSig, a content reader) can share one
+// tree instead of each parsing the bytes again. Owns the tree; move-only.
+// Users only read it: none of ccgpu's checks modifies the tree.
+class XmlDocument {
+ public:
+  // kOutOfRange if larger than kMaxXmlDocumentSize; kMalformed if not
+  // well-formed, with a DTD, or without a root element.
+  static Result<XmlDocument> Parse(ByteSpan xml);
+
+  // The libxml2 tree (borrowed; lives as long as this object).
+  _xmlDoc* get() const { return doc_.get(); }
+
+  XmlDocument(XmlDocument&&) noexcept = default;
+  XmlDocument& operator=(XmlDocument&&) noexcept = default;
+  ~XmlDocument() = default;
+
+ private:
+  struct Free {
+    void operator()(_xmlDoc* doc) const;
+  };
+  explicit XmlDocument(_xmlDoc* doc) : doc_(doc) {}
+  std::unique_ptr<_xmlDoc, Free> doc_;
+};
 
 // SHA-384 of the document bytes exactly as given: the key under which
 // callers cache verified documents (e.g. the RIM verifier). kCryptoFailure
@@ -88,6 +116,9 @@ struct VerifiedXmlSignature {
   // the caller's pinned certificate, never the embedded copy). OCSP callers
   // check every element but the last against its successor as issuer.
   std::vector<Bytes> chain_der;
+  // The same chain as parsed certificates (same order; the last is the
+  // pinned root).
+  std::vector<Certificate> chain;
   std::string signer_subject;
   // The chain is time-valid exactly for valid_from <= t <= valid_until
   // (latest notBefore, earliest notAfter over chain_der). Caches use this to
@@ -149,6 +180,17 @@ class XmlDsigVerifier {
   // Same, with options (see XmlDsigOptions).
   Result<VerifiedXmlSignature> Verify(ByteSpan xml, const XmlDsigOptions& options,
                                       XmlDsigReport* report = nullptr) const;
+  // Same on an already parsed document (the size / well-formedness errors
+  // were given by XmlDocument::Parse). Embedded certificates are taken from
+  // `pool` when it holds their DER and decoded (and added) otherwise; with
+  // no pool, only a copy of the pinned root is recognised without decoding.
+  // The pool never changes an outcome (see CertificatePool).
+  Result<VerifiedXmlSignature> Verify(const XmlDocument& doc, const XmlDsigOptions& options,
+                                      XmlDsigReport* report = nullptr,
+                                      CertificatePool* pool = nullptr) const;
+
+  // The pinned root, parsed.
+  const Certificate& root() const;
 
   // DER of the pinned root.
   const Bytes& root_der() const;

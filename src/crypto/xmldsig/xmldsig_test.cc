@@ -292,6 +292,80 @@ TEST(XmlDsigTest, RejectsDocumentsWithoutOneEnvelopedSignature) {
   EXPECT_EQ(code(remote), Errc::kXmlSignatureInvalid);
 }
 
+// ---- one parse shared by several checks; certificates decoded once --------
+
+TEST(XmlDsigTest, ParsedDocumentGivesEveryManifestOutcome) {
+  // The same cases as from bytes, through XmlDocument, with one pool shared
+  // by all documents: a pooled certificate never turns a failure into a
+  // success (the chain and signature are still checked per document).
+  XmlDsigVerifier v = PinnedVerifier();
+  CertificatePool pool;
+  pool.Pin(v.root());
+  for (const Case& c : Cases()) {
+    SCOPED_TRACE(c.path + " at " + c.at);
+    auto doc = XmlDocument::Parse(ReadBytes(c.path));
+    ASSERT_TRUE(doc.has_value()) << doc.error().ToString();
+    XmlDsigOptions options;
+    options.at = At(c.at);
+    XmlDsigReport from_doc, from_bytes;
+    auto r = v.Verify(*doc, options, &from_doc, &pool);
+    auto b = v.Verify(ReadBytes(c.path), options, &from_bytes);
+    EXPECT_EQ(r.has_value() ? kOk : r.error().code, c.expected);
+    EXPECT_EQ(b.has_value() ? kOk : b.error().code, c.expected);
+    EXPECT_EQ(from_doc.chain_failure_reason, from_bytes.chain_failure_reason);
+    EXPECT_EQ(from_doc.signature_failure_reason, from_bytes.signature_failure_reason);
+    EXPECT_EQ(from_doc.signer_subject, from_bytes.signer_subject);
+    if (r && b) {
+      EXPECT_EQ(r->chain_der, b->chain_der);
+      ASSERT_EQ(r->chain.size(), r->chain_der.size());
+      for (std::size_t i = 0; i < r->chain.size(); ++i) EXPECT_EQ(r->chain[i].Der(), r->chain_der[i]);
+      EXPECT_EQ(r->chain.back().Der(), v.root_der());  // the pinned root, last
+      EXPECT_EQ(r->valid_until, b->valid_until);
+    }
+  }
+}
+
+TEST(XmlDsigTest, SharedIntermediatesAreDecodedOnceAndTheEmbeddedRootNever) {
+  XmlDsigVerifier v = PinnedVerifier();
+  CertificatePool pool;
+  pool.Pin(v.root());
+  XmlDsigOptions options;
+  options.at = At("2024-06-01T00:00:00Z");
+  auto driver = XmlDocument::Parse(ReadBytes(kGpu + "samples/Driver_RIM_test_no_gpu.swidtag"));
+  auto vbios =
+      XmlDocument::Parse(ReadBytes(kGpu + "samples/1010_0200_882_96005E0001_test_no_gpu.swidtag"));
+  ASSERT_TRUE(driver && vbios);
+  XmlDsigReport report;
+  ASSERT_TRUE(v.Verify(*driver, options, &report, &pool));
+  ASSERT_EQ(report.embedded_certs_der.size(), 4u);  // L4, L3, CA, copy of the root
+  EXPECT_EQ(pool.decoded(), 3u);                     // the root copy is the pinned root
+  auto second = v.Verify(*vbios, options, &report, &pool);
+  ASSERT_TRUE(second);
+  EXPECT_EQ(pool.decoded(), 4u);  // only its own L4 signer; L3 and CA were pooled
+  EXPECT_EQ(second->chain.size(), 4u);
+  // Without a pool each document decodes its own certificates, same result.
+  auto alone = v.Verify(*vbios, options);
+  ASSERT_TRUE(alone);
+  EXPECT_EQ(alone->chain_der, second->chain_der);
+}
+
+TEST(XmlDsigTest, DocumentParseRefusesWhatVerifyRefuses) {
+  EXPECT_EQ(XmlDocument::Parse(AsBytes("")).error().code, Errc::kMalformed);
+  EXPECT_EQ(XmlDocument::Parse(AsBytes("<a>")).error().code, Errc::kMalformed);
+  EXPECT_EQ(XmlDocument::Parse(AsBytes("<!DOCTYPE a SYSTEM \"http://127.0.0.1:9/x.dtd\"><a/>"))
+                .error()
+                .code,
+            Errc::kMalformed);
+  Bytes big(kMaxXmlDocumentSize + 1, ' ');
+  EXPECT_EQ(XmlDocument::Parse(big).error().code, Errc::kOutOfRange);
+  auto ok = XmlDocument::Parse(AsBytes("<a/>"));
+  ASSERT_TRUE(ok);
+  EXPECT_NE(ok->get(), nullptr);
+  XmlDsigOptions options;
+  options.at = At("2025-06-01T00:00:00Z");
+  EXPECT_EQ(PinnedVerifier().Verify(*ok, options).error().code, Errc::kXmlSignatureInvalid);
+}
+
 TEST(XmlDsigTest, TruncationAtEveryHundredthByteNeverVerifies) {
   XmlDsigVerifier v = PinnedVerifier();
   Bytes doc = ReadBytes(kSdk + "NV_GPU_DRIVER_GH100_550.144.03.xml");
