@@ -28,17 +28,6 @@ const char* HashName(HashAlg alg) {
 
 namespace {
 
-Status Feed(EVP_MD_CTX* ctx, ByteSpan data) {
-  while (!data.empty()) {
-    const std::size_t n = std::min(data.size(), kMaxOsslChunk);
-    if (EVP_DigestUpdate(ctx, data.data(), n) != 1) {
-      return OsslFail(Errc::kCryptoFailure, "hash: EVP_DigestUpdate");
-    }
-    data = data.subspan(n);
-  }
-  return OkStatus();
-}
-
 Result<Bytes> Final(EVP_MD_CTX* ctx, HashAlg alg) {
   Bytes out(DigestSize(alg));
   unsigned int len = 0;
@@ -100,7 +89,7 @@ Status Hasher::Update(ByteSpan data) {
   if (finished_ || !state_) {
     return Fail(Errc::kStateError, "hash: Update after Finish");
   }
-  return Feed(state_->ctx.get(), data);
+  return DigestUpdateAll(state_->ctx.get(), data, "hash: EVP_DigestUpdate");
 }
 
 Result<Bytes> Hasher::Peek() const {

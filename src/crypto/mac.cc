@@ -20,17 +20,6 @@ namespace {
 constexpr std::size_t kMaxBlock = 128;
 constexpr std::size_t kMaxDigest = 64;
 
-Status Feed(EVP_MD_CTX* ctx, ByteSpan data) {
-  while (!data.empty()) {
-    const std::size_t n = std::min(data.size(), kMaxOsslChunk);
-    if (EVP_DigestUpdate(ctx, data.data(), n) != 1) {
-      return OsslFail(Errc::kCryptoFailure, "hmac: EVP_DigestUpdate");
-    }
-    data = data.subspan(n);
-  }
-  return OkStatus();
-}
-
 // Wipes the key block, the pad and the inner hash on every exit.
 struct HmacScratch {
   std::array<uint8_t, kMaxBlock> key{};
@@ -69,7 +58,7 @@ Status HmacInto(HashAlg alg, ByteSpan key, std::span<const ByteSpan> parts,
     if (EVP_DigestInit_ex2(ctx.get(), md, nullptr) != 1) {
       return OsslFail(Errc::kCryptoFailure, "hmac: EVP_DigestInit_ex2");
     }
-    CCGPU_TRY(Feed(ctx.get(), key));
+    CCGPU_TRY(DigestUpdateAll(ctx.get(), key, "hmac: EVP_DigestUpdate"));
     if (EVP_DigestFinal_ex(ctx.get(), s.key.data(), &len) != 1 || len != hlen) {
       return OsslFail(Errc::kCryptoFailure, "hmac: EVP_DigestFinal_ex");
     }
@@ -82,7 +71,7 @@ Status HmacInto(HashAlg alg, ByteSpan key, std::span<const ByteSpan> parts,
       EVP_DigestUpdate(ctx.get(), s.pad.data(), block) != 1) {
     return OsslFail(Errc::kCryptoFailure, "hmac: inner hash");
   }
-  for (ByteSpan part : parts) CCGPU_TRY(Feed(ctx.get(), part));
+  for (ByteSpan part : parts) CCGPU_TRY(DigestUpdateAll(ctx.get(), part, "hmac: EVP_DigestUpdate"));
   if (EVP_DigestFinal_ex(ctx.get(), s.inner.data(), &len) != 1 || len != hlen) {
     return OsslFail(Errc::kCryptoFailure, "hmac: inner EVP_DigestFinal_ex");
   }
@@ -171,7 +160,7 @@ Status HmacKey::MacInto(std::span<const ByteSpan> parts,
   if (EVP_MD_CTX_copy_ex(w, state_->inner.get()) != 1) {
     return OsslFail(Errc::kCryptoFailure, "hmac: EVP_MD_CTX_copy_ex");
   }
-  for (ByteSpan part : parts) CCGPU_TRY(Feed(w, part));
+  for (ByteSpan part : parts) CCGPU_TRY(DigestUpdateAll(w, part, "hmac: EVP_DigestUpdate"));
   if (EVP_DigestFinal_ex(w, s.inner.data(), &len) != 1 || len != hlen) {
     return OsslFail(Errc::kCryptoFailure, "hmac: inner EVP_DigestFinal_ex");
   }

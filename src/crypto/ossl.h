@@ -3,6 +3,7 @@
 #ifndef CCGPU_CRYPTO_OSSL_H_
 #define CCGPU_CRYPTO_OSSL_H_
 
+#include <algorithm>
 #include <memory>
 #include <span>
 
@@ -93,6 +94,17 @@ inline tl::unexpected<Error> OsslFail(Errc code, const char* context) {
 // OpenSSL takes int lengths; inputs larger than this are processed in pieces
 // or refused.
 inline constexpr std::size_t kMaxOsslChunk = std::size_t{1} << 30;
+
+// EVP_DigestUpdate over any length (in kMaxOsslChunk pieces).
+// kCryptoFailure with `context` if OpenSSL fails.
+inline Status DigestUpdateAll(EVP_MD_CTX* ctx, ByteSpan data, const char* context) {
+  while (!data.empty()) {
+    const std::size_t n = std::min(data.size(), kMaxOsslChunk);
+    if (EVP_DigestUpdate(ctx, data.data(), n) != 1) return OsslFail(Errc::kCryptoFailure, context);
+    data = data.subspan(n);
+  }
+  return OkStatus();
+}
 
 }  // namespace ccgpu::crypto
 
