@@ -238,7 +238,7 @@ tl::expected<void, TransferError> ReceiveBatchSealed(
   std::size_t at = 0;
   for (auto d : destinations) {
     if (got) {
-      std::memcpy(d.data(), staging.reveal().data() + at, d.size());
+      std::copy_n(staging.reveal().begin() + static_cast<std::ptrdiff_t>(at), d.size(), d.begin());
     } else {
       std::fill(d.begin(), d.end(), kPoisonByte);
     }

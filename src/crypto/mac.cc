@@ -32,10 +32,14 @@ struct HmacScratch {
   }
 };
 
-}  // namespace
-
-Status HmacInto(HashAlg alg, ByteSpan key, std::span<const ByteSpan> parts,
-                std::span<uint8_t> out) {
+// The fetched digest of `alg` with its output and block sizes, checked
+// against the scratch buffers' sizes.
+struct HmacDigest {
+  const EVP_MD* md;
+  std::size_t hlen;
+  std::size_t block;
+};
+Result<HmacDigest> GetHmacDigest(HashAlg alg) {
   const EVP_MD* md = FetchedMd(alg);
   if (md == nullptr) {
     return OsslFail(Errc::kUnsupportedAlgorithm, "hmac: digest not available");
@@ -46,7 +50,17 @@ Status HmacInto(HashAlg alg, ByteSpan key, std::span<const ByteSpan> parts,
       hlen > kMaxDigest) {
     return Fail(Errc::kCryptoFailure, "hmac: unexpected digest block size");
   }
-  const std::size_t block = static_cast<std::size_t>(block_int);
+  return HmacDigest{md, hlen, static_cast<std::size_t>(block_int)};
+}
+
+}  // namespace
+
+Status HmacInto(HashAlg alg, ByteSpan key, std::span<const ByteSpan> parts,
+                std::span<uint8_t> out) {
+  CCGPU_ASSIGN_OR_RETURN(const HmacDigest d, GetHmacDigest(alg));
+  const EVP_MD* md = d.md;
+  const std::size_t hlen = d.hlen;
+  const std::size_t block = d.block;
   CCGPU_CHECK(out.size() == hlen);
   OsslPtr<EVP_MD_CTX> ctx(EVP_MD_CTX_new());
   if (!ctx) return OsslFail(Errc::kCryptoFailure, "hmac: EVP_MD_CTX_new");
@@ -103,20 +117,13 @@ HmacKey::~HmacKey() = default;
 std::size_t HmacKey::size() const { return DigestSize(alg_); }
 
 Result<HmacKey> HmacKey::Create(HashAlg alg, ByteSpan key) {
-  const EVP_MD* md = FetchedMd(alg);
-  if (md == nullptr) {
-    return OsslFail(Errc::kUnsupportedAlgorithm, "hmac: digest not available");
-  }
-  const std::size_t hlen = DigestSize(alg);
-  const int block_int = EVP_MD_get_block_size(md);
-  if (block_int <= 0 || static_cast<std::size_t>(block_int) > kMaxBlock ||
-      hlen > kMaxDigest) {
-    return Fail(Errc::kCryptoFailure, "hmac: unexpected digest block size");
-  }
+  CCGPU_ASSIGN_OR_RETURN(const HmacDigest d, GetHmacDigest(alg));
+  const EVP_MD* md = d.md;
+  const std::size_t hlen = d.hlen;
   if (key.size() > kMaxOsslChunk) {
     return Fail(Errc::kInvalidArgument, "hmac: key too long");
   }
-  const std::size_t block = static_cast<std::size_t>(block_int);
+  const std::size_t block = d.block;
   auto st = std::make_unique<HmacKeyState>();
   st->inner.reset(EVP_MD_CTX_new());
   st->outer.reset(EVP_MD_CTX_new());
