@@ -118,6 +118,12 @@ Status Transform(EVP_CIPHER_CTX* ctx, bool encrypt, ByteSpan in, uint8_t* out,
     if (shared) {
       std::memcpy(piece, src, n);
       src = piece;
+      // Ask for the next piece while this one is decrypted: a copy that
+      // then hits L2 instead of waiting on another core's cache or DRAM
+      // (opening D2H chunks straight from the slot, unsafe, ran ~30 % faster
+      // than copy-then-decrypt without this prefetch).
+      const std::size_t next = std::min(in.size() - done - n, kSharedPiece);
+      for (std::size_t off = 0; off < next; off += 64) __builtin_prefetch(in.data() + done + n + off, 0, 2);
     }
     int outl = 0;
     if (update(ctx, out + done, &outl, src, static_cast<int>(n)) != 1 ||
