@@ -23,6 +23,7 @@
 #include "gpu/kernels/kernels.h"
 #include "gpu/provision.h"
 #include "runtime/device_channel.h"
+#include "runtime/test_pattern.h"
 #include "spdm/requester/requester.h"
 #include "spdm/requester/transport_exchange.h"
 #include "spdm/transport/socket.h"
@@ -36,18 +37,7 @@ namespace fs = std::filesystem;
 namespace tp = spdm::transport;
 namespace wire = spdm::wire;
 
-Bytes Pattern(std::size_t n, uint64_t seed) {
-  Bytes b(n);
-  uint64_t x = seed * 0x9E3779B97F4A7C15ULL + 7;
-  for (std::size_t i = 0; i < n; i += 8) {
-    uint64_t z = (x += 0x9E3779B97F4A7C15ULL);
-    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
-    z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
-    z ^= z >> 31;
-    std::memcpy(b.data() + i, &z, std::min<std::size_t>(8, n - i));
-  }
-  return b;
-}
+using testing_support::Pattern;
 
 // The device process, shared by every test of this binary.
 class DeviceProcess : public ::testing::Environment {

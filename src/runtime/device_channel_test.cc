@@ -3,6 +3,7 @@
 // the hostile host (a relay between the guest's rings and the device's, and
 // in-place tampering of the link) — each attack with its precise error.
 #include "runtime/device_channel.h"
+#include "runtime/test_pattern.h"
 
 #include <unistd.h>
 
@@ -38,19 +39,7 @@ using SteadyClock = std::chrono::steady_clock;
 
 const Bytes kEms(48, 0x42);
 
-// Pseudo-random bytes (splitmix64; fast enough for 64 MiB in a debug build).
-Bytes Pattern(std::size_t n, uint32_t seed) {
-  Bytes b(n);
-  uint64_t x = seed * 0x9E3779B97F4A7C15ULL + 1;
-  for (std::size_t i = 0; i < n; i += 8) {
-    uint64_t z = (x += 0x9E3779B97F4A7C15ULL);
-    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
-    z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
-    z ^= z >> 31;
-    std::memcpy(b.data() + i, &z, std::min<std::size_t>(8, n - i));
-  }
-  return b;
-}
+using testing_support::Pattern;
 
 // A recognisable plaintext: a 32-byte marker repeated.
 constexpr std::string_view kMarker = "PLAINTEXT-MARKER-ccgpu-0123456789";
