@@ -5,7 +5,6 @@
 #include <cstring>
 #include <functional>
 #include <mutex>
-#include <vector>
 
 #include "crypto/ossl.h"
 
@@ -40,12 +39,18 @@ const char* AeadName(AeadAlg alg) {
 
 namespace {
 
+// True if the two (non-empty) ranges share memory.
+bool Overlap(const uint8_t* a, std::size_t a_len, const uint8_t* b,
+             std::size_t b_len) {
+  if (a_len == 0 || b_len == 0) return false;
+  const std::less<const uint8_t*> lt;
+  return lt(a, b + b_len) && lt(b, a + a_len);
+}
+
 // True if the two ranges share memory but do not start at the same byte.
 bool PartialOverlap(const uint8_t* a, std::size_t a_len, const uint8_t* b,
                     std::size_t b_len) {
-  if (a_len == 0 || b_len == 0 || a == b) return false;
-  const std::less<const uint8_t*> lt;
-  return lt(a, b + b_len) && lt(b, a + a_len);
+  return a != b && Overlap(a, a_len, b, b_len);
 }
 
 Result<OsslPtr<EVP_CIPHER_CTX>> KeyedContext(const EVP_CIPHER* cipher,
@@ -64,7 +69,18 @@ Result<OsslPtr<EVP_CIPHER_CTX>> KeyedContext(const EVP_CIPHER* cipher,
 // when every slot is busy, a temporary one.
 class PooledContext {
  public:
-  static Result<PooledContext> Take(AeadState& s, bool encrypt) {
+  // A context of `s` for `encrypt`, with `nonce` (12 bytes) set.
+  static Result<PooledContext> Take(AeadState& s, bool encrypt, ByteSpan nonce) {
+    CCGPU_ASSIGN_OR_RETURN(PooledContext c, TakeKeyed(s, encrypt));
+    const int ok = encrypt ? EVP_EncryptInit_ex2(c.ctx_, nullptr, nullptr, nonce.data(), nullptr)
+                           : EVP_DecryptInit_ex2(c.ctx_, nullptr, nullptr, nonce.data(), nullptr);
+    if (ok != 1) return OsslFail(Errc::kCryptoFailure, "aead: set nonce");
+    return c;
+  }
+  EVP_CIPHER_CTX* get() const { return ctx_; }
+
+ private:
+  static Result<PooledContext> TakeKeyed(AeadState& s, bool encrypt) {
     for (AeadState::Slot& slot : encrypt ? s.enc : s.dec) {
       std::unique_lock<std::mutex> lock(slot.mu, std::try_to_lock);
       if (!lock.owns_lock()) continue;
@@ -77,9 +93,7 @@ class PooledContext {
     EVP_CIPHER_CTX* ctx = temporary.get();
     return PooledContext(ctx, {}, std::move(temporary));
   }
-  EVP_CIPHER_CTX* get() const { return ctx_; }
 
- private:
   PooledContext(EVP_CIPHER_CTX* ctx, std::unique_lock<std::mutex> lock, OsslPtr<EVP_CIPHER_CTX> temporary)
       : ctx_(ctx), lock_(std::move(lock)), temporary_(std::move(temporary)) {}
   EVP_CIPHER_CTX* ctx_;
@@ -226,8 +240,7 @@ Status AeadPrimitive::SealGather(ByteSpan nonce, ByteSpan aad,
     }
     total += piece.size();
     // In place makes no sense for a gather: no piece may touch `out`.
-    if (!piece.empty() && !out.empty() && std::less<const uint8_t*>()(piece.data(), out.data() + out.size()) &&
-        std::less<const uint8_t*>()(out.data(), piece.data() + piece.size())) {
+    if (Overlap(piece.data(), piece.size(), out.data(), out.size())) {
       return Fail(Errc::kInvalidArgument, "aead: gather piece overlaps the output");
     }
   }
@@ -247,11 +260,8 @@ Status AeadPrimitive::SealPieces(ByteSpan nonce, ByteSpan aad,
     return Fail(Errc::kInvalidArgument, "aead: seal buffers overlap");
   }
   if (!state_) return Fail(Errc::kStateError, "aead: key was moved away");
-  CCGPU_ASSIGN_OR_RETURN(PooledContext pooled, PooledContext::Take(*state_, true));
+  CCGPU_ASSIGN_OR_RETURN(PooledContext pooled, PooledContext::Take(*state_, true, nonce));
   EVP_CIPHER_CTX* ctx = pooled.get();
-  if (EVP_EncryptInit_ex2(ctx, nullptr, nullptr, nonce.data(), nullptr) != 1) {
-    return OsslFail(Errc::kCryptoFailure, "aead: set nonce");
-  }
   Status st = SealWith(ctx, aad, pieces, out);
   if (!st) SecureWipe(out.data(), out.size());
   return st;
@@ -276,11 +286,8 @@ Status AeadPrimitive::Open(ByteSpan nonce, ByteSpan aad, ByteSpan in,
     return Fail(Errc::kInvalidArgument, "aead: open buffers overlap");
   }
   if (!state_) return Fail(Errc::kStateError, "aead: key was moved away");
-  CCGPU_ASSIGN_OR_RETURN(PooledContext pooled, PooledContext::Take(*state_, false));
+  CCGPU_ASSIGN_OR_RETURN(PooledContext pooled, PooledContext::Take(*state_, false, nonce));
   EVP_CIPHER_CTX* ctx = pooled.get();
-  if (EVP_DecryptInit_ex2(ctx, nullptr, nullptr, nonce.data(), nullptr) != 1) {
-    return OsslFail(Errc::kCryptoFailure, "aead: set nonce");
-  }
   Status st = OpenWith(ctx, aad, ct, tag, out, source == InputSource::kShared);
   // Never release unauthenticated plaintext.
   if (!st) SecureWipe(out.data(), out.size());
