@@ -6,12 +6,10 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <climits>
-#include <ctime>
-
+#include <cstdint>
 #include <cstring>
+#include <ctime>
 #include <new>
-#include <thread>
 
 namespace ccgpu::channel {
 namespace {
@@ -143,7 +141,7 @@ Status SlotRing::WaitFor(std::atomic<uint64_t>& word, std::atomic<uint32_t>& wai
                          uint64_t want, Deadline deadline) {
   // Spin briefly (a pipeline stage is usually only a chunk behind), yield a
   // little, then sleep on a futex: the other side wakes us when it stores
-  // the word (it checks the waiter count, see Wake), so a waiting consumer
+  // the word (it checks the waiter count, see Store), so a waiting consumer
   // costs no CPU on a 2-core machine and still wakes within microseconds.
   for (uint32_t i = 0; i < 64 + kYields; ++i) {
     if (word.load(std::memory_order_acquire) == want) return OkStatus();
