@@ -24,7 +24,6 @@
 #include <cstring>
 #include <fstream>
 #include <map>
-#include <optional>
 #include <tuple>
 #include <string>
 #include <thread>
@@ -430,7 +429,7 @@ int RunBench(const BenchOptions& opt) {
     std::sort(v.begin(), v.end());
     return v.size() % 2 == 1 ? v[v.size() / 2] : (v[v.size() / 2 - 1] + v[v.size() / 2]) / 2;
   };
-  const std::optional<double> one_core = median(one_core_rounds);
+  const double one_core = median(one_core_rounds);
   const double batched_rate = median(batched_rounds);
   std::vector<Row> rows;
   for (const char* mode : kModes) {
@@ -462,7 +461,7 @@ int RunBench(const BenchOptions& opt) {
     for (const char* dir : {"h2d", "d2h"}) {
       const std::string plain = std::string("plain-") + dir;
       if (find(plain, large, t) <= 0 || find(dir, large, t) <= 0) continue;  // pair not measured (--modes)
-      const double bound = std::min(static_cast<double>(t) * *one_core, find(plain, large, t));
+      const double bound = std::min(static_cast<double>(t) * one_core, find(plain, large, t));
       const double got = find(dir, large, t);
       const bool met = got >= 0.85 * bound;
       all_met = all_met && met;
@@ -495,7 +494,7 @@ int RunBench(const BenchOptions& opt) {
     for (const Row& r : rows) {
       if (r.mode != "aes-parallel") points.push_back({r.mode, r.size, r.threads, r.bytes_per_s});
     }
-    const std::string subtitle = "one-core AES-256-GCM " + std::to_string(*one_core / 1e9).substr(0, 4) +
+    const std::string subtitle = "one-core AES-256-GCM " + std::to_string(one_core / 1e9).substr(0, 4) +
                                  " GB/s; chunk " + HumanSize(opt.chunk) + ", " + std::to_string(opt.ring_slots) +
                                  " ring slots; " + std::to_string(std::thread::hardware_concurrency()) + " CPUs";
     std::ofstream svg_out(opt.svg);
@@ -508,7 +507,7 @@ int RunBench(const BenchOptions& opt) {
 
   if (opt.json) {
     nlohmann::json out;
-    out["one_core_aes_gcm_bytes_per_s"] = *one_core;
+    out["one_core_aes_gcm_bytes_per_s"] = one_core;
     out["chunk_size"] = opt.chunk;
     out["ring_slots"] = opt.ring_slots;
     out["batched_4k_x256_bytes_per_s"] = batched_rate;
@@ -521,7 +520,7 @@ int RunBench(const BenchOptions& opt) {
     std::printf("%s\n", out.dump(2).c_str());
   } else {
     std::printf("one-core AES-256-GCM (crypto layer, %s records): %.2f GB/s\n",
-                HumanSize(opt.chunk).c_str(), *one_core / 1e9);
+                HumanSize(opt.chunk).c_str(), one_core / 1e9);
     std::printf("%-13s %6s %3s %10s %14s\n", "mode", "size", "T", "GB/s", "extra peak RSS");
     for (const Row& r : rows) {
       std::printf("%-13s %6s %3zu %10.3f %13.1fM\n", r.mode.c_str(), HumanSize(r.size).c_str(),
