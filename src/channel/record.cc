@@ -36,8 +36,10 @@ Status RecordSender::Send(const SlotRing& ring, ByteSpan record,
   const uint64_t seq = ctx_->next_sequence();
   CCGPU_ASSIGN_OR_RETURN(Bytes aad, RecordAad(id_, seq));
   CCGPU_ASSIGN_OR_RETURN(std::span<uint8_t> slot, ring.AcquireWrite(seq, deadline));
+  // Sealed straight into the shared slot, never read back (OutputSink::kShared).
   CCGPU_ASSIGN_OR_RETURN(uint64_t used,
-                         ctx_->Seal(aad, record, slot.subspan(8, record.size() + crypto::kAeadTagSize)));
+                         ctx_->Seal(aad, record, slot.subspan(8, record.size() + crypto::kAeadTagSize),
+                                    crypto::OutputSink::kShared));
   CCGPU_CHECK(used == seq);  // one sender per context: numbers are ours alone
   for (int i = 0; i < 8; ++i) slot[static_cast<std::size_t>(i)] = static_cast<uint8_t>(seq >> (8 * i));
   next_ = seq + 1;

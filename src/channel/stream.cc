@@ -136,8 +136,11 @@ Result<std::size_t> StreamSealer::SealChunkGather(const ChunkInfo& info,
   CCGPU_ASSIGN_OR_RETURN(Bytes aad, BuildAad(s.id, info, epoch));
   const std::size_t total = kChunkOverhead + length;
   const std::span<uint8_t> body = out.subspan(kChunkHeaderSize, total - kChunkHeaderSize);
-  CCGPU_ASSIGN_OR_RETURN(uint64_t seq, pieces.size() == 1 ? ctx->Seal(aad, pieces[0], body)
-                                                          : ctx->SealGather(aad, pieces, body));
+  // Chunks are sealed into ring slots and link regions the host can write
+  // while we do: crypto must not read back what it wrote (OutputSink).
+  constexpr auto kSink = crypto::OutputSink::kShared;
+  CCGPU_ASSIGN_OR_RETURN(uint64_t seq, pieces.size() == 1 ? ctx->Seal(aad, pieces[0], body, kSink)
+                                                          : ctx->SealGather(aad, pieces, body, kSink));
   ByteWriter h(kChunkHeaderSize);
   h.U8(kChunkVersion).U8(info.last ? 1 : 0).U16(0).U32(epoch).U64(seq)
       .U64(info.transfer_id).U32(info.chunk_index).U32(info.length).U64(info.dst_offset);

@@ -80,7 +80,8 @@ class StreamSealer {
   // Seals `pt` (pt.size() == info.length) into `out`, which must hold
   // kChunkOverhead + pt.size() bytes (kInvalidArgument otherwise); returns
   // the bytes written. Rotates the key first when the current one would pass
-  // its limits.
+  // its limits. `out` may be shared memory the host writes meanwhile: it is
+  // written once and never read back (crypto::OutputSink::kShared).
   Result<std::size_t> SealChunk(const ChunkInfo& info, ByteSpan pt,
                                 std::span<uint8_t> out);
   // As SealChunk, for a chunk whose plaintext is the concatenation of
@@ -112,8 +113,8 @@ class StreamOpener {
   // an epoch already wiped or too far ahead; kAuthFailed if authentication
   // fails (then `out` is wiped). With crypto::InputSource::kShared, `sealed`
   // may be a ring slot the host can still write: every byte of it is read
-  // once (header copied first, body through crypto's piecewise private copy),
-  // so what is checked is what is released.
+  // once (header copied first, body by crypto's single-fetch open), so what
+  // is checked is what is released.
   Status OpenChunk(const ChunkInfo& expect, ByteSpan sealed,
                    std::span<uint8_t> out,
                    crypto::InputSource source = crypto::InputSource::kPrivate);

@@ -1,8 +1,10 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cstring>
 #include <thread>
+#include <vector>
 
 #include <gtest/gtest.h>
 
@@ -53,6 +55,46 @@ TEST(StreamTest, SealOpenRoundTrip) {
   Bytes out(1000);
   ASSERT_TRUE(p.opener.OpenChunk(c, sealed, out));
   EXPECT_EQ(out, pt);
+}
+
+// A chunk is sealed into memory the host writes while we seal (a ring
+// slot): the host flips a ciphertext byte the moment it appears. The chunk
+// must then open to exactly the sealed plaintext or fail authentication —
+// never open to the host's change. (ChaCha20-Poly1305 too, whose OpenSSL
+// seal MACs the whole output after writing it: sealed into shared memory
+// directly, every such race was a forgery.)
+TEST(StreamTest, ChunkSealedIntoSharedMemoryNeverAuthenticatesAHostWrite) {
+  for (crypto::AeadAlg alg : {crypto::AeadAlg::kAes256Gcm, crypto::AeadAlg::kChaCha20Poly1305}) {
+    auto sealer = StreamSealer::Create(kEms, kH2D, {}, alg).value();
+    auto opener = StreamOpener::Create(kEms, kH2D, {}, alg).value();
+    const Bytes pt = Pattern(32 * 1024 + 5);
+    std::vector<std::atomic<uint8_t>> slot(kChunkOverhead + pt.size());
+    const std::span<uint8_t> out(reinterpret_cast<uint8_t*>(slot.data()), slot.size());  // NOLINT
+    const std::size_t watched = slot.size() - crypto::kAeadTagSize - 2;  // last ciphertext block
+    for (uint32_t round = 0; round < 40; ++round) {
+      for (auto& b : slot) b.store(0, std::memory_order_relaxed);
+      std::atomic<bool> watching{false};
+      std::thread host([&] {
+        watching.store(true);
+        for (int spins = 0; slot[watched].load(std::memory_order_relaxed) == 0 && spins < 50'000'000; ++spins) {
+        }
+        slot[watched].fetch_xor(0x01);
+      });
+      while (!watching.load()) {
+      }
+      const ChunkInfo c{9, round, 0, static_cast<uint32_t>(pt.size()), true};
+      ASSERT_TRUE(sealer.SealChunk(c, pt, out));
+      host.join();
+      const Bytes snapshot(out.begin(), out.end());
+      Bytes opened(pt.size());
+      auto st = opener.OpenChunk(c, snapshot, opened);
+      if (st) {
+        ASSERT_EQ(opened, pt) << crypto::AeadName(alg) << " round " << round << ": host write authenticated";
+      } else {
+        ASSERT_EQ(st.error().code, Errc::kAuthFailed) << crypto::AeadName(alg);
+      }
+    }
+  }
 }
 
 TEST(StreamTest, DirectionsAndChannelsHaveDistinctKeys) {

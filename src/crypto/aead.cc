@@ -6,6 +6,7 @@
 #include <functional>
 #include <mutex>
 
+#include "crypto/gcm_single_fetch.h"
 #include "crypto/ossl.h"
 
 namespace ccgpu::crypto {
@@ -27,6 +28,10 @@ struct AeadState {
   SecretBytes key;
   std::array<Slot, kSlots> enc;
   std::array<Slot, kSlots> dec;
+  // AES-GCM on a CPU with VAES: the single-fetch opener for shared input
+  // (gcm_single_fetch.h), made on the first such open.
+  std::once_flag single_fetch_once;
+  std::unique_ptr<internal::GcmSingleFetch> single_fetch;
 };
 
 const char* AeadName(AeadAlg alg) {
@@ -118,9 +123,11 @@ Status FeedAad(EVP_CIPHER_CTX* ctx, bool encrypt, ByteSpan aad) {
   return OkStatus();
 }
 
-// Transforms `in` into `out` (same length). With `shared`, each piece of
-// `in` is first copied to private memory and only the copy is read by the
-// cipher (GHASH and decryption see the same bytes).
+// Transforms `in` into `out` (same length). With `shared`, OpenSSL only
+// ever sees private memory on the shared side: decrypting, each piece of
+// `in` is first copied to private memory (GHASH and decryption see the same
+// bytes); encrypting, each piece is sealed into private memory (where GHASH
+// reads it back) and then copied to `out`.
 Status Transform(EVP_CIPHER_CTX* ctx, bool encrypt, ByteSpan in, uint8_t* out,
                  bool shared = false) {
   auto update = encrypt ? EVP_EncryptUpdate : EVP_DecryptUpdate;
@@ -129,6 +136,16 @@ Status Transform(EVP_CIPHER_CTX* ctx, bool encrypt, ByteSpan in, uint8_t* out,
   while (done < in.size()) {
     const std::size_t n = std::min(in.size() - done, shared ? kSharedPiece : kMaxOsslChunk);
     const uint8_t* src = in.data() + done;
+    if (shared && encrypt) {
+      int outl = 0;
+      if (update(ctx, piece, &outl, src, static_cast<int>(n)) != 1 ||
+          static_cast<std::size_t>(outl) != n) {
+        return OsslFail(Errc::kCryptoFailure, "aead: cipher update");
+      }
+      std::memcpy(out + done, piece, n);
+      done += n;
+      continue;
+    }
     if (shared) {
       std::memcpy(piece, src, n);
       src = piece;
@@ -151,11 +168,11 @@ Status Transform(EVP_CIPHER_CTX* ctx, bool encrypt, ByteSpan in, uint8_t* out,
 
 // Seals the concatenation of `pieces` into `out` (= their total + tag).
 Status SealWith(EVP_CIPHER_CTX* ctx, ByteSpan aad, std::span<const ByteSpan> pieces,
-                std::span<uint8_t> out) {
+                std::span<uint8_t> out, bool shared) {
   CCGPU_TRY(FeedAad(ctx, true, aad));
   std::size_t done = 0;
   for (ByteSpan piece : pieces) {
-    CCGPU_TRY(Transform(ctx, true, piece, out.data() + done));
+    CCGPU_TRY(Transform(ctx, true, piece, out.data() + done, shared));
     done += piece.size();
   }
   int outl = 0;
@@ -192,6 +209,17 @@ Status OpenWith(EVP_CIPHER_CTX* ctx, ByteSpan aad, ByteSpan ct, ByteSpan tag,
   return OkStatus();
 }
 
+// The single-fetch implementation for this key, or null where it does not
+// apply (ChaCha20-Poly1305, or a CPU without VAES): then OpenSSL works on
+// private copies of the shared side.
+const internal::GcmSingleFetch* SingleFetch(AeadAlg alg, AeadState& s) {
+  if (alg != AeadAlg::kAes256Gcm || !internal::GcmSingleFetch::Supported()) return nullptr;
+  std::call_once(s.single_fetch_once, [&s] {
+    s.single_fetch = std::make_unique<internal::GcmSingleFetch>(s.key.reveal());
+  });
+  return s.single_fetch.get();
+}
+
 }  // namespace
 
 AeadPrimitive::AeadPrimitive(AeadAlg alg, std::unique_ptr<AeadState> state)
@@ -219,7 +247,7 @@ Result<AeadPrimitive> AeadPrimitive::Create(AeadAlg alg, ByteSpan key) {
 }
 
 Status AeadPrimitive::Seal(ByteSpan nonce, ByteSpan aad, ByteSpan pt,
-                           std::span<uint8_t> out) const {
+                           std::span<uint8_t> out, OutputSink sink) const {
   if (pt.size() > SIZE_MAX - kAeadTagSize ||
       out.size() != pt.size() + kAeadTagSize) {
     return Fail(Errc::kInvalidArgument, "aead: seal output must be pt + 16");
@@ -227,12 +255,12 @@ Status AeadPrimitive::Seal(ByteSpan nonce, ByteSpan aad, ByteSpan pt,
   if (PartialOverlap(pt.data(), pt.size(), out.data(), out.size())) {
     return Fail(Errc::kInvalidArgument, "aead: seal buffers overlap");
   }
-  return SealPieces(nonce, aad, std::span<const ByteSpan>(&pt, 1), out);
+  return SealPieces(nonce, aad, std::span<const ByteSpan>(&pt, 1), out, sink);
 }
 
 Status AeadPrimitive::SealGather(ByteSpan nonce, ByteSpan aad,
                                  std::span<const ByteSpan> pieces,
-                                 std::span<uint8_t> out) const {
+                                 std::span<uint8_t> out, OutputSink sink) const {
   std::size_t total = 0;
   for (ByteSpan piece : pieces) {
     if (piece.size() > SIZE_MAX - kAeadTagSize - total) {
@@ -247,12 +275,12 @@ Status AeadPrimitive::SealGather(ByteSpan nonce, ByteSpan aad,
   if (out.size() != total + kAeadTagSize) {
     return Fail(Errc::kInvalidArgument, "aead: seal output must be pt + 16");
   }
-  return SealPieces(nonce, aad, pieces, out);
+  return SealPieces(nonce, aad, pieces, out, sink);
 }
 
 Status AeadPrimitive::SealPieces(ByteSpan nonce, ByteSpan aad,
                                  std::span<const ByteSpan> pieces,
-                                 std::span<uint8_t> out) const {
+                                 std::span<uint8_t> out, OutputSink sink) const {
   if (nonce.size() != kAeadNonceSize) {
     return Fail(Errc::kInvalidArgument, "aead: nonce must be 12 bytes");
   }
@@ -260,9 +288,14 @@ Status AeadPrimitive::SealPieces(ByteSpan nonce, ByteSpan aad,
     return Fail(Errc::kInvalidArgument, "aead: seal buffers overlap");
   }
   if (!state_) return Fail(Errc::kStateError, "aead: key was moved away");
+  const bool shared = sink == OutputSink::kShared;
+  if (const internal::GcmSingleFetch* gcm = shared ? SingleFetch(alg_, *state_) : nullptr) {
+    gcm->Seal(nonce.data(), aad, pieces, out.data(), out.data() + (out.size() - kAeadTagSize));
+    return OkStatus();
+  }
   CCGPU_ASSIGN_OR_RETURN(PooledContext pooled, PooledContext::Take(*state_, true, nonce));
   EVP_CIPHER_CTX* ctx = pooled.get();
-  Status st = SealWith(ctx, aad, pieces, out);
+  Status st = SealWith(ctx, aad, pieces, out, shared);
   if (!st) SecureWipe(out.data(), out.size());
   return st;
 }
@@ -286,9 +319,15 @@ Status AeadPrimitive::Open(ByteSpan nonce, ByteSpan aad, ByteSpan in,
     return Fail(Errc::kInvalidArgument, "aead: open buffers overlap");
   }
   if (!state_) return Fail(Errc::kStateError, "aead: key was moved away");
+  const bool shared = source == InputSource::kShared;
+  if (const internal::GcmSingleFetch* gcm = shared ? SingleFetch(alg_, *state_) : nullptr) {
+    if (gcm->Open(nonce.data(), aad, ct.data(), ct.size(), tag.data(), out.data())) return OkStatus();
+    SecureWipe(out.data(), out.size());
+    return Fail(Errc::kAuthFailed, "aead: tag does not verify");
+  }
   CCGPU_ASSIGN_OR_RETURN(PooledContext pooled, PooledContext::Take(*state_, false, nonce));
   EVP_CIPHER_CTX* ctx = pooled.get();
-  Status st = OpenWith(ctx, aad, ct, tag, out, source == InputSource::kShared);
+  Status st = OpenWith(ctx, aad, ct, tag, out, shared);
   // Never release unauthenticated plaintext.
   if (!st) SecureWipe(out.data(), out.size());
   return st;
@@ -374,20 +413,20 @@ Result<uint64_t> SealingContext::ClaimSequence() {
 }
 
 Result<uint64_t> SealingContext::Seal(ByteSpan aad, ByteSpan pt,
-                                      std::span<uint8_t> out) {
+                                      std::span<uint8_t> out, OutputSink sink) {
   if (pt.size() > SIZE_MAX - kAeadTagSize ||
       out.size() != pt.size() + kAeadTagSize) {
     return Fail(Errc::kInvalidArgument, "aead: seal output must be pt + 16");
   }
   CCGPU_ASSIGN_OR_RETURN(const uint64_t seq, ClaimSequence());
   const auto nonce = NonceForSequence(iv_mask_, layout_, seq);
-  CCGPU_TRY(primitive_.Seal(nonce, aad, pt, out));
+  CCGPU_TRY(primitive_.Seal(nonce, aad, pt, out, sink));
   return seq;
 }
 
 Result<uint64_t> SealingContext::SealGather(ByteSpan aad,
                                             std::span<const ByteSpan> pieces,
-                                            std::span<uint8_t> out) {
+                                            std::span<uint8_t> out, OutputSink sink) {
   std::size_t total = 0;
   for (ByteSpan piece : pieces) total += piece.size();
   if (total > SIZE_MAX - kAeadTagSize || out.size() != total + kAeadTagSize) {
@@ -395,7 +434,7 @@ Result<uint64_t> SealingContext::SealGather(ByteSpan aad,
   }
   CCGPU_ASSIGN_OR_RETURN(const uint64_t seq, ClaimSequence());
   const auto nonce = NonceForSequence(iv_mask_, layout_, seq);
-  CCGPU_TRY(primitive_.SealGather(nonce, aad, pieces, out));
+  CCGPU_TRY(primitive_.SealGather(nonce, aad, pieces, out, sink));
   return seq;
 }
 

@@ -33,12 +33,22 @@ const char* AeadName(AeadAlg alg);
 struct AeadState;  // OpenSSL cipher contexts (ossl.h); opaque here
 
 // Where a record to be opened lies. kShared: memory another party (the host)
-// can write while we read it. Open then reads every byte of it exactly once:
-// ciphertext is copied piecewise (16 KiB, cache-resident) into private
-// memory, and both the tag check and the decryption use that copy, so a
-// concurrent writer cannot make the released plaintext differ from what
-// was authenticated (no double fetch), without a second full-size copy.
+// can write while we read it. Open then reads every byte of it exactly once,
+// so a concurrent writer cannot make the released plaintext differ from what
+// was authenticated (no double fetch): AES-256-GCM on a CPU with VAES and
+// VPCLMULQDQ uses one register load per block for both GHASH and decryption
+// (gcm_single_fetch.h, also faster than OpenSSL 3.0); otherwise ciphertext is
+// copied piecewise (16 KiB, cache-resident) into private memory and OpenSSL
+// reads only that copy.
 enum class InputSource { kPrivate, kShared };
+
+// Where a record is sealed to. kShared: memory another party (the host) can
+// read and write while we write it (a ring slot, a link region). Seal then
+// never reads back what it wrote: GHASH takes the ciphertext from registers
+// (gcm_single_fetch.h) or from a private piece that is then copied out. If it
+// read the output back — as OpenSSL does — a write by the host between the
+// cipher's store and GHASH's load would be authenticated: a forgery.
+enum class OutputSink { kPrivate, kShared };
 
 // An AEAD key with explicit nonces. ONLY for known-answer tests and for
 // SealingContext; nothing above src/crypto may construct nonces itself.
@@ -67,13 +77,15 @@ class AeadPrimitive {
   // Writes ct||tag into `out`; out.size() must be pt.size()+16 and the nonce
   // 12 bytes (kInvalidArgument otherwise). kCryptoFailure from OpenSSL.
   Status Seal(ByteSpan nonce, ByteSpan aad, ByteSpan pt,
-              std::span<uint8_t> out) const;
+              std::span<uint8_t> out,
+              OutputSink sink = OutputSink::kPrivate) const;
   // Seals the concatenation of `pieces` (a gather: no staging copy) into
   // `out`, which must be their total + 16 bytes and overlap none of them
   // (kInvalidArgument). Same record as Seal over the concatenated bytes.
   Status SealGather(ByteSpan nonce, ByteSpan aad,
                     std::span<const ByteSpan> pieces,
-                    std::span<uint8_t> out) const;
+                    std::span<uint8_t> out,
+                    OutputSink sink = OutputSink::kPrivate) const;
   // `in` = ct||tag; out.size() must be in.size()-16 (kInvalidArgument,
   // also for in.size() < 16 or a nonce that is not 12 bytes). kAuthFailed if
   // the tag does not verify; then `out` is wiped: unauthenticated plaintext is
@@ -86,7 +98,7 @@ class AeadPrimitive {
   AeadPrimitive(AeadAlg alg, std::unique_ptr<AeadState> state);
   Status SealPieces(ByteSpan nonce, ByteSpan aad,
                     std::span<const ByteSpan> pieces,
-                    std::span<uint8_t> out) const;
+                    std::span<uint8_t> out, OutputSink sink) const;
   AeadAlg alg_;
   std::unique_ptr<AeadState> state_;
 };
@@ -134,10 +146,12 @@ class SealingContext {
   // pt.size()+16 (kInvalidArgument, no number consumed). kNonceExhausted once
   // `limit` records were sealed. A number, once claimed, is never reused,
   // even if sealing then fails.
-  Result<uint64_t> Seal(ByteSpan aad, ByteSpan pt, std::span<uint8_t> out);
+  Result<uint64_t> Seal(ByteSpan aad, ByteSpan pt, std::span<uint8_t> out,
+                        OutputSink sink = OutputSink::kPrivate);
   // As Seal, over the concatenation of `pieces` (AeadPrimitive::SealGather).
   Result<uint64_t> SealGather(ByteSpan aad, std::span<const ByteSpan> pieces,
-                              std::span<uint8_t> out);
+                              std::span<uint8_t> out,
+                              OutputSink sink = OutputSink::kPrivate);
   // As above, returning ct||tag; the sequence number goes to *seq_out.
   Result<Bytes> Seal(ByteSpan aad, ByteSpan pt, uint64_t* seq_out = nullptr);
 

@@ -10,6 +10,7 @@
 
 #include "base/encoding.h"
 #include "crypto/aead.h"
+#include "crypto/gcm_single_fetch.h"
 
 namespace ccgpu::crypto {
 namespace {
@@ -24,6 +25,25 @@ SecretBytes Key(uint8_t seed) { return SecretBytes::CopyOf(Pattern(32, seed)); }
 const Bytes kMask = H("a0a1a2a3a4a5a6a7a8a9aaab");
 
 class AeadTest : public ::testing::TestWithParam<AeadAlg> {};
+
+// Shared-memory tests run each way crypto handles shared memory: the
+// single-fetch implementation (AES-GCM on a VAES CPU) and OpenSSL on private
+// copies (every other case; forced here by turning the first off).
+class SingleFetchOff {
+ public:
+  explicit SingleFetchOff(bool off) : off_(off) {
+    if (off_) internal::GcmSingleFetch::SetEnabledForTesting(false);
+  }
+  ~SingleFetchOff() {
+    if (off_) internal::GcmSingleFetch::SetEnabledForTesting(true);
+  }
+  SingleFetchOff(const SingleFetchOff&) = delete;
+  SingleFetchOff& operator=(const SingleFetchOff&) = delete;
+
+ private:
+  bool off_;
+};
+constexpr bool kBothSharedPaths[] = {false, true};
 
 TEST_P(AeadTest, RoundTripsAtManyLengths) {
   auto aead = AeadPrimitive::Create(GetParam(), Pattern(32, 1)).value();
@@ -301,6 +321,9 @@ TEST_P(AeadTest, MovedFromContextSealsAndOpensNothing) {
 }
 
 TEST_P(AeadTest, SharedInputOpensLikePrivateAcrossPieceBoundaries) {
+  for (bool fallback : kBothSharedPaths) {
+  SCOPED_TRACE(fallback ? "OpenSSL on private copies" : "default shared path");
+  SingleFetchOff guard(fallback);
   auto aead = AeadPrimitive::Create(GetParam(), Pattern(32, 1)).value();
   const Bytes nonce = Pattern(12, 2), aad = Pattern(13, 3);
   for (std::size_t n : {0, 1, 16383, 16384, 16385, 3 * 16384 + 7, 256 * 1024}) {
@@ -319,6 +342,12 @@ TEST_P(AeadTest, SharedInputOpensLikePrivateAcrossPieceBoundaries) {
     ASSERT_FALSE(st) << n;
     EXPECT_EQ(st.error().code, Errc::kAuthFailed);
     EXPECT_EQ(bad, Bytes(n, 0)) << n;
+    // Sealing into shared memory gives the same record as sealing privately.
+    Bytes to_shared(n + kAeadTagSize);
+    ASSERT_TRUE(aead.Seal(nonce, aad, pt, to_shared, OutputSink::kShared)) << n;
+    sealed[n - 1] ^= 0x01;
+    EXPECT_EQ(to_shared, sealed) << n;
+  }
   }
 }
 
@@ -372,6 +401,7 @@ TEST_P(AeadTest, SharedInputUnderConcurrentWritesYieldsSealedPlaintextOrFailure)
   });
   int ok = 0, failed = 0;
   for (int round = 0; round < 200; ++round) {
+    SingleFetchOff guard(round % 2 == 1);
     Bytes out(n);
     auto st = aead.Open(nonce, {}, view, out, InputSource::kShared);
     if (st) {
@@ -386,6 +416,51 @@ TEST_P(AeadTest, SharedInputUnderConcurrentWritesYieldsSealedPlaintextOrFailure)
   stop.store(true);
   host.join();
   std::printf("shared open under concurrent writes: %d opened, %d refused\n", ok, failed);
+}
+
+// The host watches the output of a seal into shared memory and flips a
+// ciphertext byte the moment it appears. Had the seal read its output back
+// (as OpenSSL does for GHASH), the flip could land between the cipher's
+// store and GHASH's load and be authenticated: a forgery. Every record must
+// instead either open to exactly the sealed plaintext (flip overwritten)
+// or fail authentication (flip detected).
+TEST_P(AeadTest, SharedOutputNeverAuthenticatesAConcurrentWrite) {
+  auto aead = AeadPrimitive::Create(GetParam(), Pattern(32, 1)).value();
+  const Bytes nonce = Pattern(12, 2), aad = Pattern(20, 3);
+  const std::size_t n = 64 * 1024 + 100;
+  const Bytes pt = Pattern(n, 7);
+  std::vector<std::atomic<uint8_t>> shared(n + kAeadTagSize);
+  static_assert(sizeof(std::atomic<uint8_t>) == 1);
+  const std::span<uint8_t> out(reinterpret_cast<uint8_t*>(shared.data()), shared.size());  // NOLINT
+  int detected = 0, overwritten = 0;
+  for (int round = 0; round < 300; ++round) {
+    SingleFetchOff guard(round % 2 == 1);
+    // Positions in the first, a middle and the last (partial) block.
+    const std::size_t p = round % 3 == 0 ? 5 : round % 3 == 1 ? n / 2 : n - 3;
+    for (auto& b : shared) b.store(0, std::memory_order_relaxed);
+    std::atomic<bool> watching{false};
+    std::thread host([&] {
+      watching.store(true);
+      for (int spins = 0; shared[p].load(std::memory_order_relaxed) == 0 && spins < 50'000'000; ++spins) {
+      }
+      shared[p].fetch_xor(0x01);
+    });
+    while (!watching.load()) {
+    }
+    ASSERT_TRUE(aead.Seal(nonce, aad, pt, out, OutputSink::kShared)) << round;
+    host.join();
+    const Bytes snapshot(out.begin(), out.end());
+    Bytes opened(n, 0xee);
+    auto st = aead.Open(nonce, aad, snapshot, opened);
+    if (st) {
+      ASSERT_EQ(opened, pt) << "round " << round << ": a host write was authenticated";
+      ++overwritten;
+    } else {
+      ASSERT_EQ(st.error().code, Errc::kAuthFailed) << round;
+      ++detected;
+    }
+  }
+  std::printf("shared seal under a racing writer: %d flips detected, %d overwritten\n", detected, overwritten);
 }
 
 INSTANTIATE_TEST_SUITE_P(Both, AeadTest,
