@@ -1,8 +1,24 @@
 #include "channel/worker_pool.h"
 
 #include <algorithm>
+#include <chrono>
+
+#if defined(__x86_64__) || defined(__i386__)
+#include <immintrin.h>
+#endif
 
 namespace ccgpu::channel {
+namespace {
+
+constexpr std::chrono::microseconds kSpinBeforeSleep{50};
+
+inline void CpuRelax() {
+#if defined(__x86_64__) || defined(__i386__)
+  _mm_pause();
+#endif
+}
+
+}  // namespace
 
 WorkerPool::WorkerPool(std::size_t threads) {
   workers_.reserve(threads);
@@ -24,6 +40,14 @@ void WorkerPool::Loop(std::size_t index) {
   std::size_t seen = 0;
   for (;;) {
     const std::function<void(std::size_t)>* job = nullptr;
+    // Transfers come back to back (a batch of small copies is one job every
+    // ~100 µs), and waking a sleeping thread costs tens of µs, more on a VM:
+    // watch for the next job for a short while before sleeping.
+    const auto spin_until = std::chrono::steady_clock::now() + kSpinBeforeSleep;
+    for (int i = 1; generation_.load(std::memory_order_acquire) == seen; ++i) {
+      if (i % 64 == 0 && std::chrono::steady_clock::now() >= spin_until) break;
+      CpuRelax();
+    }
     {
       std::unique_lock<std::mutex> lock(mu_);
       cv_.wait(lock, [&] { return stop_ || generation_ != seen; });
@@ -53,6 +77,13 @@ void WorkerPool::RunOnAll(std::size_t parallelism,
   if (width > 1) cv_.notify_all();
   fn(0);
   if (width > 1) {
+    // The others usually finish within microseconds of us: watch before
+    // sleeping (as in Loop).
+    const auto spin_until = std::chrono::steady_clock::now() + kSpinBeforeSleep;
+    for (int i = 1; running_.load(std::memory_order_acquire) != 0; ++i) {
+      if (i % 64 == 0 && std::chrono::steady_clock::now() >= spin_until) break;
+      CpuRelax();
+    }
     std::unique_lock<std::mutex> lock(mu_);
     done_cv_.wait(lock, [&] { return running_ == 0; });
     job_ = nullptr;

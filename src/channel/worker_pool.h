@@ -5,6 +5,7 @@
 #ifndef CCGPU_CHANNEL_WORKER_POOL_H_
 #define CCGPU_CHANNEL_WORKER_POOL_H_
 
+#include <atomic>
 #include <condition_variable>
 #include <cstddef>
 #include <functional>
@@ -39,8 +40,10 @@ class WorkerPool {
   std::condition_variable done_cv_;
   const std::function<void(std::size_t)>* job_ = nullptr;
   std::size_t job_width_ = 0;    // workers taking part in the current job
-  std::size_t generation_ = 0;   // bumped per job
-  std::size_t running_ = 0;      // workers still inside the current job
+  std::atomic<std::size_t> generation_{0};  // bumped per job (under mu_; read
+                                            // without it while spinning)
+  std::atomic<std::size_t> running_{0};  // workers still inside the current
+                                         // job (changed under mu_)
   bool stop_ = false;
 };
 

@@ -27,6 +27,9 @@ namespace ccgpu::crypto::internal {
 
 namespace {
 
+constexpr int kSteps = GcmSingleFetch::kStepBlocks;
+constexpr int kLast = kSteps - 1;  // powers[kLast] = H^1
+
 // Every function that uses the instructions carries the target attribute, so
 // the rest of the build stays baseline x86-64; Supported() gates the calls.
 #define CCGPU_VAES_FN __attribute__((target("avx2,aes,pclmul,vaes,vpclmulqdq")))
@@ -151,8 +154,8 @@ CCGPU_VAES_FN void Expand(const uint8_t* key, uint8_t (*rk)[32], uint8_t (*power
   // with the powers they are multiplied by.
   const __m128i h = MulX(_mm_shuffle_epi8(EncryptBlock(rk, _mm_setzero_si128()), ReverseMask128()));
   __m128i p = h;
-  for (int e = 1; e <= 8; ++e) {
-    _mm_store_si128(reinterpret_cast<__m128i*>(powers[8 - e]), p);
+  for (int e = 1; e <= kSteps; ++e) {
+    _mm_store_si128(reinterpret_cast<__m128i*>(powers[kSteps - e]), p);
     p = Dot(p, h);
   }
   volatile __m128i* wipe = k;  // the expanded key on the stack
@@ -180,7 +183,7 @@ CCGPU_VAES_FN Record Start(const uint8_t (*powers)[16], const uint8_t* nonce, By
   // Data starts at J0 + 1: lanes hold counters 2 and 3.
   const __m128i j0_rev = _mm_shuffle_epi8(r.j0, ReverseMask128());
   r.ctr = _mm256_add_epi32(_mm256_broadcastsi128_si256(j0_rev), _mm256_set_epi32(0, 0, 0, 2, 0, 0, 0, 1));
-  const __m128i h1 = _mm_load_si128(reinterpret_cast<const __m128i*>(powers[7]));
+  const __m128i h1 = _mm_load_si128(reinterpret_cast<const __m128i*>(powers[kLast]));
   r.s = GhashPrivate(_mm_setzero_si128(), h1, aad.data(), aad.size());
   return r;
 }
@@ -199,13 +202,13 @@ CCGPU_VAES_FN inline __m128i NextCounter(Record& r) {
 template <bool kSeal>
 CCGPU_VAES_FN std::size_t Bulk(const uint8_t (*rk)[32], const uint8_t (*powers)[16], Record& rec,
                                const uint8_t* in, uint8_t* out, std::size_t n) {
-  constexpr int kRegs = 4;
+  constexpr int kRegs = kSteps / 2;
   const __m256i rev256 = ReverseMask256();
   const __m256i two = _mm256_set_epi32(0, 0, 0, 2, 0, 0, 0, 2);
   std::size_t done = 0;
   for (; n - done >= 32 * kRegs; done += 32 * kRegs) {
     __m256i blocks[kRegs];
-#pragma GCC unroll 4
+#pragma GCC unroll 8
     for (int i = 0; i < kRegs; ++i) {
       blocks[i] = _mm256_xor_si256(_mm256_shuffle_epi8(rec.ctr, rev256), RoundKey256(rk, 0));
       rec.ctr = _mm256_add_epi32(rec.ctr, two);
@@ -213,12 +216,12 @@ CCGPU_VAES_FN std::size_t Bulk(const uint8_t (*rk)[32], const uint8_t (*powers)[
 #pragma GCC unroll 13
     for (int r = 1; r < 14; ++r) {
       const __m256i key = RoundKey256(rk, r);
-#pragma GCC unroll 4
+#pragma GCC unroll 8
       for (int i = 0; i < kRegs; ++i) blocks[i] = _mm256_aesenc_epi128(blocks[i], key);
     }
     const __m256i last_key = RoundKey256(rk, 14);
     __m256i lo = _mm256_setzero_si256(), hi = _mm256_setzero_si256(), mid = _mm256_setzero_si256();
-#pragma GCC unroll 4
+#pragma GCC unroll 8
     for (int i = 0; i < kRegs; ++i) {
       const __m256i ks = _mm256_aesenclast_epi128(blocks[i], last_key);
       __m256i ct;
@@ -252,7 +255,7 @@ template <bool kSeal>
 CCGPU_VAES_FN std::size_t Blocks(const uint8_t (*rk)[32], const uint8_t (*powers)[16], Record& rec,
                                  const uint8_t* in, uint8_t* out, std::size_t n) {
   const __m128i rev = ReverseMask128();
-  const __m128i h1 = _mm_load_si128(reinterpret_cast<const __m128i*>(powers[7]));
+  const __m128i h1 = _mm_load_si128(reinterpret_cast<const __m128i*>(powers[kLast]));
   std::size_t done = 0;
   for (; n - done >= 16; done += 16) {
     const __m128i ks = EncryptBlock(rk, NextCounter(rec));
@@ -284,7 +287,7 @@ CCGPU_VAES_FN void PartialBlock(const uint8_t (*rk)[32], const uint8_t (*powers)
   if constexpr (kSeal) std::memset(block + n, 0, 16 - n);
   const __m128i ct = kSeal ? _mm_load_si128(reinterpret_cast<const __m128i*>(block)) : x;
   rec.s = Dot(_mm_xor_si128(rec.s, _mm_shuffle_epi8(ct, ReverseMask128())),
-              _mm_load_si128(reinterpret_cast<const __m128i*>(powers[7])));
+              _mm_load_si128(reinterpret_cast<const __m128i*>(powers[kLast])));
   SecureWipe(block, sizeof block);
 }
 
@@ -293,7 +296,7 @@ CCGPU_VAES_FN __m128i Tag(const uint8_t (*rk)[32], const uint8_t (*powers)[16], 
                           std::size_t aad_len, std::size_t n) {
   const __m128i lengths = _mm_set_epi64x(static_cast<long long>(uint64_t{aad_len} * 8),
                                          static_cast<long long>(uint64_t{n} * 8));
-  const __m128i s = Dot(_mm_xor_si128(rec.s, lengths), _mm_load_si128(reinterpret_cast<const __m128i*>(powers[7])));
+  const __m128i s = Dot(_mm_xor_si128(rec.s, lengths), _mm_load_si128(reinterpret_cast<const __m128i*>(powers[kLast])));
   return _mm_xor_si128(_mm_shuffle_epi8(s, ReverseMask128()), EncryptBlock(rk, rec.j0));
 }
 

@@ -67,10 +67,15 @@ class GcmSingleFetch {
             uint8_t* out, uint8_t* tag) const;
 
  private:
+  // Blocks per step of the bulk loop (two per register).
+ public:
+  static constexpr int kStepBlocks = 16;
+
+ private:
   // AES-256 round keys, each broadcast to both 128-bit lanes, then the GHASH
-  // key powers H^1..H^8 (POLYVAL domain, see .cc) in lane pairs.
+  // key powers H^kStepBlocks..H^1 (POLYVAL domain, see .cc) in lane pairs.
   alignas(32) uint8_t round_keys_[15][32];
-  alignas(32) uint8_t h_powers_[8][16];
+  alignas(32) uint8_t h_powers_[kStepBlocks][16];
 };
 
 }  // namespace ccgpu::crypto::internal
