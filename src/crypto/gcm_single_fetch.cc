@@ -319,6 +319,7 @@ CCGPU_VAES_FN void SealImpl(const uint8_t (*rk)[32], const uint8_t (*powers)[16]
   alignas(16) uint8_t carry[16];
   std::size_t carry_len = 0, total = 0;
   for (ByteSpan piece : pieces) {
+    if (piece.empty()) continue;  // (its data() may be null: no memcpy from it)
     const uint8_t* p = piece.data();
     std::size_t m = piece.size();
     if (carry_len > 0) {
