@@ -75,6 +75,37 @@ void BM_Open(benchmark::State& state, AeadAlg alg) {
   state.SetBytesProcessed(static_cast<int64_t>(state.iterations()) * state.range(0));
 }
 
+// Seal into, and open from, memory the host can write (ring slots): the data
+// path's calls. AES-256-GCM on a VAES CPU runs crypto's single-fetch code;
+// otherwise OpenSSL on 16 KiB private pieces (crypto/README.md).
+void BM_SealShared(benchmark::State& state, AeadAlg alg) {
+  const auto n = static_cast<std::size_t>(state.range(0));
+  SealingContext ctx = MakeContext(alg);
+  const Bytes pt(n, 0x5c);
+  Bytes out(n + kAeadTagSize);
+  for (auto _ : state) {
+    auto seq = ctx.Seal(kAad, pt, out, OutputSink::kShared);
+    if (!seq) state.SkipWithError("seal failed");
+    benchmark::DoNotOptimize(out.data());
+  }
+  state.SetBytesProcessed(static_cast<int64_t>(state.iterations()) * state.range(0));
+}
+
+void BM_OpenShared(benchmark::State& state, AeadAlg alg) {
+  const auto n = static_cast<std::size_t>(state.range(0));
+  SealingContext ctx = MakeContext(alg);
+  uint64_t seq = 0;
+  auto record = ctx.Seal(kAad, Bytes(n, 0x5c), &seq);
+  if (!record) std::abort();
+  Bytes out(n);
+  for (auto _ : state) {
+    auto st = ctx.Open(seq, kAad, *record, out, InputSource::kShared);
+    if (!st) state.SkipWithError("open failed");
+    benchmark::DoNotOptimize(out.data());
+  }
+  state.SetBytesProcessed(static_cast<int64_t>(state.iterations()) * state.range(0));
+}
+
 // The loops `openssl speed -evp aes-256-gcm [-aead] [-decrypt]` time (see
 // crypto/bench_support.h), in this process, so scripts/bench_crypto.sh can
 // interleave them with BM_Seal/BM_Open under the same load.
@@ -98,6 +129,8 @@ void Sizes(benchmark::internal::Benchmark* b) {
 BENCHMARK_CAPTURE(BM_Seal, AesGcm, AeadAlg::kAes256Gcm)->Apply(Sizes);
 BENCHMARK_CAPTURE(BM_Open, AesGcm, AeadAlg::kAes256Gcm)->Apply(Sizes);
 BENCHMARK_CAPTURE(BM_SealCopy, AesGcm, AeadAlg::kAes256Gcm)->Apply(Sizes);
+BENCHMARK_CAPTURE(BM_SealShared, AesGcm, AeadAlg::kAes256Gcm)->Apply(Sizes);
+BENCHMARK_CAPTURE(BM_OpenShared, AesGcm, AeadAlg::kAes256Gcm)->Apply(Sizes);
 BENCHMARK_CAPTURE(BM_OpensslSpeedLoop, AesGcmEnc, AeadAlg::kAes256Gcm, false,
                   bench::SpeedLoopMode::kStream)->Apply(Sizes);
 BENCHMARK_CAPTURE(BM_OpensslSpeedLoop, AesGcmAeadEnc, AeadAlg::kAes256Gcm, false,
@@ -106,6 +139,8 @@ BENCHMARK_CAPTURE(BM_OpensslSpeedLoop, AesGcmAeadDec, AeadAlg::kAes256Gcm, true,
                   bench::SpeedLoopMode::kAeadRecord)->Apply(Sizes);
 BENCHMARK_CAPTURE(BM_Seal, ChaCha20Poly1305, AeadAlg::kChaCha20Poly1305)->Apply(Sizes);
 BENCHMARK_CAPTURE(BM_Open, ChaCha20Poly1305, AeadAlg::kChaCha20Poly1305)->Apply(Sizes);
+BENCHMARK_CAPTURE(BM_SealShared, ChaCha20Poly1305, AeadAlg::kChaCha20Poly1305)->Apply(Sizes);
+BENCHMARK_CAPTURE(BM_OpenShared, ChaCha20Poly1305, AeadAlg::kChaCha20Poly1305)->Apply(Sizes);
 
 void BM_Sha384(benchmark::State& state) {
   const Bytes data(static_cast<std::size_t>(state.range(0)), 0x61);
