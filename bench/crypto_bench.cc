@@ -44,14 +44,16 @@ void BM_Seal(benchmark::State& state, AeadAlg alg) {
   state.SetBytesProcessed(static_cast<int64_t>(state.iterations()) * state.range(0));
 }
 
-// Seal into a separate output buffer.
-void BM_SealCopy(benchmark::State& state, AeadAlg alg) {
+// Seal into a separate output buffer; with OutputSink::kShared, the data
+// path's call for ring slots (on a VAES CPU crypto's single-fetch AES-GCM,
+// otherwise OpenSSL on 16 KiB private pieces; crypto/README.md).
+void BM_SealCopy(benchmark::State& state, AeadAlg alg, OutputSink sink) {
   const auto n = static_cast<std::size_t>(state.range(0));
   SealingContext ctx = MakeContext(alg);
   const Bytes pt(n, 0x5c);
   Bytes out(n + kAeadTagSize);
   for (auto _ : state) {
-    auto seq = ctx.Seal(kAad, pt, out);
+    auto seq = ctx.Seal(kAad, pt, out, sink);
     if (!seq) state.SkipWithError("seal failed");
     benchmark::DoNotOptimize(out.data());
   }
@@ -59,8 +61,9 @@ void BM_SealCopy(benchmark::State& state, AeadAlg alg) {
 }
 
 // Open (decrypt + tag check) of one sealed record into a separate buffer.
-// (In place would destroy the record after the first iteration.)
-void BM_Open(benchmark::State& state, AeadAlg alg) {
+// (In place would destroy the record after the first iteration.) With
+// InputSource::kShared: the data path's call for ring slots.
+void BM_Open(benchmark::State& state, AeadAlg alg, InputSource source) {
   const auto n = static_cast<std::size_t>(state.range(0));
   SealingContext ctx = MakeContext(alg);
   uint64_t seq = 0;
@@ -68,38 +71,7 @@ void BM_Open(benchmark::State& state, AeadAlg alg) {
   if (!record) std::abort();
   Bytes out(n);
   for (auto _ : state) {
-    auto st = ctx.Open(seq, kAad, *record, out);
-    if (!st) state.SkipWithError("open failed");
-    benchmark::DoNotOptimize(out.data());
-  }
-  state.SetBytesProcessed(static_cast<int64_t>(state.iterations()) * state.range(0));
-}
-
-// Seal into, and open from, memory the host can write (ring slots): the data
-// path's calls. AES-256-GCM on a VAES CPU runs crypto's single-fetch code;
-// otherwise OpenSSL on 16 KiB private pieces (crypto/README.md).
-void BM_SealShared(benchmark::State& state, AeadAlg alg) {
-  const auto n = static_cast<std::size_t>(state.range(0));
-  SealingContext ctx = MakeContext(alg);
-  const Bytes pt(n, 0x5c);
-  Bytes out(n + kAeadTagSize);
-  for (auto _ : state) {
-    auto seq = ctx.Seal(kAad, pt, out, OutputSink::kShared);
-    if (!seq) state.SkipWithError("seal failed");
-    benchmark::DoNotOptimize(out.data());
-  }
-  state.SetBytesProcessed(static_cast<int64_t>(state.iterations()) * state.range(0));
-}
-
-void BM_OpenShared(benchmark::State& state, AeadAlg alg) {
-  const auto n = static_cast<std::size_t>(state.range(0));
-  SealingContext ctx = MakeContext(alg);
-  uint64_t seq = 0;
-  auto record = ctx.Seal(kAad, Bytes(n, 0x5c), &seq);
-  if (!record) std::abort();
-  Bytes out(n);
-  for (auto _ : state) {
-    auto st = ctx.Open(seq, kAad, *record, out, InputSource::kShared);
+    auto st = ctx.Open(seq, kAad, *record, out, source);
     if (!st) state.SkipWithError("open failed");
     benchmark::DoNotOptimize(out.data());
   }
@@ -127,10 +99,10 @@ void Sizes(benchmark::internal::Benchmark* b) {
 }
 
 BENCHMARK_CAPTURE(BM_Seal, AesGcm, AeadAlg::kAes256Gcm)->Apply(Sizes);
-BENCHMARK_CAPTURE(BM_Open, AesGcm, AeadAlg::kAes256Gcm)->Apply(Sizes);
-BENCHMARK_CAPTURE(BM_SealCopy, AesGcm, AeadAlg::kAes256Gcm)->Apply(Sizes);
-BENCHMARK_CAPTURE(BM_SealShared, AesGcm, AeadAlg::kAes256Gcm)->Apply(Sizes);
-BENCHMARK_CAPTURE(BM_OpenShared, AesGcm, AeadAlg::kAes256Gcm)->Apply(Sizes);
+BENCHMARK_CAPTURE(BM_Open, AesGcm, AeadAlg::kAes256Gcm, InputSource::kPrivate)->Apply(Sizes);
+BENCHMARK_CAPTURE(BM_SealCopy, AesGcm, AeadAlg::kAes256Gcm, OutputSink::kPrivate)->Apply(Sizes);
+BENCHMARK_CAPTURE(BM_SealCopy, AesGcmShared, AeadAlg::kAes256Gcm, OutputSink::kShared)->Apply(Sizes);
+BENCHMARK_CAPTURE(BM_Open, AesGcmShared, AeadAlg::kAes256Gcm, InputSource::kShared)->Apply(Sizes);
 BENCHMARK_CAPTURE(BM_OpensslSpeedLoop, AesGcmEnc, AeadAlg::kAes256Gcm, false,
                   bench::SpeedLoopMode::kStream)->Apply(Sizes);
 BENCHMARK_CAPTURE(BM_OpensslSpeedLoop, AesGcmAeadEnc, AeadAlg::kAes256Gcm, false,
@@ -138,9 +110,10 @@ BENCHMARK_CAPTURE(BM_OpensslSpeedLoop, AesGcmAeadEnc, AeadAlg::kAes256Gcm, false
 BENCHMARK_CAPTURE(BM_OpensslSpeedLoop, AesGcmAeadDec, AeadAlg::kAes256Gcm, true,
                   bench::SpeedLoopMode::kAeadRecord)->Apply(Sizes);
 BENCHMARK_CAPTURE(BM_Seal, ChaCha20Poly1305, AeadAlg::kChaCha20Poly1305)->Apply(Sizes);
-BENCHMARK_CAPTURE(BM_Open, ChaCha20Poly1305, AeadAlg::kChaCha20Poly1305)->Apply(Sizes);
-BENCHMARK_CAPTURE(BM_SealShared, ChaCha20Poly1305, AeadAlg::kChaCha20Poly1305)->Apply(Sizes);
-BENCHMARK_CAPTURE(BM_OpenShared, ChaCha20Poly1305, AeadAlg::kChaCha20Poly1305)->Apply(Sizes);
+BENCHMARK_CAPTURE(BM_Open, ChaCha20Poly1305, AeadAlg::kChaCha20Poly1305, InputSource::kPrivate)->Apply(Sizes);
+BENCHMARK_CAPTURE(BM_SealCopy, ChaCha20Poly1305Shared, AeadAlg::kChaCha20Poly1305, OutputSink::kShared)
+    ->Apply(Sizes);
+BENCHMARK_CAPTURE(BM_Open, ChaCha20Poly1305Shared, AeadAlg::kChaCha20Poly1305, InputSource::kShared)->Apply(Sizes);
 
 void BM_Sha384(benchmark::State& state) {
   const Bytes data(static_cast<std::size_t>(state.range(0)), 0x61);
