@@ -289,7 +289,10 @@ Status AeadPrimitive::SealPieces(ByteSpan nonce, ByteSpan aad,
   }
   if (!state_) return Fail(Errc::kStateError, "aead: key was moved away");
   const bool shared = sink == OutputSink::kShared;
-  if (const internal::GcmSingleFetch* gcm = shared ? SingleFetch(alg_, *state_) : nullptr) {
+  // (Records past GCM's length limit go to OpenSSL, which refuses them.)
+  const internal::GcmSingleFetch* gcm =
+      shared && out.size() - kAeadTagSize <= internal::GcmSingleFetch::kMaxBytes ? SingleFetch(alg_, *state_) : nullptr;
+  if (gcm != nullptr) {
     gcm->Seal(nonce.data(), aad, pieces, out.data(), out.data() + (out.size() - kAeadTagSize));
     return OkStatus();
   }
@@ -320,7 +323,9 @@ Status AeadPrimitive::Open(ByteSpan nonce, ByteSpan aad, ByteSpan in,
   }
   if (!state_) return Fail(Errc::kStateError, "aead: key was moved away");
   const bool shared = source == InputSource::kShared;
-  if (const internal::GcmSingleFetch* gcm = shared ? SingleFetch(alg_, *state_) : nullptr) {
+  const internal::GcmSingleFetch* gcm =
+      shared && ct.size() <= internal::GcmSingleFetch::kMaxBytes ? SingleFetch(alg_, *state_) : nullptr;
+  if (gcm != nullptr) {
     if (gcm->Open(nonce.data(), aad, ct.data(), ct.size(), tag.data(), out.data())) return OkStatus();
     SecureWipe(out.data(), out.size());
     return Fail(Errc::kAuthFailed, "aead: tag does not verify");

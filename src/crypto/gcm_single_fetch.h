@@ -69,6 +69,9 @@ class GcmSingleFetch {
  private:
   // Blocks per step of the bulk loop (two per register).
  public:
+  // GCM's limit (SP 800-38D): 2^32 - 2 blocks per record, after which the
+  // 32-bit block counter would wrap. Callers must not pass longer records.
+  static constexpr std::size_t kMaxBytes = ((std::size_t{1} << 32) - 2) * 16;
   static constexpr int kStepBlocks = 16;
 
  private:
