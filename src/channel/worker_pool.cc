@@ -12,10 +12,17 @@ namespace {
 
 constexpr std::chrono::microseconds kSpinBeforeSleep{50};
 
-inline void CpuRelax() {
+// Watches `busy()` in a pause loop for up to kSpinBeforeSleep; the caller
+// then sleeps on its condition variable if it is still busy.
+template <typename Busy>
+void SpinWhile(Busy busy) {
+  const auto until = std::chrono::steady_clock::now() + kSpinBeforeSleep;
+  for (int i = 1; busy(); ++i) {
+    if (i % 64 == 0 && std::chrono::steady_clock::now() >= until) return;
 #if defined(__x86_64__) || defined(__i386__)
-  _mm_pause();
+    _mm_pause();
 #endif
+  }
 }
 
 }  // namespace
@@ -43,11 +50,7 @@ void WorkerPool::Loop(std::size_t index) {
     // Transfers come back to back (a batch of small copies is one job every
     // ~100 µs), and waking a sleeping thread costs tens of µs, more on a VM:
     // watch for the next job for a short while before sleeping.
-    const auto spin_until = std::chrono::steady_clock::now() + kSpinBeforeSleep;
-    for (int i = 1; generation_.load(std::memory_order_acquire) == seen; ++i) {
-      if (i % 64 == 0 && std::chrono::steady_clock::now() >= spin_until) break;
-      CpuRelax();
-    }
+    SpinWhile([&] { return generation_.load(std::memory_order_acquire) == seen; });
     {
       std::unique_lock<std::mutex> lock(mu_);
       cv_.wait(lock, [&] { return stop_ || generation_ != seen; });
@@ -79,11 +82,7 @@ void WorkerPool::RunOnAll(std::size_t parallelism,
   if (width > 1) {
     // The others usually finish within microseconds of us: watch before
     // sleeping (as in Loop).
-    const auto spin_until = std::chrono::steady_clock::now() + kSpinBeforeSleep;
-    for (int i = 1; running_.load(std::memory_order_acquire) != 0; ++i) {
-      if (i % 64 == 0 && std::chrono::steady_clock::now() >= spin_until) break;
-      CpuRelax();
-    }
+    SpinWhile([&] { return running_.load(std::memory_order_acquire) != 0; });
     std::unique_lock<std::mutex> lock(mu_);
     done_cv_.wait(lock, [&] { return running_ == 0; });
     job_ = nullptr;

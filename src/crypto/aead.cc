@@ -28,8 +28,8 @@ struct AeadState {
   SecretBytes key;
   std::array<Slot, kSlots> enc;
   std::array<Slot, kSlots> dec;
-  // AES-GCM on a CPU with VAES: the single-fetch opener for shared input
-  // (gcm_single_fetch.h), made on the first such open.
+  // AES-GCM on a CPU with VAES: the single-fetch code for shared memory
+  // (gcm_single_fetch.h), keyed on the first shared-memory seal or open.
   std::once_flag single_fetch_once;
   std::unique_ptr<internal::GcmSingleFetch> single_fetch;
 };
@@ -136,17 +136,8 @@ Status Transform(EVP_CIPHER_CTX* ctx, bool encrypt, ByteSpan in, uint8_t* out,
   while (done < in.size()) {
     const std::size_t n = std::min(in.size() - done, shared ? kSharedPiece : kMaxOsslChunk);
     const uint8_t* src = in.data() + done;
-    if (shared && encrypt) {
-      int outl = 0;
-      if (update(ctx, piece, &outl, src, static_cast<int>(n)) != 1 ||
-          static_cast<std::size_t>(outl) != n) {
-        return OsslFail(Errc::kCryptoFailure, "aead: cipher update");
-      }
-      std::memcpy(out + done, piece, n);
-      done += n;
-      continue;
-    }
-    if (shared) {
+    uint8_t* dst = shared && encrypt ? piece : out + done;
+    if (shared && !encrypt) {
       std::memcpy(piece, src, n);
       src = piece;
       // Ask for the next piece while this one is decrypted: a copy that
@@ -157,10 +148,11 @@ Status Transform(EVP_CIPHER_CTX* ctx, bool encrypt, ByteSpan in, uint8_t* out,
       for (std::size_t off = 0; off < next; off += 64) __builtin_prefetch(in.data() + done + n + off, 0, 2);
     }
     int outl = 0;
-    if (update(ctx, out + done, &outl, src, static_cast<int>(n)) != 1 ||
+    if (update(ctx, dst, &outl, src, static_cast<int>(n)) != 1 ||
         static_cast<std::size_t>(outl) != n) {
       return OsslFail(Errc::kCryptoFailure, "aead: cipher update");
     }
+    if (dst == piece) std::memcpy(out + done, piece, n);
     done += n;
   }
   return OkStatus();
@@ -209,11 +201,15 @@ Status OpenWith(EVP_CIPHER_CTX* ctx, ByteSpan aad, ByteSpan ct, ByteSpan tag,
   return OkStatus();
 }
 
-// The single-fetch implementation for this key, or null where it does not
-// apply (ChaCha20-Poly1305, or a CPU without VAES): then OpenSSL works on
-// private copies of the shared side.
-const internal::GcmSingleFetch* SingleFetch(AeadAlg alg, AeadState& s) {
-  if (alg != AeadAlg::kAes256Gcm || !internal::GcmSingleFetch::Supported()) return nullptr;
+// The single-fetch implementation for this key and an `n`-byte record, or
+// null where it does not apply (ChaCha20-Poly1305, a CPU without VAES, or a
+// record past GCM's length limit, which OpenSSL then refuses): then OpenSSL
+// works on private copies of the shared side.
+const internal::GcmSingleFetch* SingleFetch(AeadAlg alg, AeadState& s, std::size_t n) {
+  if (alg != AeadAlg::kAes256Gcm || n > internal::GcmSingleFetch::kMaxBytes ||
+      !internal::GcmSingleFetch::Supported()) {
+    return nullptr;
+  }
   std::call_once(s.single_fetch_once, [&s] {
     s.single_fetch = std::make_unique<internal::GcmSingleFetch>(s.key.reveal());
   });
@@ -289,10 +285,7 @@ Status AeadPrimitive::SealPieces(ByteSpan nonce, ByteSpan aad,
   }
   if (!state_) return Fail(Errc::kStateError, "aead: key was moved away");
   const bool shared = sink == OutputSink::kShared;
-  // (Records past GCM's length limit go to OpenSSL, which refuses them.)
-  const internal::GcmSingleFetch* gcm =
-      shared && out.size() - kAeadTagSize <= internal::GcmSingleFetch::kMaxBytes ? SingleFetch(alg_, *state_) : nullptr;
-  if (gcm != nullptr) {
+  if (const auto* gcm = shared ? SingleFetch(alg_, *state_, out.size() - kAeadTagSize) : nullptr) {
     gcm->Seal(nonce.data(), aad, pieces, out.data(), out.data() + (out.size() - kAeadTagSize));
     return OkStatus();
   }
@@ -323,9 +316,7 @@ Status AeadPrimitive::Open(ByteSpan nonce, ByteSpan aad, ByteSpan in,
   }
   if (!state_) return Fail(Errc::kStateError, "aead: key was moved away");
   const bool shared = source == InputSource::kShared;
-  const internal::GcmSingleFetch* gcm =
-      shared && ct.size() <= internal::GcmSingleFetch::kMaxBytes ? SingleFetch(alg_, *state_) : nullptr;
-  if (gcm != nullptr) {
+  if (const auto* gcm = shared ? SingleFetch(alg_, *state_, ct.size()) : nullptr) {
     if (gcm->Open(nonce.data(), aad, ct.data(), ct.size(), tag.data(), out.data())) return OkStatus();
     SecureWipe(out.data(), out.size());
     return Fail(Errc::kAuthFailed, "aead: tag does not verify");
