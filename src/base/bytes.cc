@@ -105,9 +105,9 @@ ByteWriter& ByteWriter::PutLe(uint64_t v, std::size_t width, const char* what) {
     return *this;
   }
   if (!Room(width, what)) return *this;
-  for (std::size_t i = 0; i < width; ++i) {
-    buf_.push_back(static_cast<uint8_t>(v >> (8 * i)));
-  }
+  const std::size_t at = buf_.size();
+  buf_.resize(at + width);
+  for (std::size_t i = 0; i < width; ++i) buf_[at + i] = static_cast<uint8_t>(v >> (8 * i));
   return *this;
 }
 

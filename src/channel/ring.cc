@@ -1,7 +1,6 @@
 #include "channel/ring.h"
 
 #include <linux/futex.h>
-#include <sched.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -10,6 +9,8 @@
 #include <cstring>
 #include <ctime>
 #include <new>
+
+#include "channel/spin.h"
 
 namespace ccgpu::channel {
 namespace {
@@ -129,23 +130,24 @@ void FutexWakeAll(std::atomic<uint64_t>& word) {
 // scribble over the waiter count) or the deadline is noticed.
 constexpr std::chrono::milliseconds kMaxSleep{2};
 
-// Yields before sleeping (~0.5 µs each on an idle core, longer when other
-// threads want the core, which then get it). Sleeping costs the other side
-// a FUTEX_WAKE per slot, so a stage that is a little ahead (a full ring
-// waiting for the next free slot) should rather yield for a chunk's time.
-constexpr uint32_t kYields = 256;
+// How long a wait watches the slot before sleeping: two 256 KiB chunks at
+// one core's AES-GCM rate.
+constexpr std::chrono::microseconds kRingWatch{200};
 
 }  // namespace
 
 Status SlotRing::WaitFor(std::atomic<uint64_t>& word, std::atomic<uint32_t>& waiters,
                          uint64_t want, Deadline deadline) {
-  // Spin briefly (a pipeline stage is usually only a chunk behind), yield a
-  // little, then sleep on a futex: the other side wakes us when it stores
-  // the word (it checks the waiter count, see Store), so a waiting consumer
-  // costs no CPU on a 2-core machine and still wakes within microseconds.
-  for (uint32_t i = 0; i < 64 + kYields; ++i) {
-    if (word.load(std::memory_order_acquire) == want) return OkStatus();
-    if (i >= 64) sched_yield();
+  // Watch first (spin.h: a small transfer's other side is microseconds
+  // away, and a pipeline stage is usually only a chunk behind), then sleep on
+  // a futex: the other side wakes us when it stores the word (it checks the
+  // waiter count, see Store), so a waiting consumer costs no CPU on a 2-core
+  // machine. Sleeping costs the other side a FUTEX_WAKE per slot, and the
+  // woken thread may be placed on the waker's core, so a stage that is a
+  // chunk ahead (a full ring, an idle consumer) rather yields for about two
+  // chunks' time (kRingWatch) before it sleeps.
+  if (SpinWhile([&] { return word.load(std::memory_order_acquire) != want; }, kRingWatch)) {
+    return OkStatus();
   }
   for (;;) {
     const auto now = std::chrono::steady_clock::now();

@@ -10,6 +10,7 @@
 #include "channel/host_relay.h"
 #include "channel/ring.h"
 #include "channel/shm.h"
+#include "channel/spin.h"
 #include "channel/worker_pool.h"
 
 namespace ccgpu::channel {
@@ -176,6 +177,25 @@ TEST(WorkerPoolTest, RunsOnRequestedWidthAndWaits) {
   int ran = 0;
   none.RunOnAll(4, [&](std::size_t i) { ran += static_cast<int>(i) + 1; });
   EXPECT_EQ(ran, 1);
+}
+
+TEST(SpinWhileTest, ReturnsAsSoonAsTheOtherSideActsAndGivesUpAtItsLimit) {
+  // Cleared by another thread: SpinWhile sees it well before its limit.
+  std::atomic<bool> busy{true};
+  std::thread other([&] {
+    std::this_thread::sleep_for(std::chrono::microseconds(200));
+    busy.store(false, std::memory_order_release);
+  });
+  const auto start = Clock::now();
+  EXPECT_TRUE(SpinWhile([&] { return busy.load(std::memory_order_acquire); }, std::chrono::seconds(10)));
+  EXPECT_LT(Clock::now() - start, std::chrono::seconds(5));
+  other.join();
+  // Never cleared: it returns false once the limit has passed, not before.
+  const auto again = Clock::now();
+  EXPECT_FALSE(SpinWhile([] { return true; }, std::chrono::microseconds(300)));
+  EXPECT_GE(Clock::now() - again, std::chrono::microseconds(300));
+  // Already clear: true at once.
+  EXPECT_TRUE(SpinWhile([] { return false; }));
 }
 
 }  // namespace

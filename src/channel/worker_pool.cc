@@ -1,31 +1,10 @@
 #include "channel/worker_pool.h"
 
 #include <algorithm>
-#include <chrono>
 
-#if defined(__x86_64__) || defined(__i386__)
-#include <immintrin.h>
-#endif
+#include "channel/spin.h"
 
 namespace ccgpu::channel {
-namespace {
-
-constexpr std::chrono::microseconds kSpinBeforeSleep{50};
-
-// Watches `busy()` in a pause loop for up to kSpinBeforeSleep; the caller
-// then sleeps on its condition variable if it is still busy.
-template <typename Busy>
-void SpinWhile(Busy busy) {
-  const auto until = std::chrono::steady_clock::now() + kSpinBeforeSleep;
-  for (int i = 1; busy(); ++i) {
-    if (i % 64 == 0 && std::chrono::steady_clock::now() >= until) return;
-#if defined(__x86_64__) || defined(__i386__)
-    _mm_pause();
-#endif
-  }
-}
-
-}  // namespace
 
 WorkerPool::WorkerPool(std::size_t threads) {
   workers_.reserve(threads);

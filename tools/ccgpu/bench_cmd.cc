@@ -36,6 +36,7 @@
 #include "bench_device.h"
 #include "channel/ring.h"
 #include "channel/shm.h"
+#include "channel/spin.h"
 #include "channel/stream.h"
 #include "channel/transfer.h"
 #include "channel/worker_pool.h"
@@ -185,7 +186,10 @@ Status SourceProduce(const SlotRing& ring, const TransferPlan& plan,
 
 // The other end of a pair: one long-lived thread that runs one job at a
 // time, so a measured run pays no thread start-up (≈ 50–100 µs, which would
-// dominate 4 KiB transfers and small batches).
+// dominate 4 KiB transfers and small batches). Both hand-offs (job posted,
+// job done) are watched for kSpinBeforeSleep before sleeping, as the data
+// path's own waits are: a sleeping thread on this VM takes ~50 µs to wake,
+// which would otherwise be most of a small transfer's time in every mode.
 class PeerThread {
  public:
   PeerThread() : thread_([this] { Loop(); }) {}
@@ -193,6 +197,7 @@ class PeerThread {
     {
       std::lock_guard<std::mutex> lock(mu_);
       stop_ = true;
+      generation_.fetch_add(1, std::memory_order_release);
     }
     cv_.notify_all();
     thread_.join();
@@ -203,29 +208,33 @@ class PeerThread {
     {
       std::lock_guard<std::mutex> lock(mu_);
       job_ = &consume;
-      done_ = false;
+      done_.store(false, std::memory_order_relaxed);
+      generation_.fetch_add(1, std::memory_order_release);
     }
     cv_.notify_all();
     Status produced = produce();
+    channel::SpinWhile([&] { return !done_.load(std::memory_order_acquire); });
     std::unique_lock<std::mutex> lock(mu_);
-    cv_.wait(lock, [&] { return done_; });
+    cv_.wait(lock, [&] { return done_.load(std::memory_order_relaxed); });
     CCGPU_TRY(produced);
     return result_;
   }
 
  private:
   void Loop() {
-    std::unique_lock<std::mutex> lock(mu_);
+    uint64_t seen = 0;
     for (;;) {
-      cv_.wait(lock, [&] { return stop_ || job_ != nullptr; });
+      channel::SpinWhile([&] { return generation_.load(std::memory_order_acquire) == seen; });
+      std::unique_lock<std::mutex> lock(mu_);
+      cv_.wait(lock, [&] { return generation_.load(std::memory_order_relaxed) != seen; });
+      seen = generation_.load(std::memory_order_relaxed);
       if (stop_) return;
       const std::function<Status()>* job = job_;
-      job_ = nullptr;
       lock.unlock();
       Status r = (*job)();
       lock.lock();
       result_ = std::move(r);
-      done_ = true;
+      done_.store(true, std::memory_order_release);
       cv_.notify_all();
     }
   }
@@ -233,7 +242,8 @@ class PeerThread {
   std::mutex mu_;
   std::condition_variable cv_;
   const std::function<Status()>* job_ = nullptr;
-  bool done_ = false;
+  std::atomic<uint64_t> generation_{0};  // bumped per job (under mu_)
+  std::atomic<bool> done_{false};        // set under mu_, read while spinning
   bool stop_ = false;
   Status result_;
   std::thread thread_;  // last: starts after the members it uses exist
