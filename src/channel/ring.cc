@@ -130,23 +130,28 @@ void FutexWakeAll(std::atomic<uint64_t>& word) {
 // scribble over the waiter count) or the deadline is noticed.
 constexpr std::chrono::milliseconds kMaxSleep{2};
 
-// How long a wait watches the slot before sleeping: two 256 KiB chunks at
-// one core's AES-GCM rate.
-constexpr std::chrono::microseconds kRingWatch{200};
+// How long a wait watches its slot before sleeping.
+//  - A reader waiting for data is on the transfer's critical path: the data
+//    is usually a chunk away, and sleeping would add a wake-up (~50 µs on a
+//    VM, and the woken thread may land on the writer's core) to every chunk.
+//    It watches for about two 256 KiB chunks at one core's AES-GCM rate.
+//  - A writer waiting for a free slot has a whole ring of work queued ahead
+//    of it: the readers are the bottleneck and need the cores, so it gives
+//    up its core soon. On 2 cores with two openers and a DMA-model writer,
+//    watching 200 µs here cost D2H at T=2 about a third of its throughput
+//    (docs/PERFORMANCE.md, session 5).
+constexpr std::chrono::microseconds kEmptySlotWatch{200};
+constexpr std::chrono::microseconds kFullRingWatch{20};
 
 }  // namespace
 
 Status SlotRing::WaitFor(std::atomic<uint64_t>& word, std::atomic<uint32_t>& waiters,
-                         uint64_t want, Deadline deadline) {
-  // Watch first (spin.h: a small transfer's other side is microseconds
-  // away, and a pipeline stage is usually only a chunk behind), then sleep on
-  // a futex: the other side wakes us when it stores the word (it checks the
-  // waiter count, see Store), so a waiting consumer costs no CPU on a 2-core
-  // machine. Sleeping costs the other side a FUTEX_WAKE per slot, and the
-  // woken thread may be placed on the waker's core, so a stage that is a
-  // chunk ahead (a full ring, an idle consumer) rather yields for about two
-  // chunks' time (kRingWatch) before it sleeps.
-  if (SpinWhile([&] { return word.load(std::memory_order_acquire) != want; }, kRingWatch)) {
+                         uint64_t want, std::chrono::microseconds watch, Deadline deadline) {
+  // Watch first (spin.h), then sleep on a futex: the other side wakes us
+  // when it stores the word (it checks the waiter count, see Store), so a
+  // waiting stage costs no CPU on a 2-core machine. How long to watch
+  // depends on which side waits (kEmptySlotWatch, kFullRingWatch).
+  if (SpinWhile([&] { return word.load(std::memory_order_acquire) != want; }, watch)) {
     return OkStatus();
   }
   for (;;) {
@@ -176,7 +181,7 @@ void SlotRing::Store(uint64_t ticket, uint64_t value) const {
 
 Result<std::span<uint8_t>> SlotRing::AcquireWrite(uint64_t ticket,
                                                   Deadline deadline) const {
-  CCGPU_TRY(WaitFor(SeqWord(ticket), WaiterWord(ticket), ticket, deadline));
+  CCGPU_TRY(WaitFor(SeqWord(ticket), WaiterWord(ticket), ticket, kFullRingWatch, deadline));
   return std::span<uint8_t>(Slot(ticket) + kSlotHeader, slot_payload_);
 }
 
@@ -189,7 +194,7 @@ Status SlotRing::PublishWrite(uint64_t ticket, uint32_t length) const {
 
 Result<std::span<const uint8_t>> SlotRing::AcquireRead(uint64_t ticket,
                                                        Deadline deadline) const {
-  CCGPU_TRY(WaitFor(SeqWord(ticket), WaiterWord(ticket), ticket + 1, deadline));
+  CCGPU_TRY(WaitFor(SeqWord(ticket), WaiterWord(ticket), ticket + 1, kEmptySlotWatch, deadline));
   const uint32_t length = LengthWord(ticket).load(std::memory_order_relaxed);
   if (length > slot_payload_) {
     return Fail(Errc::kMalformed, "ring: slot length exceeds slot size (host tampering?)");

@@ -75,7 +75,7 @@ class SlotRing {
   std::atomic<uint32_t>& LengthWord(uint64_t ticket) const;
   std::atomic<uint32_t>& WaiterWord(uint64_t ticket) const;
   static Status WaitFor(std::atomic<uint64_t>& word, std::atomic<uint32_t>& waiters,
-                        uint64_t want, Deadline deadline);
+                        uint64_t want, std::chrono::microseconds watch, Deadline deadline);
   // Stores `value` into the slot's sequence word and wakes its sleepers.
   void Store(uint64_t ticket, uint64_t value) const;
 
