@@ -505,8 +505,12 @@ int RunBench(const BenchOptions& opt) {
     const double ratio = find("plain-h2d", 4096, t) / std::max(1.0, find("h2d", 4096, t));
     const bool met = ratio <= 2.0;
     all_met = all_met && met;
+    // The time of one copy of each kind too: the ratio alone hides that
+    // both can be microseconds (the seal of 4 KiB is ~1 µs of AES-GCM).
     targets.push_back({{"target", "4 KiB copy cost <= 2 x plain"}, {"threads", t},
-                       {"cost_ratio", ratio}, {"met", met}});
+                       {"cost_ratio", ratio}, {"met", met},
+                       {"plain_us", 4096e6 / find("plain-h2d", 4096, t)},
+                       {"sealed_us", 4096e6 / find("h2d", 4096, t)}});
   }
   {
     const double large_rate = find("h2d", large, max_threads);
@@ -566,6 +570,10 @@ int RunBench(const BenchOptions& opt) {
                   t.contains("ratio") ? ("ratio " + std::to_string(t["ratio"].get<double>())).c_str()
                                       : ("cost ratio " + std::to_string(t["cost_ratio"].get<double>())).c_str(),
                   t["met"].get<bool>() ? "MET" : "NOT MET");
+      if (t.contains("sealed_us")) {
+        std::printf("       (one 4 KiB copy: plain %.2f µs, sealed %.2f µs)\n", t["plain_us"].get<double>(),
+                    t["sealed_us"].get<double>());
+      }
     }
   }
   return kExitOk;
