@@ -55,10 +55,13 @@ void HostRelay::Run() {
       if (!slot) continue;
       const std::size_t n = std::min(bytes.size(), slot->size());
       if (n != 0) std::memcpy(slot->data(), bytes.data(), n);  // an empty slot has no data()
+      // Counted before the reader can see it: whoever has seen the effect
+      // of output o (a completion, say) reads emitted() > o, and a script
+      // set from that count aims at the next slot, not at this one.
+      next_out_.store(o + 1);
       (void)out_.PublishWrite(o, static_cast<uint32_t>(n));
       break;
     }
-    next_out_.fetch_add(1);
   }
 }
 

@@ -41,7 +41,8 @@ class HostRelay {
 
   // Replaces the script; it applies to every output slot not yet emitted.
   void SetScript(Script script);
-  // Output slots emitted so far / input slots read so far.
+  // Output slots emitted so far (a slot counts before its reader can see
+  // it) / input slots read so far.
   uint64_t emitted() const { return next_out_.load(); }
   uint64_t seen();
 
