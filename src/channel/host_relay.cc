@@ -72,9 +72,13 @@ bool HostRelay::ReadUpTo(int64_t input) {
     auto slot = in_.AcquireRead(t, Soon());
     if (!slot) continue;
     Bytes copy(slot->begin(), slot->end());
+    {
+      // Recorded before the slot is handed back, as emitted() is counted
+      // before a slot is published: seen() never lags what the writer sees.
+      std::lock_guard lock(mu_);
+      history_.push_back(std::move(copy));
+    }
     in_.ReleaseRead(t);
-    std::lock_guard lock(mu_);
-    history_.push_back(std::move(copy));
   }
   return true;
 }

@@ -248,6 +248,20 @@ TEST(HostRelayTest, ForwardsEverySlotInOrderAcrossLaps) {
   EXPECT_EQ(relay.emitted(), 10u);
 }
 
+// Scripts are aimed from the counts: whoever has received output t must
+// read emitted() > t, else a script set for "the next slot" lands on one
+// already sent (how the demo's replayed command once went unseen).
+TEST(HostRelayTest, CountsNeverLagWhatThePeersHaveSeen) {
+  RelayRig r;
+  HostRelay relay(r.a, r.b);
+  for (uint64_t t = 0; t < 1000; ++t) {
+    r.Send(t, static_cast<uint8_t>(t));
+    ASSERT_EQ(r.Receive(t), Bytes(8, static_cast<uint8_t>(t))) << t;
+    ASSERT_EQ(relay.emitted(), t + 1) << t;
+    ASSERT_EQ(relay.seen(), t + 1) << t;
+  }
+}
+
 TEST(HostRelayTest, FlipChangesOnlyTheTargetSlot) {
   RelayRig r;
   HostRelay relay(r.a, r.b, HostRelay::Flip(1, 3, 0x80));
