@@ -1,0 +1,192 @@
+// Inside the validator: the raw connection to the responder under test
+// (Probe), the assertion recorder (CaseRun), the setup steps every group
+// shares (VCA, reading a slot's chain, opening a session) and the group
+// entry points. Not for use outside src/spdm/validator.
+//
+// House rules for group files (they are compiled as one unity batch):
+// file-local helpers live in a namespace named after the group (group7::),
+// never in an anonymous namespace, so that two files' helpers cannot clash.
+#ifndef CCGPU_SPDM_VALIDATOR_VALIDATOR_INTERNAL_H_
+#define CCGPU_SPDM_VALIDATOR_VALIDATOR_INTERNAL_H_
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "crypto/ec.h"
+#include "crypto/hash.h"
+#include "spdm/requester/exchange.h"
+#include "spdm/session/secured_message.h"
+#include "spdm/session/transcript.h"
+#include "spdm/validator/validator.h"
+#include "spdm/wire/message.h"
+
+namespace ccgpu::spdm::validator::internal {
+
+// Raw exchanges with the responder under test. Nothing here interprets a
+// response beyond what a step needs to go on.
+class Probe {
+ public:
+  Probe(requester::MessageExchange* exchange, const ValidatorConfig& config)
+      : exchange_(exchange), config_(config) {}
+
+  // Sends one plain SPDM request and returns the raw response, whatever it
+  // is (ERROR included), except that ERROR(ResponseNotReady) for this
+  // request is followed by RESPOND_IF_READY (bounded number of tries) as
+  // DMTF's validator relies on. An empty response means the responder sent
+  // nothing back (a silent drop). kUnexpectedMessage: a secured reply;
+  // transport errors as they come.
+  Result<Bytes> Send(ByteSpan request);
+  // Inside a session: seals `request` with `s`, sends the record and opens
+  // the reply. A reply in the clear (an ERROR sent unprotected, e.g.
+  // DecryptError) comes back with secured = false and its raw bytes.
+  Result<requester::ExchangeMessage> SendSecured(session::SecureSession& s, ByteSpan request);
+  // Sends `record` as a secured message as it is (tampered records) and
+  // returns the raw reply.
+  Result<requester::ExchangeMessage> SendRecord(ByteSpan record);
+
+  const ValidatorConfig& config() const { return config_; }
+  // The last response Send / SendSecured received (plaintext for a
+  // secured one), for failure details.
+  ByteSpan last_response() const { return last_response_; }
+  // Parse parameters for responses after VCA (hash, signature, DHE sizes).
+  wire::ParseParams Params(const wire::NegotiatedParams& np) const;
+
+ private:
+  requester::MessageExchange* exchange_;
+  ValidatorConfig config_;
+  Bytes last_response_;
+};
+
+// Records one case: each assertion with its DMTF number.
+class CaseRun {
+ public:
+  CaseRun(std::string id, std::string title);
+  // Records assertion `id` ("2.2.4"); returns `holds`.
+  bool Check(const std::string& id, bool holds, std::string what, std::string detail = {});
+  // The case does not apply to this responder (a version it does not list,
+  // a capability it lacks, …).
+  void Skip(std::string reason);
+  // A step could not be carried out (no response, or a setup response that
+  // is not what the step needs): recorded as failed assertion `id`, with
+  // the error and (when given) the response that stopped it, e.g.
+  // run.StepFailed(AssertionId(run, 1), "VCA", e, probe.last_response()).
+  void StepFailed(const std::string& id, const std::string& step, const Error& e, ByteSpan last_response = {});
+  const std::string& id() const { return result_.id; }
+  CaseResult Take() { return std::move(result_); }
+
+ private:
+  CaseResult result_;
+};
+
+// The assertions DMTF writes for an expected ERROR, numbered from `first`
+// within the case (N.M.first … N.M.first+4): sizeof(response) >=
+// sizeof(ERROR), RequestResponseCode == ERROR, SPDMVersion == `version`,
+// Param1 == `code`, Param2 == 0.
+void CheckError(CaseRun& run, ByteSpan response, uint8_t version, wire::ErrorCode code, int first = 1);
+// "ERROR(code) or silent drop": an empty response passes all five.
+void CheckErrorOrDrop(CaseRun& run, ByteSpan response, uint8_t version, wire::ErrorCode code, int first = 1);
+// "<case>.<n>" for a case id and a number.
+std::string AssertionId(const CaseRun& run, int n);
+// The DSP0274 name of an ERROR code ("InvalidRequest").
+std::string ErrorName(wire::ErrorCode code);
+// Hex of at most the first `max` bytes (for details).
+std::string HexPrefix(ByteSpan bytes, std::size_t max = 16);
+
+// What the validator offers in VCA (only what it can verify).
+struct VcaOffer {
+  uint32_t flags = wire::cap::kCert | wire::cap::kChal | wire::cap::kEncrypt | wire::cap::kMac |
+                   wire::cap::kKeyEx | wire::cap::kHbeat | wire::cap::kKeyUpd;
+  uint8_t ct_exponent = 12;
+  uint32_t data_transfer_size = 0x1200;  // 1.2+: also MaxSPDMmsgSize
+  uint32_t base_asym = wire::alg::kEcdsaP256 | wire::alg::kEcdsaP384;
+  uint32_t base_hash = wire::alg::kSha256 | wire::alg::kSha384;
+  uint16_t dhe = wire::alg::kSecp256r1 | wire::alg::kSecp384r1;
+  uint16_t aead = wire::alg::kAes256Gcm | wire::alg::kChaCha20Poly1305;
+};
+
+// What VCA settled, and the exact bytes exchanged.
+struct Negotiated {
+  uint8_t version = 0;
+  uint32_t responder_flags = 0;
+  uint8_t responder_ct_exponent = 0;
+  uint32_t base_asym = 0, base_hash = 0, measurement_hash = 0;
+  uint8_t measurement_spec = 0, other_params = 0;
+  uint16_t dhe = 0, aead = 0, key_schedule = 0;
+  crypto::HashAlg hash = crypto::HashAlg::kSha384;
+  wire::NegotiatedParams np;
+  session::MessageA message_a;  // GET_VERSION … ALGORITHMS
+  bool Has(uint32_t cap) const { return (responder_flags & cap) == cap; }
+};
+
+// GET_VERSION (0x10): the versions the responder lists that ccgpu speaks
+// (0x11..0x13), ascending. kUnexpectedMessage if the reply is not VERSION.
+Result<std::vector<uint8_t>> ListedVersions(Probe& probe);
+// GET_VERSION, GET_CAPABILITIES, NEGOTIATE_ALGORITHMS in `version` with
+// `offer`; kPeerError (with the code in the context) when a step gets an
+// ERROR, kUnexpectedMessage / parse errors otherwise.
+Result<Negotiated> Vca(Probe& probe, uint8_t version, const VcaOffer& offer = {});
+
+// A slot's certificate chain, read with GET_DIGESTS then GET_CERTIFICATE
+// portions after VCA.
+struct SlotChain {
+  Bytes digests_request, digests_response;  // GET_DIGESTS / DIGESTS
+  Bytes chain;                              // SPDM format: Length | Reserved | RootHash | certs
+  Bytes chain_hash;                         // H(chain) under the negotiated hash
+  std::vector<Bytes> certificate_messages;  // GET_CERTIFICATE, CERTIFICATE, … in order
+  std::vector<Bytes> certificates_der;      // root first
+  std::optional<crypto::EcPublicKey> leaf_key;  // nullopt if the leaf's key is not P-256/P-384
+};
+// With `with_digests` the GET_DIGESTS exchange comes first (transcript B
+// holds both, in order). `portion`: GET_CERTIFICATE Length.
+Result<SlotChain> ReadChain(Probe& probe, const Negotiated& n, uint8_t slot, bool with_digests = true,
+                            uint16_t portion = 0x400);
+// Verifies `signature` made by `leaf` over `transcript_hash` in `context`
+// (1.2+: combined SPDM prefix; 1.1: the hash itself).
+Status VerifySpdmSignature(const Negotiated& n, const crypto::EcPublicKey& leaf, session::SigningContext context,
+                           ByteSpan transcript_hash, ByteSpan signature);
+
+// A session opened by KEY_EXCHANGE (+ FINISH) against the responder.
+struct OpenSession {
+  uint32_t session_id = 0;
+  std::optional<session::SecureSession> secure;
+  Bytes key_exchange_rsp;  // the raw KEY_EXCHANGE_RSP
+  bool finished = false;   // FINISH done: application phase
+};
+// KEY_EXCHANGE then, when `finish`, FINISH, over the chain in `chain` (its
+// messages become transcript B is not needed for sessions: TH uses
+// Hash(chain)). Checks what a requester must (signature over TH1,
+// ResponderVerifyData) and fails with the precise error if they do not hold.
+// Implemented in session_support.cc.
+Result<OpenSession> Establish(Probe& probe, const Negotiated& n, const SlotChain& chain, bool finish = true,
+                              uint8_t meas_summary_hash_type = 0);
+
+// Everything a group needs.
+struct Env {
+  Probe& probe;
+  std::vector<uint8_t> versions;  // ListedVersions at the start of the run
+  std::vector<CaseResult>& out;
+  bool Listed(uint8_t v) const;
+  uint8_t Highest() const { return versions.empty() ? 0 : versions.back(); }
+  // Appends a finished case.
+  void Add(CaseRun&& run) { out.push_back(run.Take()); }
+};
+
+// Group entry points (one per DMTF document).
+void RunVersionGroup(Env& env);          // 1  group_vca.cc
+void RunCapabilitiesGroup(Env& env);     // 2  group_vca.cc
+void RunAlgorithmsGroup(Env& env);       // 3  group_vca.cc
+void RunDigestsGroup(Env& env);          // 4  group_cert.cc
+void RunCertificateGroup(Env& env);      // 5  group_cert.cc
+void RunChallengeAuthGroup(Env& env);    // 6  group_cert.cc
+void RunMeasurementsGroup(Env& env);     // 7  group_measurements.cc
+void RunKeyExchangeRspGroup(Env& env);   // 8  group_session.cc
+void RunFinishRspGroup(Env& env);        // 9  group_session.cc
+void RunHeartbeatAckGroup(Env& env);     // 12 group_session.cc
+void RunKeyUpdateAckGroup(Env& env);     // 13 group_session.cc
+void RunEndSessionAckGroup(Env& env);    // 16 group_session.cc
+
+}  // namespace ccgpu::spdm::validator::internal
+
+#endif  // CCGPU_SPDM_VALIDATOR_VALIDATOR_INTERNAL_H_

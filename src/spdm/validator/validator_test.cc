@@ -1,0 +1,130 @@
+// The validator against ccgpu's own responder (in process): a conforming
+// responder passes every case that applies to it, for each transport binding,
+// curve and version set; a responder with a named fault fails the cases that
+// check what the fault breaks.
+#include "spdm/validator/validator.h"
+
+#include <gtest/gtest.h>
+
+#include <set>
+#include <string>
+
+#include "spdm/responder/loopback.h"
+#include "spdm/responder/responder.h"
+#include "spdm/responder/test_support.h"
+
+namespace ccgpu::spdm::validator {
+namespace {
+
+using responder::Fault;
+
+Report ValidateResponder(responder::ResponderConfig rc, ValidatorConfig vc = {}) {
+  auto r = responder::Responder::Create(std::move(rc));
+  EXPECT_TRUE(r) << r.error().ToString();
+  if (!r) return {};
+  LoopbackExchange ex(r->get());
+  auto report = Validate(vc, &ex);
+  EXPECT_TRUE(report) << report.error().ToString();
+  return report ? *report : Report{};
+}
+
+std::string Failures(const Report& r) {
+  std::string s;
+  for (const CaseResult& c : r.cases) {
+    for (const AssertionResult& a : c.assertions) {
+      if (!a.passed) s += a.id + " " + a.what + ": " + a.detail + "\n";
+    }
+  }
+  return s;
+}
+
+// Groups (the number before the first dot) with at least one failed assertion.
+std::set<int> FailedGroups(const Report& r) {
+  std::set<int> g;
+  for (const CaseResult& c : r.cases) {
+    if (c.failed()) g.insert(std::stoi(c.id.substr(0, c.id.find('.'))));
+  }
+  return g;
+}
+
+// Groups that ran at least one case with assertions.
+std::set<int> ExercisedGroups(const Report& r) {
+  std::set<int> g;
+  for (const CaseResult& c : r.cases) {
+    if (!c.skipped && !c.assertions.empty()) g.insert(std::stoi(c.id.substr(0, c.id.find('.'))));
+  }
+  return g;
+}
+
+TEST(ValidatorTest, OurResponderPassesEveryCaseOverMctpP384) {
+  const Report r = ValidateResponder(testing::ResponderConfigFor(crypto::Curve::kP384));
+  EXPECT_TRUE(r.ok()) << Failures(r);
+  const auto& all = ImplementedGroups();
+  EXPECT_EQ(ExercisedGroups(r), std::set<int>(all.begin(), all.end()));
+}
+
+TEST(ValidatorTest, OurResponderPassesEveryCaseOverPciDoeP256) {
+  responder::ResponderConfig rc = testing::ResponderConfigFor(crypto::Curve::kP256);
+  rc.binding = session::TransportBinding::PciDoe();
+  ValidatorConfig vc;
+  vc.binding = session::TransportBinding::PciDoe();
+  const Report r = ValidateResponder(std::move(rc), vc);
+  EXPECT_TRUE(r.ok()) << Failures(r);
+  EXPECT_GT(r.assertions_passed(), 0u);
+}
+
+TEST(ValidatorTest, CasesOfVersionsTheResponderDoesNotListAreSkippedNotFailed) {
+  responder::ResponderConfig rc = testing::ResponderConfigFor(crypto::Curve::kP384);
+  rc.versions = {wire::kVersion11};
+  const Report r = ValidateResponder(std::move(rc));
+  EXPECT_TRUE(r.ok()) << Failures(r);
+  EXPECT_GT(r.cases_skipped(), 0u);
+}
+
+TEST(ValidatorTest, WithoutSecuredMessagesTheSessionGroupsAreSkipped) {
+  ValidatorConfig vc;
+  vc.binding = std::nullopt;
+  vc.groups = {8, 9, 12, 13, 16};
+  const Report r = ValidateResponder(testing::ResponderConfigFor(crypto::Curve::kP384), vc);
+  EXPECT_TRUE(r.ok()) << Failures(r);
+  EXPECT_EQ(r.assertions_passed(), 0u);
+  EXPECT_EQ(r.cases_skipped(), r.cases.size());
+  EXPECT_FALSE(r.cases.empty());
+}
+
+struct FaultCase {
+  Fault fault;
+  int group;  // a group that must fail
+};
+
+class ValidatorFaultTest : public ::testing::TestWithParam<FaultCase> {};
+
+TEST_P(ValidatorFaultTest, TheGroupThatChecksWhatTheFaultBreaksFails) {
+  responder::ResponderConfig rc = testing::ResponderConfigFor(crypto::Curve::kP384);
+  rc.fault = GetParam().fault;
+  const Report r = ValidateResponder(std::move(rc));
+  EXPECT_FALSE(r.ok());
+  EXPECT_TRUE(FailedGroups(r).count(GetParam().group)) << responder::FaultName(GetParam().fault) << "\n" << Failures(r);
+}
+
+INSTANTIATE_TEST_SUITE_P(Faults, ValidatorFaultTest,
+                         ::testing::Values(FaultCase{Fault::kBadCertChainDigest, 4},
+                                           FaultCase{Fault::kBadChallengeSignature, 6},
+                                           FaultCase{Fault::kBadMeasurementSignature, 7},
+                                           FaultCase{Fault::kBadKeyExchangeSignature, 8},
+                                           FaultCase{Fault::kBadResponderVerifyData, 8},
+                                           FaultCase{Fault::kWrongVersion, 4}));
+
+TEST(ValidatorTest, UnknownGroupIsInvalidArgument) {
+  auto r = responder::Responder::Create(testing::ResponderConfigFor(crypto::Curve::kP384));
+  ASSERT_TRUE(r);
+  LoopbackExchange ex(r->get());
+  ValidatorConfig vc;
+  vc.groups = {10};
+  auto report = Validate(vc, &ex);
+  ASSERT_FALSE(report);
+  EXPECT_EQ(report.error().code, Errc::kInvalidArgument);
+}
+
+}  // namespace
+}  // namespace ccgpu::spdm::validator
