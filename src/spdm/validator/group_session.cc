@@ -9,5 +9,6 @@ void RunFinishRspGroup(Env&) {}
 void RunHeartbeatAckGroup(Env&) {}
 void RunKeyUpdateAckGroup(Env&) {}
 void RunEndSessionAckGroup(Env&) {}
+void RunMeasurementsInSessionCases(Env&) {}
 
 }  // namespace ccgpu::spdm::validator::internal

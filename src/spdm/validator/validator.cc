@@ -326,6 +326,7 @@ Result<Report> Validate(const ValidatorConfig& config, requester::MessageExchang
   for (const auto& [g, fn] : groups) {
     if (!config.groups.empty() && std::find(config.groups.begin(), config.groups.end(), g) == config.groups.end()) continue;
     fn(env);
+    if (g == 7) internal::RunMeasurementsInSessionCases(env);
   }
   return report;
 }
