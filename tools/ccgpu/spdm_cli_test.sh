@@ -1,6 +1,7 @@
 #!/bin/sh
 # Two-process SPDM test: `ccgpu spdm responder` as a real server on a free
-# port, `ccgpu spdm requester` against it, for every transport and version.
+# port, `ccgpu spdm requester` against it, for every transport and version,
+# and `ccgpu spdm validate` (the conformance cases) over every transport.
 # A fresh P-384 test PKI is made with the openssl CLI. Usage: spdm_cli_test.sh CCGPU
 set -eu
 CCGPU="$1"
@@ -62,6 +63,22 @@ for t in none mctp pci_doe; do
   done
 done
 run mctp 1.2 "$D/bundle.pem" "$D/root.pem"
+
+# The conformance cases (ccgpu spdm validate) against the responder, over
+# each transport: no failed assertion.
+for t in none mctp pci_doe; do
+  rm -f "$D/rsp.out"
+  "$CCGPU" spdm responder --port 0 --transport "$t" --cert-chain "$D/bundle.der" --key "$D/leaf.key" --accept-timeout 30 > "$D/rsp.out" 2>&1 &
+  rpid=$!
+  port=$(wait_port) || { echo "responder did not start"; cat "$D/rsp.out"; kill "$rpid"; exit 1; }
+  if ! "$CCGPU" spdm validate --port "$port" --transport "$t" --json > "$D/val.json"; then
+    echo "validation failed: transport $t"; grep -B2 -A3 '"passed": false' "$D/val.json" | head -60; kill "$rpid" 2>/dev/null; exit 1
+  fi
+  wait "$rpid" || { echo "responder failed after validation: transport $t"; cat "$D/rsp.out"; exit 1; }
+  grep -q '"assertions_failed": 0' "$D/val.json" || { echo "failed assertions: transport $t"; exit 1; }
+  grep -q '"assertions_passed": [1-9]' "$D/val.json" || { echo "nothing checked: transport $t"; exit 1; }
+  echo "ok: validate over $t ($(sed -n 's/.*"assertions_passed": \([0-9]*\).*/\1/p' "$D/val.json") assertions)"
+done
 
 # CONTINUE keeps the responder (and its state) for a second connection;
 # the second requester ends it with SHUTDOWN.

@@ -1,4 +1,4 @@
-// `ccgpu spdm responder` and `ccgpu spdm requester`: the SPDM state machines
+// `ccgpu spdm responder`, `ccgpu spdm requester` and `ccgpu spdm validate`: the SPDM state machines
 // over the spdm-emu platform port (TCP), transports none / mctp / pci_doe.
 #include <cstdio>
 #include <fstream>
@@ -16,6 +16,7 @@
 #include "spdm/requester/transport_exchange.h"
 #include "spdm/responder/responder.h"
 #include "spdm/responder/server.h"
+#include "spdm/validator/validator.h"
 #include "spdm/transport/spdm_transport.h"
 
 namespace ccgpu::cli {
@@ -281,6 +282,97 @@ int RunRequester(const RequesterArgs& a) {
   return kExitOk;
 }
 
+struct ValidateArgs {
+  std::string host = "127.0.0.1";
+  uint16_t port = tp::kDefaultPlatformPort;
+  std::string transport = "mctp";
+  std::vector<int> groups;
+  bool json = false;
+  bool verbose = false;       // every assertion, not only failures
+  bool keep_running = false;  // end with CONTINUE instead of SHUTDOWN
+};
+
+int RunValidate(const ValidateArgs& a) {
+  auto type = ParseTransportName(a.transport);
+  if (!type) {
+    std::fprintf(stderr, "ccgpu spdm validate: %s\n", type.error().context);
+    return kExitUsage;
+  }
+  spdm::validator::ValidatorConfig vc;
+  vc.groups = a.groups;
+  if (*type == tp::TransportType::kNone) {
+    vc.binding = std::nullopt;  // no secured messages on transport none
+  } else {
+    vc.binding = *spdm::requester::RecordBindingFor(*type);
+  }
+  vc.allow_dword_padding = *type == tp::TransportType::kPciDoe;
+  auto conn = tp::TcpConnection::Connect(a.host, a.port);
+  if (!conn) {
+    std::fprintf(stderr, "ccgpu spdm validate: connect failed: %s\n", conn.error().ToString().c_str());
+    return kExitFailed;
+  }
+  tp::PlatformPortTransport t(std::move(*conn), *type, tp::Role::kRequester);
+  if (*type != tp::TransportType::kNone) {
+    if (auto st = t.Hello(); !st) {
+      std::fprintf(stderr, "ccgpu spdm validate: platform TEST hello failed: %s\n", st.error().ToString().c_str());
+      return kExitFailed;
+    }
+  }
+  if (*type == tp::TransportType::kPciDoe) {
+    if (auto d = t.DoeDiscovery(); !d) {
+      std::fprintf(stderr, "ccgpu spdm validate: DOE discovery failed: %s\n", d.error().ToString().c_str());
+      return kExitFailed;
+    }
+  }
+  spdm::requester::TransportExchange ex(&t);
+  auto report = spdm::validator::Validate(vc, &ex);
+  if (!report) {
+    std::fprintf(stderr, "ccgpu spdm validate: %s\n", report.error().ToString().c_str());
+    return report.error().code == Errc::kInvalidArgument ? kExitUsage : kExitFailed;
+  }
+  (void)t.End(a.keep_running ? tp::command::kContinue : tp::command::kShutdown);
+  const auto& r = *report;
+  if (a.json) {
+    nlohmann::json cases = nlohmann::json::array();
+    for (const auto& c : r.cases) {
+      nlohmann::json as = nlohmann::json::array();
+      for (const auto& x : c.assertions) {
+        as.push_back({{"id", x.id}, {"passed", x.passed}, {"what", x.what}, {"detail", x.detail}});
+      }
+      nlohmann::json cj = {{"id", c.id}, {"title", c.title}, {"skipped", c.skipped}, {"assertions", as}};
+      if (c.skipped) cj["skip_reason"] = c.skip_reason;
+      cases.push_back(std::move(cj));
+    }
+    nlohmann::json out = {{"transport", a.transport},
+                          {"ok", r.ok()},
+                          {"assertions_passed", r.assertions_passed()},
+                          {"assertions_failed", r.assertions_failed()},
+                          {"cases", r.cases.size()},
+                          {"cases_skipped", r.cases_skipped()},
+                          {"results", cases}};
+    std::printf("%s\n", out.dump(2).c_str());
+  } else {
+    for (const auto& c : r.cases) {
+      if (c.skipped) {
+        std::printf("case %-6s SKIP  %s (%s)\n", c.id.c_str(), c.title.c_str(), c.skip_reason.c_str());
+        continue;
+      }
+      std::size_t passed = 0;
+      for (const auto& x : c.assertions) passed += x.passed ? 1 : 0;
+      std::printf("case %-6s %s  %zu/%zu  %s\n", c.id.c_str(), c.failed() ? "FAIL" : "PASS", passed,
+                  c.assertions.size(), c.title.c_str());
+      for (const auto& x : c.assertions) {
+        if (x.passed && !a.verbose) continue;
+        std::printf("    %s %-8s %s%s%s\n", x.passed ? "pass" : "FAIL", x.id.c_str(), x.what.c_str(),
+                    x.detail.empty() ? "" : " — ", x.detail.c_str());
+      }
+    }
+    std::printf("SPDM responder validation: %zu assertions passed, %zu failed; %zu of %zu cases skipped\n",
+                r.assertions_passed(), r.assertions_failed(), r.cases_skipped(), r.cases.size());
+  }
+  return r.ok() ? kExitOk : kExitFailed;
+}
+
 }  // namespace
 
 void AddSpdmCommand(CLI::App& app, Action& action) {
@@ -308,6 +400,18 @@ void AddSpdmCommand(CLI::App& app, Action& action) {
   req->add_flag("--json", qa->json, "machine-readable output");
   req->add_flag("--continue", qa->keep_running, "end with CONTINUE (responder keeps running)");
   req->callback([&action, qa]() { action = [qa]() { return RunRequester(*qa); }; });
+
+  auto va = std::make_shared<ValidateArgs>();
+  auto* val = spdm->add_subcommand(
+      "validate", "check a responder against the cases of DMTF's SPDM-Responder-Validator (ccgpu's implementation)");
+  val->add_option("--host", va->host, "responder IPv4 address")->capture_default_str();
+  val->add_option("--port", va->port, "responder TCP port")->capture_default_str();
+  val->add_option("--transport", va->transport, "none | mctp | pci_doe")->capture_default_str();
+  val->add_option("--group", va->groups, "test groups to run (1-9, 12, 13, 16; default all)");
+  val->add_flag("--json", va->json, "machine-readable output");
+  val->add_flag("--verbose", va->verbose, "list every assertion, not only failures");
+  val->add_flag("--continue", va->keep_running, "end with CONTINUE (responder keeps running)");
+  val->callback([&action, va]() { action = [va]() { return RunValidate(*va); }; });
 }
 
 }  // namespace ccgpu::cli
