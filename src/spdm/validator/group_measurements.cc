@@ -1,8 +1,684 @@
-// Group 7 MEASUREMENTS (DMTF doc/7).
+// Group 7 MEASUREMENTS (DMTF doc/7), the cases outside sessions:
+//   7.1  1.0 only: skipped (ccgpu speaks 1.1-1.3)
+//   7.2  ERROR(VersionMismatch) for a GET_MEASUREMENTS in another version
+//   7.3  ERROR(UnexpectedRequest) before NEGOTIATE_ALGORITHMS
+//   7.4  ERROR(InvalidRequest) for an absent index / an unprovisioned slot
+//   7.5  measurement block format
+//   7.6  valid MEASUREMENTS in 1.1; 7.9 the same in 1.2 (and, beyond DMTF's
+//        1.2-only case, in 1.3)
+// 7.7, 7.8 and 7.10 run inside sessions (group_session.cc).
+//
+// A signed MEASUREMENTS is checked over L1/L2 (DSP0274 1.2 §10.11,
+// "MEASUREMENTS signature generation"):
+//   1.2+: L2 = VCA || GET_MEASUREMENTS_1 || MEASUREMENTS_1 || ... ||
+//              GET_MEASUREMENTS_n || MEASUREMENTS_n (without its Signature)
+//   1.1:  L1 = the same without VCA,
+// where the run of pairs starts after VCA, after the previous signed response
+// or after an ERROR to GET_MEASUREMENTS.
+#include <algorithm>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "crypto/rng.h"
 #include "spdm/validator/validator_internal.h"
 
 namespace ccgpu::spdm::validator::internal {
+namespace group7 {
 
-void RunMeasurementsGroup(Env&) {}
+// DSP0274 1.2 §10.11 MEASUREMENTS Param2 bits 5:4 (ContentChanged, 1.2+).
+constexpr uint8_t kContentChangedMask = 0x30;
+constexpr uint8_t kContentChangeNotSupported = 0x00;
+constexpr uint8_t kContentNoChangeDetected = 0x20;
+// Measurement block header: Index | MeasurementSpecification | MeasurementSize.
+constexpr std::size_t kBlockHeaderSize = 4;
+// DMTF measurement header: DMTFSpecMeasurementValueType | ...ValueSize.
+constexpr std::size_t kDmtfHeaderSize = 3;
+
+std::string Hex8(uint8_t b) { return "0x" + HexPrefix(Bytes{b}); }
+
+// A MEASUREMENTS response read field by field, as far as its bytes go, so
+// that each assertion can judge one field (the codec's parser rejects the
+// whole message at the first inconsistency):
+//   header(4) | NumberOfBlocks u8 | MeasurementRecordLength u24 |
+//   MeasurementRecord | Nonce(32) | OpaqueDataLength u16 | OpaqueData |
+//   [1.3 RequesterContext(8)] | [Signature(S)].
+struct MeasView {
+  bool complete = false;  // every field fits: sizeof(MEASUREMENTS) + record + opaque (+ signature)
+  uint8_t version = 0, code = 0, param1 = 0, param2 = 0;
+  uint8_t number_of_blocks = 0;
+  uint32_t record_length = 0;
+  ByteSpan record;
+  uint16_t opaque_length = 0;
+  std::size_t signed_end = 0;  // end of the message before Signature
+  ByteSpan signature;
+};
+
+MeasView ViewMeasurements(ByteSpan rsp, uint8_t version, std::size_t signature_size) {
+  MeasView v;
+  ByteReader r(rsp);
+  auto u8 = [&](uint8_t& out) {
+    auto b = r.U8();
+    if (b) out = *b;
+    return b.has_value();
+  };
+  if (!u8(v.version) || !u8(v.code) || !u8(v.param1) || !u8(v.param2) || !u8(v.number_of_blocks)) return v;
+  auto len = r.U24();
+  if (!len) return v;
+  v.record_length = *len;
+  auto record = r.Take(v.record_length);
+  if (!record) return v;
+  v.record = *record;
+  if (!r.Skip(wire::kNonceSize)) return v;
+  auto opaque_length = r.U16();
+  if (!opaque_length) return v;
+  v.opaque_length = *opaque_length;
+  if (!r.Skip(v.opaque_length)) return v;
+  if (version >= wire::kVersion13 && !r.Skip(wire::kRequesterContextSize)) return v;
+  v.signed_end = r.offset();
+  auto sig = r.Take(signature_size);
+  if (!sig) return v;
+  v.signature = *sig;
+  v.complete = true;
+  return v;
+}
+
+struct Block {
+  uint8_t index = 0;
+  uint8_t specification = 0;
+  ByteSpan measurement;  // Measurement[MeasurementSize]
+  ByteSpan whole;        // the block, header included
+};
+
+// The blocks of a MeasurementRecord, read up to `number_of_blocks` while they
+// fit. `length`: bytes the blocks read take.
+struct RecordWalk {
+  std::vector<Block> blocks;
+  std::size_t length = 0;
+};
+
+RecordWalk WalkRecord(ByteSpan record, unsigned number_of_blocks) {
+  RecordWalk w;
+  ByteReader r(record);
+  for (unsigned i = 0; i < number_of_blocks; ++i) {
+    ByteReader probe = r;
+    const std::size_t start = probe.offset();
+    Block b;
+    auto index = probe.U8();
+    auto spec = index ? probe.U8() : Result<uint8_t>(Fail(Errc::kTruncated, "validator: block header"));
+    auto meas = spec ? probe.Prefixed16() : Result<ByteSpan>(Fail(Errc::kTruncated, "validator: block header"));
+    if (!meas) break;
+    b.index = *index;
+    b.specification = *spec;
+    b.measurement = *meas;
+    b.whole = record.subspan(start, probe.offset() - start);
+    w.blocks.push_back(b);
+    r = probe;
+  }
+  w.length = r.offset();
+  return w;
+}
+
+Result<Bytes> MeasurementsRequest(uint8_t version, bool sign, uint8_t operation, uint8_t slot) {
+  wire::GetMeasurements gm;
+  gm.version = version;
+  gm.operation = operation;
+  if (sign) {
+    gm.attributes = wire::meas::kSignatureRequested;
+    CCGPU_TRY(crypto::RandomBytes(gm.nonce));
+    gm.slot_id_param = slot;
+  }
+  if (version >= wire::kVersion13) CCGPU_TRY(crypto::RandomBytes(gm.requester_context));
+  return wire::SerializeGetMeasurements(gm);
+}
+
+// The common TestSetup of 7.2, 7.4, 7.5, 7.6 and 7.9: VCA, then with
+// MEAS_CAP == 2 the chain of every provisioned slot (GET_DIGESTS,
+// GET_CERTIFICATE) and, with CHAL_CAP, CHALLENGE (AllMeasurements).
+struct Setup {
+  Negotiated n;
+  bool sign = false;                                           // MEAS_CAP == 2: ask for signatures
+  std::vector<std::pair<uint8_t, crypto::EcPublicKey>> slots;  // ValidSlotID[] and the leaf keys
+  uint8_t first_slot() const { return slots.empty() ? 0 : slots.front().first; }
+};
+
+// nullopt: the case was skipped or a step failed (recorded in `run`).
+std::optional<Setup> SetUp(Probe& probe, CaseRun& run, uint8_t version) {
+  const std::string first = AssertionId(run, 1);
+  auto n = Vca(probe, version);
+  if (!n) {
+    run.StepFailed(first, "VCA", n.error(), probe.last_response());
+    return std::nullopt;
+  }
+  const uint32_t meas = n->responder_flags & wire::cap::kMeasMask;
+  if (meas == 0) {
+    run.Skip("the responder does not advertise MEAS_CAP");
+    return std::nullopt;
+  }
+  Setup s;
+  s.sign = (meas & wire::cap::kMeasSig) != 0;
+  if (s.sign && !n->Has(wire::cap::kCert)) {
+    run.Skip("the responder advertises MEAS_CAP == 2 without CERT_CAP");
+    return std::nullopt;
+  }
+  if (s.sign) {
+    auto step = [&]() -> Status {
+      CCGPU_ASSIGN_OR_RETURN(Bytes req, wire::SerializeGetDigests(wire::GetDigests{version}));
+      CCGPU_ASSIGN_OR_RETURN(Bytes rsp, probe.Send(req));
+      CCGPU_ASSIGN_OR_RETURN(wire::Digests d, wire::ParseDigests(rsp, probe.Params(n->np)));
+      if (d.provisioned_slot_mask == 0) return Fail(Errc::kUnexpectedMessage, "validator: DIGESTS lists no slot");
+      for (uint8_t slot = 0; slot < 8; ++slot) {
+        if ((d.provisioned_slot_mask & (1u << slot)) == 0) continue;
+        CCGPU_ASSIGN_OR_RETURN(SlotChain chain, ReadChain(probe, *n, slot, /*with_digests=*/false));
+        if (!chain.leaf_key) return Fail(Errc::kUnsupportedAlgorithm, "validator: leaf key is not P-256/P-384");
+        s.slots.emplace_back(slot, std::move(*chain.leaf_key));
+      }
+      return OkStatus();
+    };
+    if (Status st = step(); !st) {
+      run.StepFailed(first, "GET_DIGESTS / GET_CERTIFICATE", st.error(), probe.last_response());
+      return std::nullopt;
+    }
+    if (n->Has(wire::cap::kChal)) {
+      auto challenge = [&]() -> Status {
+        wire::Challenge c;
+        c.version = version;
+        c.slot_id = s.first_slot();
+        c.meas_summary_hash_type = wire::kMeasSummaryHashAll;
+        CCGPU_TRY(crypto::RandomBytes(c.nonce));
+        if (version >= wire::kVersion13) CCGPU_TRY(crypto::RandomBytes(c.requester_context));
+        CCGPU_ASSIGN_OR_RETURN(Bytes req, wire::SerializeChallenge(c));
+        CCGPU_ASSIGN_OR_RETURN(Bytes rsp, probe.Send(req));
+        auto h = wire::PeekHeader(rsp);
+        if (!h || h->code != static_cast<uint8_t>(wire::Code::kChallengeAuth)) {
+          return Fail(Errc::kUnexpectedMessage, "validator: CHALLENGE not answered with CHALLENGE_AUTH");
+        }
+        return OkStatus();
+      };
+      if (Status st = challenge(); !st) {
+        run.StepFailed(first, "CHALLENGE", st.error(), probe.last_response());
+        return std::nullopt;
+      }
+    }
+  }
+  s.n = std::move(*n);
+  return s;
+}
+
+// Case 7.6 / 7.9 for one slot: the count, all blocks, then each index.
+class SuccessFlow {
+ public:
+  SuccessFlow(Probe& probe, CaseRun& run, const Setup& s, uint8_t slot, const crypto::EcPublicKey* key)
+      : probe_(probe), run_(run), s_(s), slot_(slot), key_(key) {}
+
+  // false: an assertion or a step failed and the case stops there (later
+  // steps build on the earlier responses).
+  bool Run() {
+    auto v = session::SpdmVersionFromByte(s_.n.version);
+    if (!v) return Step("L1/L2 transcript", v.error());
+    auto l = session::MeasurementTranscript::Create(s_.n.hash, *v, s_.n.message_a.bytes());
+    if (!l) return Step("L1/L2 transcript", l.error());
+    l_.emplace(std::move(*l));
+    return Count() && All() && EachIndex();
+  }
+
+ private:
+  std::string Id(int k) const { return AssertionId(run_, k); }
+  std::string SlotNote() const { return s_.sign ? " (slot " + std::to_string(slot_) + ")" : std::string(); }
+
+  bool Step(const std::string& what, const Error& e) {
+    run_.StepFailed(Id(1), what + SlotNote(), e, probe_.last_response());
+    return false;
+  }
+
+  // Sends GET_MEASUREMENTS(operation); `signed_request` asks for a signature.
+  std::optional<Bytes> Exchange(uint8_t operation, bool signed_request, Bytes& req) {
+    auto r = MeasurementsRequest(s_.n.version, signed_request, operation, slot_);
+    if (!r) {
+      Step("GET_MEASUREMENTS", r.error());
+      return std::nullopt;
+    }
+    req = std::move(*r);
+    auto rsp = probe_.Send(req);
+    if (!rsp) {
+      Step("GET_MEASUREMENTS " + Hex8(operation), rsp.error());
+      return std::nullopt;
+    }
+    return std::move(*rsp);
+  }
+
+  // The size, code and version assertions (first, first+1, first+2).
+  bool CheckHeader(int first, ByteSpan rsp, const MeasView& v, bool signed_response, const std::string& what) {
+    const std::string seen = what + ": response " + HexPrefix(rsp);
+    std::string size_what = "sizeof(SpdmMessage) >= sizeof(MEASUREMENTS) + OpaqueDataLength + MeasurementRecordLength";
+    if (signed_response) size_what += " + SignatureSize";
+    if (!run_.Check(Id(first), v.complete, size_what, seen + " (" + std::to_string(rsp.size()) + " bytes)"))
+      return false;
+    if (!run_.Check(Id(first + 1), v.code == static_cast<uint8_t>(wire::Code::kMeasurements),
+                    "SpdmMessage.RequestResponseCode == MEASUREMENTS", seen)) {
+      return false;
+    }
+    return run_.Check(Id(first + 2), v.version == s_.n.version, "SpdmMessage.SPDMVersion == " + Hex8(s_.n.version),
+                      what + ": " + Hex8(v.version));
+  }
+
+  // Adds the pair to L1/L2; for a signed response checks SlotID,
+  // ContentChanged (1.2+) and the signature over L1/L2 (assertion `k`).
+  bool Transcript(int k, ByteSpan req, ByteSpan rsp, const MeasView& v, bool signed_response, const std::string& what) {
+    if (!s_.sign) return true;  // MEAS_CAP == 1: nothing is signed, L1/L2 is never used
+    if (Status st = l_->Append(req, rsp.first(v.signed_end), signed_response); !st)
+      return Step("L1/L2 transcript", st.error());
+    if (!signed_response) return true;
+    auto digest = l_->Digest();
+    if (!digest) return Step("L1/L2 transcript", digest.error());
+    if (Status st = l_->Reset(); !st) return Step("L1/L2 transcript", st.error());
+    if (!run_.Check(Id(k), (v.param2 & 0x0F) == slot_, "SpdmMessage.Param2.SlotID == " + std::to_string(slot_),
+                    what + ": Param2 " + Hex8(v.param2))) {
+      return false;
+    }
+    if (s_.n.version >= wire::kVersion12) {
+      const uint8_t cc = v.param2 & kContentChangedMask;
+      if (!run_.Check(Id(k), cc == kContentChangeNotSupported || cc == kContentNoChangeDetected,
+                      "SpdmMessage.Param2.ContentChanged == NotSupported || NoChange",
+                      what + ": Param2 " + Hex8(v.param2))) {
+        return false;
+      }
+    }
+    Status verified =
+        key_ != nullptr
+            ? VerifySpdmSignature(s_.n, *key_, session::SigningContext::kResponderMeasurements, *digest, v.signature)
+            : Status(Fail(Errc::kBadKey, "validator: no leaf key for the slot"));
+    return run_.Check(Id(k), verified.has_value(), "SPDMsignatureVerify(PubKey, Signature, L1/L2) succeeds",
+                      what + (verified ? ": verified" : ": " + verified.error().ToString()));
+  }
+
+  // Steps 1-2: GET_MEASUREMENTS(NumberOfMeasurements).
+  bool Count() {
+    Bytes req;
+    auto rsp = Exchange(wire::meas::kOpTotalCount, s_.sign, req);
+    if (!rsp) return false;
+    const std::string what = "count" + SlotNote();
+    const MeasView v = ViewMeasurements(*rsp, s_.n.version, s_.sign ? s_.n.np.signature_size : 0);
+    if (!CheckHeader(1, *rsp, v, s_.sign, what)) return false;
+    if (!run_.Check(Id(4), v.param1 > 0, "SpdmMessage.Param1.NumberOfMeasurements > 0",
+                    what + ": " + std::to_string(v.param1)))
+      return false;
+    if (!run_.Check(Id(5), v.number_of_blocks == 0, "SpdmMessage.NumberOfBlocks == 0",
+                    what + ": " + std::to_string(v.number_of_blocks)))
+      return false;
+    if (!run_.Check(Id(6), v.record_length == 0, "SpdmMessage.MeasurementRecordLength == 0",
+                    what + ": " + std::to_string(v.record_length)))
+      return false;
+    count_ = v.param1;
+    return Transcript(7, req, *rsp, v, s_.sign, what);
+  }
+
+  // Steps 3-4: GET_MEASUREMENTS(AllMeasurements).
+  bool All() {
+    Bytes req;
+    auto rsp = Exchange(wire::meas::kOpAll, s_.sign, req);
+    if (!rsp) return false;
+    const std::string what = "all" + SlotNote();
+    const MeasView v = ViewMeasurements(*rsp, s_.n.version, s_.sign ? s_.n.np.signature_size : 0);
+    if (!CheckHeader(8, *rsp, v, s_.sign, what)) return false;
+    const RecordWalk w = WalkRecord(v.record, v.number_of_blocks);
+    if (!run_.Check(
+            Id(11), v.number_of_blocks == count_ && w.blocks.size() == v.number_of_blocks,
+            "SpdmMessage.NumberOfBlocks == NumberOfMeasurements && blocks in MeasurementRecord == NumberOfBlocks",
+            what + ": NumberOfBlocks " + std::to_string(v.number_of_blocks) + ", NumberOfMeasurements " +
+                std::to_string(count_) + ", blocks read " + std::to_string(w.blocks.size()))) {
+      return false;
+    }
+    if (!run_.Check(Id(12), v.record_length > 0 && w.length == v.record_length,
+                    "SpdmMessage.MeasurementRecordLength > 0 && Sum(block sizes) == MeasurementRecordLength",
+                    what + ": MeasurementRecordLength " + std::to_string(v.record_length) + ", blocks take " +
+                        std::to_string(w.length))) {
+      return false;
+    }
+    all_record_.assign(v.record.begin(), v.record.end());
+    // ValidMeasurementIndex[], ascending; MeasurementBlock[] (re-read from the
+    // copy so that the spans outlive this response).
+    for (const Block& b : WalkRecord(all_record_, v.number_of_blocks).blocks) {
+      blocks_.push_back(b);
+      if (std::find(indices_.begin(), indices_.end(), b.index) == indices_.end()) indices_.push_back(b.index);
+    }
+    std::sort(indices_.begin(), indices_.end());
+    return Transcript(14, req, *rsp, v, s_.sign, what);
+  }
+
+  // Steps 5-8: each ValidMeasurementIndex, unsigned but the last.
+  bool EachIndex() {
+    for (std::size_t i = 0; i < indices_.size(); ++i) {
+      const uint8_t index = indices_[i];
+      const bool last = i + 1 == indices_.size();
+      const bool signed_request = s_.sign && last;
+      Bytes req;
+      auto rsp = Exchange(index, signed_request, req);
+      if (!rsp) return false;
+      const std::string what = "index " + std::to_string(index) + SlotNote();
+      const MeasView v = ViewMeasurements(*rsp, s_.n.version, signed_request ? s_.n.np.signature_size : 0);
+      if (!CheckHeader(15, *rsp, v, signed_request, what)) return false;
+      if (!run_.Check(Id(18), v.number_of_blocks == 1, "SpdmMessage.NumberOfBlocks == 1",
+                      what + ": " + std::to_string(v.number_of_blocks)))
+        return false;
+      const RecordWalk w = WalkRecord(v.record, 1);
+      const Block* expected = nullptr;
+      int copies = 0;
+      for (const Block& b : blocks_) {
+        if (b.index == index) {
+          expected = &b;
+          ++copies;
+        }
+      }
+      const bool one_block =
+          w.blocks.size() == 1 && kBlockHeaderSize + w.blocks[0].measurement.size() == v.record_length;
+      if (!run_.Check(
+              Id(19), v.record_length > 0 && one_block && copies == 1,
+              "SpdmMessage.MeasurementRecordLength > 0 && size of the MeasurementBlock == MeasurementRecordLength",
+              what + ": MeasurementRecordLength " + std::to_string(v.record_length) + ", block takes " +
+                  std::to_string(w.length) + ", blocks with this index in the all-response " +
+                  std::to_string(copies))) {
+        return false;
+      }
+      if (!run_.Check(Id(20), std::ranges::equal(v.record, expected->whole),
+                      "SpdmMessage.MeasurementRecord == MeasurementBlock[i]",
+                      what + ": " + HexPrefix(v.record) + " vs " + HexPrefix(expected->whole))) {
+        return false;
+      }
+      if (!Transcript(21, req, *rsp, v, signed_request, what)) return false;
+    }
+    return true;
+  }
+
+  Probe& probe_;
+  CaseRun& run_;
+  const Setup& s_;
+  uint8_t slot_;
+  const crypto::EcPublicKey* key_;
+  std::optional<session::MeasurementTranscript> l_;
+  uint8_t count_ = 0;
+  Bytes all_record_;
+  std::vector<Block> blocks_;
+  std::vector<uint8_t> indices_;
+};
+
+// 7.6 (1.1), 7.9 (1.2, and 1.3).
+void RunSuccessCase(Env& env, const std::string& id, uint8_t version, const std::string& title) {
+  CaseRun run(id, title);
+  if (!env.Listed(version)) {
+    run.Skip("the responder does not list SPDM " + std::to_string(version >> 4) + "." + std::to_string(version & 15));
+    env.Add(std::move(run));
+    return;
+  }
+  std::optional<Setup> s = SetUp(env.probe, run, version);
+  if (s) {
+    if (s->sign) {
+      for (const auto& [slot, key] : s->slots) {
+        if (!SuccessFlow(env.probe, run, *s, slot, &key).Run()) break;
+      }
+    } else {
+      SuccessFlow(env.probe, run, *s, 0, nullptr).Run();
+    }
+  }
+  env.Add(std::move(run));
+}
+
+// One request per entry, each expected to get ERROR(code): the five ERROR
+// assertions are checked on every response and recorded once each when all
+// hold (the detail names how many), else once per response that fails.
+void CheckErrorEach(CaseRun& run, const std::vector<std::pair<std::string, Bytes>>& responses, uint8_t version,
+                    wire::ErrorCode code) {
+  std::vector<std::vector<AssertionResult>> per_response;
+  for (const auto& [label, rsp] : responses) {
+    CaseRun scratch(run.id(), "");
+    CheckError(scratch, rsp, version, code, 1);
+    per_response.push_back(scratch.Take().assertions);
+  }
+  if (per_response.empty()) return;
+  for (std::size_t k = 0; k < per_response.front().size(); ++k) {
+    bool all = true;
+    for (std::size_t i = 0; i < per_response.size(); ++i) {
+      const AssertionResult& a = per_response[i][k];
+      if (!a.passed) {
+        all = false;
+        run.Check(a.id, false, a.what, responses[i].first + ": " + a.detail);
+      }
+    }
+    if (all) {
+      const AssertionResult& a = per_response.front()[k];
+      run.Check(a.id, true, a.what,
+                "all " + std::to_string(responses.size()) + " requests (" + responses.front().first + " … " +
+                    responses.back().first + ")");
+    }
+  }
+}
+
+// 7.2: GET_MEASUREMENTS in NegotiatedVersion+1 and NegotiatedVersion-1.
+void RunVersionMismatch(Env& env) {
+  CaseRun run("7.2", "GET_MEASUREMENTS in a version other than the negotiated one: ERROR(VersionMismatch)");
+  const uint8_t version = env.Highest();
+  std::optional<Setup> s = version != 0 ? SetUp(env.probe, run, version) : std::nullopt;
+  if (version == 0) run.Skip("the responder lists no version ccgpu speaks");
+  if (s) {
+    for (const uint8_t wrong : {static_cast<uint8_t>(version + 1), static_cast<uint8_t>(version - 1)}) {
+      auto req = MeasurementsRequest(version, s->sign, wire::meas::kOpTotalCount, s->first_slot());
+      if (!req) {
+        run.StepFailed(AssertionId(run, 1), "GET_MEASUREMENTS", req.error());
+        break;
+      }
+      (*req)[0] = wrong;  // SPDMVersion
+      auto rsp = env.probe.Send(*req);
+      if (!rsp) {
+        run.StepFailed(AssertionId(run, 1), "GET_MEASUREMENTS in " + Hex8(wrong), rsp.error(),
+                       env.probe.last_response());
+        continue;
+      }
+      CheckError(run, *rsp, version, wire::ErrorCode::kVersionMismatch, 1);
+    }
+  }
+  env.Add(std::move(run));
+}
+
+// 7.3: GET_VERSION, GET_CAPABILITIES, then GET_MEASUREMENTS.
+void RunUnexpectedRequest(Env& env) {
+  CaseRun run("7.3", "GET_MEASUREMENTS before NEGOTIATE_ALGORITHMS: ERROR(UnexpectedRequest)");
+  const uint8_t version = env.Highest();
+  if (version == 0) {
+    run.Skip("the responder lists no version ccgpu speaks");
+    env.Add(std::move(run));
+    return;
+  }
+  Probe& probe = env.probe;
+  uint32_t flags = 0;
+  auto setup = [&]() -> Status {
+    CCGPU_ASSIGN_OR_RETURN(Bytes gv, wire::SerializeGetVersion(wire::GetVersion{}));
+    CCGPU_ASSIGN_OR_RETURN(Bytes ver, probe.Send(gv));
+    auto h = wire::PeekHeader(ver);
+    if (!h || h->code != static_cast<uint8_t>(wire::Code::kVersion)) {
+      return Fail(Errc::kUnexpectedMessage, "validator: GET_VERSION not answered with VERSION");
+    }
+    const VcaOffer offer;
+    wire::GetCapabilities gc;
+    gc.version = version;
+    gc.ct_exponent = offer.ct_exponent;
+    gc.flags = version >= wire::kVersion12 ? offer.flags : (offer.flags & 0xFFFFu);
+    if (version >= wire::kVersion12) {
+      gc.data_transfer_size = offer.data_transfer_size;
+      gc.max_spdm_msg_size = offer.data_transfer_size;
+    }
+    CCGPU_ASSIGN_OR_RETURN(Bytes gc_bytes, wire::SerializeGetCapabilities(gc));
+    CCGPU_ASSIGN_OR_RETURN(Bytes caps_bytes, probe.Send(gc_bytes));
+    wire::NegotiatedParams np;
+    np.version = version;
+    CCGPU_ASSIGN_OR_RETURN(wire::Capabilities caps, wire::ParseCapabilities(caps_bytes, probe.Params(np)));
+    flags = caps.flags;
+    return OkStatus();
+  };
+  if (Status st = setup(); !st) {
+    run.StepFailed(AssertionId(run, 1), "GET_VERSION / GET_CAPABILITIES", st.error(), probe.last_response());
+    env.Add(std::move(run));
+    return;
+  }
+  const uint32_t meas = flags & wire::cap::kMeasMask;
+  const bool sign = (meas & wire::cap::kMeasSig) != 0;
+  // DMTF's TestSetup reads "CERT_CAP == 0: skip"; its program skips on the
+  // MEAS_CAP condition of the other cases, which is what this case needs.
+  if (meas == 0) {
+    run.Skip("the responder does not advertise MEAS_CAP");
+  } else if (sign && (flags & wire::cap::kCert) == 0) {
+    run.Skip("the responder advertises MEAS_CAP == 2 without CERT_CAP");
+  } else {
+    // DMTF's step reads SPDMVersion=NegotiatedVersion+1, which would test
+    // VersionMismatch (7.2); the case and DMTF's program use the version
+    // GET_CAPABILITIES settled.
+    auto req = MeasurementsRequest(version, sign, wire::meas::kOpTotalCount, 0);
+    auto rsp = req ? probe.Send(*req) : Result<Bytes>(tl::unexpected(req.error()));
+    if (!rsp) {
+      run.StepFailed(AssertionId(run, 1), "GET_MEASUREMENTS", rsp.error(), probe.last_response());
+    } else {
+      CheckError(run, *rsp, version, wire::ErrorCode::kUnexpectedRequest, 1);
+    }
+  }
+  env.Add(std::move(run));
+}
+
+// Steps 16-17 of 7.4's / steps 1-2 of 7.5's setup: GET_MEASUREMENTS(All),
+// which must be a MEASUREMENTS whose record reads. Its record is copied into
+// `record`; nullopt after recording the failed step.
+std::optional<std::vector<Block>> ReadAllBlocks(Probe& probe, CaseRun& run, const Setup& s, Bytes& record) {
+  auto fail = [&](const Error& e) {
+    run.StepFailed(AssertionId(run, 1), "GET_MEASUREMENTS(AllMeasurements)", e, probe.last_response());
+    return std::nullopt;
+  };
+  auto req = MeasurementsRequest(s.n.version, s.sign, wire::meas::kOpAll, s.first_slot());
+  if (!req) return fail(req.error());
+  auto rsp = probe.Send(*req);
+  if (!rsp) return fail(rsp.error());
+  const MeasView v = ViewMeasurements(*rsp, s.n.version, s.sign ? s.n.np.signature_size : 0);
+  if (!v.complete || v.code != static_cast<uint8_t>(wire::Code::kMeasurements)) {
+    return fail(Error{Errc::kUnexpectedMessage, "validator: GET_MEASUREMENTS not answered with a whole MEASUREMENTS"});
+  }
+  record.assign(v.record.begin(), v.record.end());
+  RecordWalk w = WalkRecord(record, v.number_of_blocks);
+  if (w.blocks.size() != v.number_of_blocks || w.length != record.size()) {
+    return fail(Error{Errc::kMalformed, "validator: MeasurementRecord does not hold NumberOfBlocks blocks"});
+  }
+  return std::move(w.blocks);
+}
+
+// 7.4: absent indices, then (1.1+, MEAS_CAP == 2) unprovisioned slots.
+void RunInvalidRequest(Env& env) {
+  CaseRun run("7.4", "GET_MEASUREMENTS with an invalid field: ERROR(InvalidRequest)");
+  const uint8_t version = env.Highest();
+  std::optional<Setup> s = version != 0 ? SetUp(env.probe, run, version) : std::nullopt;
+  if (version == 0) run.Skip("the responder lists no version ccgpu speaks");
+  Bytes record;
+  std::optional<std::vector<Block>> blocks = s ? ReadAllBlocks(env.probe, run, *s, record) : std::nullopt;
+  if (!blocks) {
+    env.Add(std::move(run));
+    return;
+  }
+  auto valid = [&](unsigned index) {
+    return std::any_of(blocks->begin(), blocks->end(), [&](const Block& b) { return b.index == index; });
+  };
+  auto ask = [&](uint8_t operation, bool sign, uint8_t slot, const std::string& label,
+                 std::vector<std::pair<std::string, Bytes>>& out) {
+    auto req = MeasurementsRequest(version, sign, operation, slot);
+    if (!req) {
+      run.StepFailed(AssertionId(run, 1), "GET_MEASUREMENTS " + label, req.error());
+      return false;
+    }
+    auto rsp = env.probe.Send(*req);
+    if (!rsp) {
+      run.StepFailed(AssertionId(run, 1), "GET_MEASUREMENTS " + label, rsp.error(), env.probe.last_response());
+      return false;
+    }
+    out.emplace_back(label, std::move(*rsp));
+    return true;
+  };
+  // Steps 1-2: InvalidMeasurementIndex[] = 1..0xFE not in a valid block.
+  std::vector<std::pair<std::string, Bytes>> by_index;
+  for (unsigned index = 1; index <= 0xFE; ++index) {
+    if (valid(index)) continue;
+    if (!ask(static_cast<uint8_t>(index), s->sign, s->first_slot(), "index " + std::to_string(index), by_index)) break;
+  }
+  CheckErrorEach(run, by_index, version, wire::ErrorCode::kInvalidRequest);
+  // Steps 3-4: a signed request for a valid index naming InvalidSlotID[]:
+  // the slots DIGESTS does not list, and 8..0xF.
+  if (s->sign && !blocks->empty()) {
+    std::vector<std::pair<std::string, Bytes>> by_slot;
+    for (uint8_t slot = 0; slot <= 0x0F; ++slot) {
+      const bool provisioned =
+          std::any_of(s->slots.begin(), s->slots.end(), [&](const auto& p) { return p.first == slot; });
+      if (provisioned) continue;
+      if (!ask(blocks->front().index, true, slot, "SlotID " + std::to_string(slot), by_slot)) break;
+    }
+    CheckErrorEach(run, by_slot, version, wire::ErrorCode::kInvalidRequest);
+  }
+  env.Add(std::move(run));
+}
+
+// 7.5: every block of GET_MEASUREMENTS(AllMeasurements).
+void RunBlockFormat(Env& env) {
+  CaseRun run("7.5", "measurement blocks follow the DMTF measurement specification format");
+  const uint8_t version = env.Highest();
+  std::optional<Setup> s = version != 0 ? SetUp(env.probe, run, version) : std::nullopt;
+  if (version == 0) run.Skip("the responder lists no version ccgpu speaks");
+  Bytes record;
+  std::optional<std::vector<Block>> blocks = s ? ReadAllBlocks(env.probe, run, *s, record) : std::nullopt;
+  if (blocks) {
+    const std::size_t hash_size = wire::MeasurementHashSize(s->n.measurement_hash);
+    for (const Block& b : *blocks) {
+      const std::string what = "index " + std::to_string(b.index);
+      if (!run.Check("7.5.1", b.specification == wire::alg::kMeasSpecDmtf,
+                     "SpdmMeasurementBlock.MeasurementSpecification == DMTF", what + ": " + Hex8(b.specification))) {
+        continue;
+      }
+      ByteReader r(b.measurement);
+      auto type = r.U8();
+      auto size = type ? r.U16() : Result<uint16_t>(Fail(Errc::kTruncated, "validator: DMTF measurement header"));
+      if (!size) {
+        run.Check("7.5.2", false, "DMTF measurement header present",
+                  what + ": MeasurementSize " + std::to_string(b.measurement.size()) + " < 3");
+        continue;
+      }
+      const bool raw = (*type & wire::meas::kRawBitStream) != 0;
+      if (!raw) {
+        run.Check("7.5.2", b.measurement.size() == kDmtfHeaderSize + hash_size,
+                  "DMTFSpecMeasurementValueType.bit_7 == 0: MeasurementSize == 3 + HashSize",
+                  what + ": MeasurementSize " + std::to_string(b.measurement.size()) + ", HashSize " +
+                      std::to_string(hash_size));
+        run.Check("7.5.3", *size == hash_size,
+                  "DMTFSpecMeasurementValueType.bit_7 == 0: DMTFSpecMeasurementValueSize == HashSize",
+                  what + ": DMTFSpecMeasurementValueSize " + std::to_string(*size) + ", HashSize " +
+                      std::to_string(hash_size));
+      }
+      if ((*type & 0x7F) == wire::meas::kTypeDeviceMode && version >= wire::kVersion12) {
+        run.Check("7.5.4", raw, "DMTFSpecMeasurementValueType[6:0] == 5 (device mode), 1.2+: bit_7 == 1",
+                  what + ": DMTFSpecMeasurementValueType " + Hex8(*type));
+      }
+    }
+  }
+  env.Add(std::move(run));
+}
+
+}  // namespace group7
+
+void RunMeasurementsGroup(Env& env) {
+  {
+    CaseRun run("7.1", "GET_MEASUREMENTS in SPDM 1.0");
+    run.Skip("SPDM 1.0 case: ccgpu speaks 1.1-1.3");
+    env.Add(std::move(run));
+  }
+  group7::RunVersionMismatch(env);
+  group7::RunUnexpectedRequest(env);
+  group7::RunInvalidRequest(env);
+  group7::RunBlockFormat(env);
+  group7::RunSuccessCase(env, "7.6", wire::kVersion11, "valid MEASUREMENTS in SPDM 1.1 (count, all, each index)");
+  group7::RunSuccessCase(env, "7.9", wire::kVersion12, "valid MEASUREMENTS in SPDM 1.2 (count, all, each index)");
+  group7::RunSuccessCase(env, "7.9", wire::kVersion13,
+                         "valid MEASUREMENTS in SPDM 1.3 (DMTF's 1.2 case 7.9, also run at 1.3)");
+}
 
 }  // namespace ccgpu::spdm::validator::internal
