@@ -111,7 +111,11 @@ Result<std::unique_ptr<Responder>> Responder::Create(ResponderConfig config) {
 }
 
 uint8_t Responder::Version() const {
-  return state_ >= ConnState::kAfterCapabilities ? neg_.version : wire::kVersion10;
+  if (state_ >= ConnState::kAfterCapabilities) return neg_.version;
+  // DSP0274 §10.3: the version of the first request after GET_VERSION is the
+  // connection's, whether or not that request succeeds, so the ERROR to a
+  // GET_CAPABILITIES refused for its fields carries the request's version.
+  return capabilities_version_ != 0 ? capabilities_version_ : wire::kVersion10;
 }
 
 wire::ParseParams Responder::Params() const {
@@ -124,6 +128,7 @@ wire::ParseParams Responder::Params() const {
 void Responder::ResetConnection() {
   state_ = ConnState::kNotStarted;
   neg_ = Negotiated{};
+  capabilities_version_ = 0;
   message_a_.Reset();
   message_b_.clear();
   l_.reset();
@@ -230,6 +235,7 @@ Result<Bytes> Responder::Dispatch(ByteSpan msg, SessionState* s) {
     if (std::find(config_.versions.begin(), config_.versions.end(), h.version) == config_.versions.end()) {
       return Fail(Errc::kVersionMismatch, "spdm responder: GET_CAPABILITIES version not supported");
     }
+    if (state_ == ConnState::kAfterVersion) capabilities_version_ = h.version;
   } else if (state_ < ConnState::kAfterCapabilities) {
     return Unexpected("spdm responder: request before GET_VERSION/GET_CAPABILITIES");
   } else if (h.version != neg_.version) {

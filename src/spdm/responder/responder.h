@@ -145,6 +145,7 @@ class Responder {
 
   ResponderConfig config_;
   ConnState state_ = ConnState::kNotStarted;
+  uint8_t capabilities_version_ = 0;  // GET_CAPABILITIES' version, once it passed the version check
   // Negotiated connection parameters (valid from kNegotiated on; version
   // from kAfterCapabilities).
   struct Negotiated {

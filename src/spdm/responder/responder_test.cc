@@ -6,6 +6,7 @@
 
 #include <gtest/gtest.h>
 
+#include "base/encoding.h"
 #include "crypto/hash.h"
 #include "spdm/responder/test_support.h"
 #include "spdm/wire/message.h"
@@ -142,7 +143,28 @@ TEST(Capabilities, InvalidFieldsAreInvalidRequest) {
   for (std::size_t i = 0; i < bad.size(); ++i) {
     auto r = Make();
     ASSERT_EQ(Send(*r, kGetVersion)[1], 0x04);
-    EXPECT_EQ(ErrorOf(Send(*r, bad[i])), int(ErrorCode::kInvalidRequest)) << i;
+    const Bytes rsp = Send(*r, bad[i]);
+    EXPECT_EQ(ErrorOf(rsp), int(ErrorCode::kInvalidRequest)) << i;
+    // The first request after GET_VERSION sets the connection's version even
+    // when it fails (DSP0274 §10.3): the ERROR carries 0x12, not 0x10.
+    EXPECT_EQ(rsp[0], 0x12) << i;
+  }
+}
+
+TEST(Capabilities, Spdm11MutualAuthWithoutEncapIsInvalidRequest) {
+  // DSP0274 1.1 ENCAP_CAP: set whenever MUT_AUTH_CAP is; 1.2 dropped the rule.
+  for (uint8_t v : std::vector<uint8_t>{0x11, 0x12}) {
+    Bytes c = GetCaps(v);
+    c[9] |= static_cast<uint8_t>(wire::cap::kMutAuth >> 8);
+    auto r = Make();
+    ASSERT_EQ(Send(*r, kGetVersion)[1], 0x04);
+    const Bytes rsp = Send(*r, c);
+    if (v == 0x11) {
+      EXPECT_EQ(ErrorOf(rsp), int(ErrorCode::kInvalidRequest));
+      EXPECT_EQ(rsp[0], 0x11);
+    } else {
+      EXPECT_EQ(rsp[1], 0x61) << "1.2 CAPABILITIES";
+    }
   }
 }
 
@@ -272,6 +294,22 @@ TEST(Certificate, PortionsRemainderAndBadRequests) {
   EXPECT_EQ(ErrorOf(Send(*r, {0x12, 0x82, 1, 0, 0, 0, 0x00, 0x02})), int(ErrorCode::kInvalidRequest));  // slot 1
   EXPECT_EQ(ErrorOf(Send(*r, {0x12, 0x82, 0, 0, 0xFF, 0xFF, 0x00, 0x02})), int(ErrorCode::kInvalidRequest));  // offset
   EXPECT_EQ(ErrorOf(Send(*r, {0x12, 0x82, 0, 0, 0, 0})), int(ErrorCode::kInvalidRequest));  // truncated
+}
+
+TEST(Certificate, SlotSizeRequestedIgnoresOffsetAndLength) {
+  // DSP0274 1.3 GET_CERTIFICATE Param2 bit 0: no portion, RemainderLength =
+  // the slot's chain size, whatever Offset and Length say.
+  auto r = Make();
+  Vca(*r, 0x13);
+  const std::size_t size =
+      Responder::BuildCertChain(crypto::HashAlg::kSha384, testing::Pki(crypto::Curve::kP384).chain_der).value().size();
+  for (const Bytes& req : {Bytes{0x13, 0x82, 0, 1, 0, 0, 0, 0}, Bytes{0x13, 0x82, 0, 1, 0xFF, 0xFF, 0x55, 0xAA}}) {
+    const Bytes rsp = Send(*r, req);
+    ASSERT_EQ(rsp.size(), 8u) << HexEncode(rsp);
+    EXPECT_EQ(rsp[1], 0x02);
+    EXPECT_EQ(rsp[4] | (rsp[5] << 8), 0);
+    EXPECT_EQ(std::size_t(rsp[6] | (rsp[7] << 8)), size);
+  }
 }
 
 TEST(Challenge, BadSlotAndSummaryTypeAreInvalidRequest) {

@@ -14,6 +14,11 @@ Result<Bytes> Responder::OnGetCapabilities(const wire::GetCapabilities& m, const
   const bool key_ex_psk = (f & (wire::cap::kKeyEx | wire::cap::kPskMask)) != 0;
   if (enc_mac != key_ex_psk) return Invalid("spdm responder: requester ENCRYPT/MAC and KEY_EX/PSK flags inconsistent");
   if ((f & wire::cap::kPskMask) > wire::cap::kPsk) return Invalid("spdm responder: requester PSK_CAP reserved value");
+  // DSP0274 1.1 ENCAP_CAP: "If mutual authentication is supported, this
+  // field shall be set" (1.2 dropped the rule).
+  if (m.version == wire::kVersion11 && (f & wire::cap::kMutAuth) != 0 && (f & wire::cap::kEncap) == 0) {
+    return Invalid("spdm responder: requester MUT_AUTH_CAP without ENCAP_CAP (SPDM 1.1)");
+  }
   if (m.version >= wire::kVersion12 && m.max_spdm_msg_size < m.data_transfer_size) {
     return Invalid("spdm responder: MaxSPDMmsgSize below DataTransferSize");
   }

@@ -14,17 +14,22 @@ Result<Bytes> Responder::OnGetCertificate(const wire::GetCertificate& m, const C
   }
   if (cert_chain_.empty()) return Unexpected("spdm responder: no common hash algorithm");
   if (m.slot_id != 0) return Invalid("spdm responder: certificate slot not provisioned");
-  if (m.offset >= cert_chain_.size()) return Invalid("spdm responder: certificate offset beyond the chain");
   wire::Certificate c;
   c.version = neg_.version;
   c.slot_id = 0;
-  const std::size_t left = cert_chain_.size() - m.offset;
-  std::size_t limit = config_.data_transfer_size - 8;
-  if (neg_.req_data_transfer_size != 0) limit = std::min<std::size_t>(limit, neg_.req_data_transfer_size - 8);
-  std::size_t portion = std::min<std::size_t>({left, m.length, limit});
-  if (m.slot_size_requested) portion = 0;
-  c.portion = ByteSpan(cert_chain_).subspan(m.offset, portion);
-  c.remainder_length = static_cast<uint16_t>(m.slot_size_requested ? cert_chain_.size() : left - portion);
+  if (m.slot_size_requested) {
+    // 1.3 SlotSizeRequested: Offset and Length are ignored; no portion, and
+    // RemainderLength is the size of the slot's chain.
+    c.remainder_length = static_cast<uint16_t>(cert_chain_.size());
+  } else {
+    if (m.offset >= cert_chain_.size()) return Invalid("spdm responder: certificate offset beyond the chain");
+    const std::size_t left = cert_chain_.size() - m.offset;
+    std::size_t limit = config_.data_transfer_size - 8;
+    if (neg_.req_data_transfer_size != 0) limit = std::min<std::size_t>(limit, neg_.req_data_transfer_size - 8);
+    const std::size_t portion = std::min<std::size_t>({left, m.length, limit});
+    c.portion = ByteSpan(cert_chain_).subspan(m.offset, portion);
+    c.remainder_length = static_cast<uint16_t>(left - portion);
+  }
   CCGPU_ASSIGN_OR_RETURN(Bytes rsp, wire::SerializeCertificate(c));
   if (ctx.session == nullptr) {
     message_b_.insert(message_b_.end(), ctx.request.begin(), ctx.request.end());

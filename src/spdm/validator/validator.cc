@@ -151,7 +151,7 @@ void CheckError(CaseRun& run, ByteSpan rsp, uint8_t version, wire::ErrorCode cod
   const bool long_enough = rsp.size() >= 4;
   run.Check(id(1), long_enough && rsp[1] == static_cast<uint8_t>(wire::Code::kError),
             "SpdmMessage.RequestResponseCode == ERROR", seen);
-  run.Check(id(2), long_enough && rsp[0] == version, "SpdmMessage.SPDMVersion == " + HexPrefix(Bytes{version}), seen);
+  run.Check(id(2), long_enough && rsp[0] == version, "SpdmMessage.SPDMVersion == 0x" + HexPrefix(Bytes{version}), seen);
   run.Check(id(3), long_enough && rsp[2] == static_cast<uint8_t>(code),
             "SpdmMessage.Param1 == " + ErrorName(code), seen);
   run.Check(id(4), long_enough && rsp[3] == 0, "SpdmMessage.Param2 == 0", seen);
