@@ -1,14 +1,1148 @@
 // Groups 8 KEY_EXCHANGE_RSP, 9 FINISH_RSP, 12 HEARTBEAT_ACK, 13 KEY_UPDATE_ACK,
-// 16 END_SESSION_ACK (DMTF doc/8, 9, 12, 13, 16).
+// 16 END_SESSION_ACK (DMTF doc/8, 9, 12, 13, 16) and the in-session
+// MEASUREMENTS cases 7.7, 7.8 and 7.10 (doc/7).
+//
+// Every case starts from its own VCA. The cases that need a working session
+// as their setup open it with Establish (session_support.cc); the cases whose
+// assertions are about the handshake itself (8.1/8.2/8.7/8.8 and
+// 9.1/9.2/9.9/9.10) run KEY_EXCHANGE and FINISH here step by step, so that
+// each assertion records exactly what held. Without a secured-message binding
+// (a transport such as platform-port NONE) every case is skipped.
+#include <algorithm>
+#include <array>
+#include <vector>
+
+#include "crypto/rng.h"
+#include "spdm/responder/algorithm_map.h"
 #include "spdm/validator/validator_internal.h"
+#include "spdm/wire/opaque.h"
 
 namespace ccgpu::spdm::validator::internal {
 
-void RunKeyExchangeRspGroup(Env&) {}
-void RunFinishRspGroup(Env&) {}
-void RunHeartbeatAckGroup(Env&) {}
-void RunKeyUpdateAckGroup(Env&) {}
-void RunEndSessionAckGroup(Env&) {}
-void RunMeasurementsInSessionCases(Env&) {}
+namespace groupsession {
+
+constexpr const char* kNoBinding = "the transport carries no secured messages (no binding configured)";
+constexpr const char* kNeedKeyEx = "responder lacks KEY_EX_CAP or CERT_CAP (the validator authenticates sessions with a certificate)";
+constexpr const char* kNeedInTheClear = "responder does not set HANDSHAKE_IN_THE_CLEAR_CAP";
+constexpr uint32_t kKeyExCaps = wire::cap::kKeyEx | wire::cap::kCert;
+// DSP0277 versions the validator lists in KEY_EXCHANGE (as our requester).
+constexpr uint16_t kSecuredVersions[] = {0x1000, 0x1100, 0x1200};
+constexpr uint16_t kReqSessionId = 0xFFFF;
+
+// ---------------------------------------------------------------------------
+// Versions and setup steps
+
+// "1.x+" cases run once, at the highest listed version, if it is >= `min`.
+uint8_t AtLeast(const Env& env, uint8_t min) { return env.Highest() >= min ? env.Highest() : 0; }
+// "1.x only" cases run at `v` if the responder lists it.
+uint8_t Only(const Env& env, uint8_t v) { return env.Listed(v) ? v : 0; }
+
+std::string Seen(ByteSpan rsp) { return "response " + HexPrefix(rsp, 24) + " (" + std::to_string(rsp.size()) + " bytes)"; }
+
+// Binding, version and VCA of a case, and the capabilities it needs: all of
+// `caps` and, unless 0, one of `caps_any`. nullopt when the case was skipped
+// or its VCA failed (recorded).
+std::optional<Negotiated> Begin(Env& env, CaseRun& run, uint8_t version, const char* version_skip, uint32_t caps,
+                                uint32_t caps_any, const char* caps_skip, const VcaOffer& offer = {}) {
+  if (!env.probe.config().binding) {
+    run.Skip(kNoBinding);
+    return std::nullopt;
+  }
+  if (version == 0) {
+    run.Skip(version_skip);
+    return std::nullopt;
+  }
+  auto n = Vca(env.probe, version, offer);
+  if (!n) {
+    run.StepFailed(AssertionId(run, 1), "VCA", n.error(), env.probe.last_response());
+    return std::nullopt;
+  }
+  if ((n->responder_flags & caps) != caps || (caps_any != 0 && (n->responder_flags & caps_any) == 0)) {
+    run.Skip(caps_skip);
+    return std::nullopt;
+  }
+  return std::move(*n);
+}
+
+// GET_DIGESTS on the current connection: the provisioned SlotMask (Param2).
+std::optional<uint8_t> SlotMask(Env& env, CaseRun& run, const Negotiated& n) {
+  auto req = wire::SerializeGetDigests(wire::GetDigests{n.version});
+  Result<Bytes> rsp = req ? env.probe.Send(*req) : Result<Bytes>(tl::unexpected(req.error()));
+  if (!rsp) {
+    run.StepFailed(AssertionId(run, 1), "GET_DIGESTS", rsp.error(), env.probe.last_response());
+    return std::nullopt;
+  }
+  if (rsp->size() < 4 || (*rsp)[1] != static_cast<uint8_t>(wire::Code::kDigests) || (*rsp)[3] == 0) {
+    run.StepFailed(AssertionId(run, 1), "GET_DIGESTS",
+                   Error{Errc::kUnexpectedMessage, "validator: GET_DIGESTS not answered with a non-empty SlotMask"}, *rsp);
+    return std::nullopt;
+  }
+  return (*rsp)[3];
+}
+
+std::vector<uint8_t> SlotsOf(uint8_t mask) {
+  std::vector<uint8_t> out;
+  for (uint8_t s = 0; s < 8; ++s) {
+    if ((mask >> s) & 1u) out.push_back(s);
+  }
+  return out;
+}
+
+struct Connection {
+  Negotiated n;
+  SlotChain chain;
+};
+
+// A fresh connection: VCA at `version` with `offer`, GET_DIGESTS and the
+// certificate chain of `slot`.
+std::optional<Connection> Fresh(Env& env, CaseRun& run, uint8_t version, const VcaOffer& offer, uint8_t slot) {
+  auto n = Vca(env.probe, version, offer);
+  if (!n) {
+    run.StepFailed(AssertionId(run, 1), "VCA", n.error(), env.probe.last_response());
+    return std::nullopt;
+  }
+  auto chain = ReadChain(env.probe, *n, slot);
+  if (!chain) {
+    run.StepFailed(AssertionId(run, 1), "GET_DIGESTS / GET_CERTIFICATE", chain.error(), env.probe.last_response());
+    return std::nullopt;
+  }
+  return Connection{std::move(*n), std::move(*chain)};
+}
+
+struct Ready {
+  Connection c;
+  OpenSession s;
+};
+
+// Begin, then a fresh connection on the lowest provisioned slot and a
+// session (application phase with `finish`, handshake phase without).
+std::optional<Ready> ToSession(Env& env, CaseRun& run, uint8_t version, const char* version_skip, uint32_t caps,
+                               const char* caps_skip, bool finish, uint32_t caps_any = 0,
+                               uint8_t meas_summary = wire::kMeasSummaryHashNone) {
+  const VcaOffer offer;
+  auto n0 = Begin(env, run, version, version_skip, caps | kKeyExCaps, caps_any, caps_skip, offer);
+  if (!n0) return std::nullopt;
+  auto mask = SlotMask(env, run, *n0);
+  if (!mask) return std::nullopt;
+  auto c = Fresh(env, run, version, offer, SlotsOf(*mask).front());
+  if (!c) return std::nullopt;
+  auto s = Establish(env.probe, c->n, c->chain, finish, meas_summary);
+  if (!s) {
+    run.StepFailed(AssertionId(run, 1), finish ? "session setup (KEY_EXCHANGE, FINISH)" : "KEY_EXCHANGE", s.error(),
+                   env.probe.last_response());
+    return std::nullopt;
+  }
+  return Ready{std::move(*c), std::move(*s)};
+}
+
+// One request inside the session; the reply's plaintext (or an unprotected
+// reply as it came).
+Result<Bytes> InSession(Probe& probe, OpenSession& s, ByteSpan request) {
+  CCGPU_ASSIGN_OR_RETURN(requester::ExchangeMessage reply, probe.SendSecured(*s.secure, request));
+  return std::move(reply.bytes);
+}
+
+// ---------------------------------------------------------------------------
+// Assertion helpers
+
+// DMTF's ERROR assertions without the Param2 one (9.7, 9.8, 9.11, 12.4,
+// 13.5, 16.4 list only N.M.1-4).
+void CheckErrorNoParam2(CaseRun& run, ByteSpan rsp, uint8_t version, wire::ErrorCode code) {
+  CaseRun all(run.id(), "");
+  CheckError(all, rsp, version, code);
+  CaseResult r = all.Take();
+  for (std::size_t i = 0; i < 4 && i < r.assertions.size(); ++i) {
+    run.Check(r.assertions[i].id, r.assertions[i].passed, r.assertions[i].what, r.assertions[i].detail);
+  }
+}
+
+// RequestResponseCode == `code`, SPDMVersion == NegotiatedVersion (N.M.first, first+1).
+void CheckCodeVersion(CaseRun& run, ByteSpan rsp, uint8_t version, wire::Code code, const char* name, int first) {
+  const std::string seen = Seen(rsp);
+  run.Check(AssertionId(run, first), rsp.size() >= 2 && rsp[1] == static_cast<uint8_t>(code),
+            std::string("SpdmMessage.RequestResponseCode == ") + name, seen);
+  run.Check(AssertionId(run, first + 1), !rsp.empty() && rsp[0] == version, "SpdmMessage.SPDMVersion == NegotiatedVersion",
+            seen);
+}
+
+// sizeof >= `min_size`, then CheckCodeVersion (N.M.first..first+2).
+void CheckResponse(CaseRun& run, ByteSpan rsp, uint8_t version, wire::Code code, const char* name, std::size_t min_size,
+                   int first) {
+  run.Check(AssertionId(run, first), rsp.size() >= min_size, std::string("sizeof(SpdmMessage) >= sizeof(") + name + ")",
+            Seen(rsp) + "; needs " + std::to_string(min_size));
+  CheckCodeVersion(run, rsp, version, code, name, first + 1);
+}
+
+Bytes WithVersion(Bytes message, uint8_t version) {
+  if (!message.empty()) message[0] = version;
+  return message;
+}
+
+Bytes Header(uint8_t version, wire::Code code, uint8_t param1 = 0, uint8_t param2 = 0) {
+  return Bytes{version, static_cast<uint8_t>(code), param1, param2};
+}
+
+// NegotiatedVersion+1 and NegotiatedVersion-1, the versions DMTF's
+// VersionMismatch cases send.
+std::array<uint8_t, 2> WrongVersions(uint8_t v) {
+  return {static_cast<uint8_t>(v + 1), static_cast<uint8_t>(v - 1)};
+}
+
+// ---------------------------------------------------------------------------
+// KEY_EXCHANGE / FINISH, step by step (8.1/8.2/8.7/8.8, 9.1/9.2/9.9/9.10)
+
+wire::OpaqueFormat OpaqueFormatOf(const Negotiated& n) {
+  return (n.other_params & wire::alg::kOpaqueDataFmt1) != 0 ? wire::OpaqueFormat::kFmt1 : wire::OpaqueFormat::kDmtfSpecId;
+}
+
+// KEY_EXCHANGE as our requester sends it (SupportedVersionList opaque data,
+// TerminationPolicy in 1.2+), with `exchange_data` as ExchangeData.
+Result<Bytes> BuildKeyExchange(const Negotiated& n, uint8_t slot, uint8_t meas_summary, ByteSpan exchange_data) {
+  CCGPU_ASSIGN_OR_RETURN(Bytes svl, wire::SerializeSmSupportedVersions({std::begin(kSecuredVersions), std::end(kSecuredVersions)}));
+  CCGPU_ASSIGN_OR_RETURN(Bytes opaque, wire::SerializeOpaqueData({wire::OpaqueElement{wire::kOpaqueElementIdDmtf, {}, svl}},
+                                                                 OpaqueFormatOf(n)));
+  wire::KeyExchange ke;
+  ke.version = n.version;
+  ke.meas_summary_hash_type = meas_summary;
+  ke.slot_id = slot;
+  ke.req_session_id = kReqSessionId;
+  ke.session_policy = n.version >= wire::kVersion12 ? wire::kSessionPolicyTermination : 0;
+  CCGPU_TRY(crypto::RandomBytes(ke.random_data));
+  ke.exchange_data = exchange_data;
+  ke.opaque_data = opaque;
+  return wire::SerializeKeyExchange(ke);
+}
+
+// A fresh ephemeral public point of the negotiated group.
+Result<Bytes> EphemeralPoint(const Negotiated& n) {
+  auto curve = CurveFromDheBit(n.dhe);
+  if (!curve) return Fail(Errc::kUnsupportedAlgorithm, "validator: negotiated DHE group is not one the validator implements");
+  CCGPU_ASSIGN_OR_RETURN(crypto::EcPrivateKey eph, crypto::EcPrivateKey::Generate(*curve));
+  return eph.PublicRawPoint();
+}
+
+uint8_t SlotOfChain(const SlotChain& chain) {
+  return !chain.certificate_messages.empty() && chain.certificate_messages[0].size() > 2
+             ? static_cast<uint8_t>(chain.certificate_messages[0][2] & 0x0F)
+             : 0;
+}
+
+struct KeyExchangeTry {
+  Bytes request, response;
+  std::optional<Error> parse_error;        // the response is not a well-formed KEY_EXCHANGE_RSP
+  std::optional<Error> signature_error;    // nullopt: the signature over TH verified
+  std::optional<Error> verify_data_error;  // nullopt: ResponderVerifyData verified (or in the clear)
+  uint8_t mut_auth_requested = 0;
+  std::optional<session::SessionTranscript> th;  // through KEY_EXCHANGE_RSP
+  std::optional<session::SecureSession> secure;  // handshake keys
+  bool usable() const { return !parse_error && !signature_error && !verify_data_error && th && secure; }
+  Error first_error() const {
+    if (parse_error) return *parse_error;
+    if (signature_error) return *signature_error;
+    if (verify_data_error) return *verify_data_error;
+    return Error{Errc::kStateError, "validator: KEY_EXCHANGE did not yield handshake keys"};
+  }
+};
+
+// KEY_EXCHANGE with MeasurementSummaryHashType `meas_summary` on the chain's
+// slot; the reply checked as a requester would, each check kept apart. The
+// Result fails only when nothing could be sent or received, or a local step
+// (key generation, transcript, key schedule) failed.
+Result<KeyExchangeTry> TryKeyExchange(Probe& probe, const Negotiated& n, const SlotChain& chain, uint8_t meas_summary) {
+  auto curve = CurveFromDheBit(n.dhe);
+  auto aead = AeadFromBit(n.aead);
+  if (!curve || !aead) return Fail(Errc::kUnsupportedAlgorithm, "validator: no DHE group / AEAD the validator implements");
+  if (!chain.leaf_key) return Fail(Errc::kUnsupported, "validator: the chain's leaf key is not P-256/P-384");
+  if (!probe.config().binding) return Fail(Errc::kUnsupported, "validator: no secured-message binding configured");
+  CCGPU_ASSIGN_OR_RETURN(crypto::EcPrivateKey eph, crypto::EcPrivateKey::Generate(*curve));
+  CCGPU_ASSIGN_OR_RETURN(Bytes point, eph.PublicRawPoint());
+  KeyExchangeTry t;
+  CCGPU_ASSIGN_OR_RETURN(t.request, BuildKeyExchange(n, SlotOfChain(chain), meas_summary, point));
+  CCGPU_ASSIGN_OR_RETURN(t.response, probe.Send(t.request));
+  wire::ParseParams p = probe.Params(n.np);
+  p.measurement_summary_hash = meas_summary != wire::kMeasSummaryHashNone;
+  auto r = wire::ParseKeyExchangeRsp(t.response, p);
+  if (!r) {
+    t.parse_error = r.error();
+    return t;
+  }
+  t.mut_auth_requested = r->mut_auth_requested;
+  const bool multi_key = n.version >= wire::kVersion13 &&
+                         (n.responder_flags & wire::cap::kMultiKeyMask) == wire::cap::kMultiKeyOnly;
+  const ByteSpan message_d = multi_key ? ByteSpan(chain.digests_response) : ByteSpan();
+  CCGPU_ASSIGN_OR_RETURN(auto th, session::SessionTranscript::Create(n.hash, n.message_a.bytes(), message_d, chain.chain_hash));
+  CCGPU_TRY(th.AppendKeyExchange(t.request));
+  CCGPU_TRY(th.AppendKeyExchangeRspSigned(ByteSpan(t.response).first(wire::KeyExchangeRspSignedSize(*r))));
+  CCGPU_ASSIGN_OR_RETURN(Bytes sig_digest, th.Digest());
+  if (auto v = VerifySpdmSignature(n, *chain.leaf_key, session::SigningContext::kResponderKeyExchangeRsp, sig_digest,
+                                   r->signature);
+      !v) {
+    t.signature_error = v.error();
+  }
+  CCGPU_TRY(th.AppendKeyExchangeRspSignature(r->signature));
+  CCGPU_ASSIGN_OR_RETURN(Bytes th1, th.Th1());
+  // The handshake keys (whether or not the signature held, so that
+  // ResponderVerifyData is judged on its own).
+  auto peer = crypto::EcPublicKey::FromRawPoint(*curve, r->exchange_data);
+  if (!peer) {
+    t.verify_data_error = peer.error();
+    return t;
+  }
+  auto secret = eph.Ecdh(*peer);
+  if (!secret) {
+    t.verify_data_error = secret.error();
+    return t;
+  }
+  CCGPU_ASSIGN_OR_RETURN(session::SpdmVersion v, session::SpdmVersionFromByte(n.version));
+  CCGPU_ASSIGN_OR_RETURN(auto schedule, session::KeySchedule::Create(session::SessionAlgorithms{v, n.hash, *aead}, std::move(*secret)));
+  CCGPU_TRY(schedule.DeriveHandshake(th1));
+  CCGPU_ASSIGN_OR_RETURN(auto secure, session::SecureSession::Create(session::Role::kRequester,
+                                                                     session::MakeSessionId(kReqSessionId, r->rsp_session_id),
+                                                                     *probe.config().binding, std::move(schedule)));
+  if (!n.np.handshake_in_the_clear) {
+    if (auto ok = secure.CheckVerifyData(session::Direction::kResponderToRequester, th1, r->responder_verify_data); !ok) {
+      t.verify_data_error = ok.error();
+    } else {
+      CCGPU_TRY(th.AppendKeyExchangeRspVerifyData(r->responder_verify_data));
+    }
+  }
+  t.th.emplace(std::move(th));
+  t.secure.emplace(std::move(secure));
+  return t;
+}
+
+struct FinishTry {
+  Bytes response;
+  std::optional<Error> parse_error;
+  std::optional<Error> verify_data_error;  // in the clear: FINISH_RSP's ResponderVerifyData
+};
+
+// FINISH with RequesterVerifyData over the transcript of `ke` (usable()),
+// then FINISH_RSP; TH2 and the application keys when it verifies.
+Result<FinishTry> TryFinish(Probe& probe, const Negotiated& n, KeyExchangeTry& ke) {
+  const bool in_clear = n.np.handshake_in_the_clear;
+  session::SessionTranscript& th = *ke.th;
+  session::SecureSession& secure = *ke.secure;
+  wire::Finish f;
+  f.version = n.version;
+  const Bytes zero(n.np.hash_size, 0);
+  f.requester_verify_data = zero;
+  CCGPU_ASSIGN_OR_RETURN(Bytes req, wire::SerializeFinish(f));
+  const std::size_t vd_at = req.size() - zero.size();
+  CCGPU_TRY(th.AppendFinishSigned(ByteSpan(req).first(vd_at)));
+  CCGPU_ASSIGN_OR_RETURN(Bytes digest, th.Digest());
+  CCGPU_ASSIGN_OR_RETURN(Bytes vd, secure.VerifyData(session::Direction::kRequesterToResponder, digest));
+  std::copy(vd.begin(), vd.end(), req.begin() + static_cast<std::ptrdiff_t>(vd_at));
+  CCGPU_TRY(th.AppendFinishVerifyData(vd));
+  FinishTry t;
+  if (in_clear) {
+    CCGPU_ASSIGN_OR_RETURN(t.response, probe.Send(req));
+  } else {
+    CCGPU_ASSIGN_OR_RETURN(requester::ExchangeMessage reply, probe.SendSecured(secure, req));
+    t.response = std::move(reply.bytes);
+  }
+  auto r = wire::ParseFinishRsp(t.response, probe.Params(n.np));
+  if (!r) {
+    t.parse_error = r.error();
+    return t;
+  }
+  CCGPU_TRY(th.AppendFinishRspHeader(ByteSpan(t.response).first(wire::kHeaderSize)));
+  if (in_clear) {
+    CCGPU_ASSIGN_OR_RETURN(Bytes d, th.Digest());
+    if (auto ok = secure.CheckVerifyData(session::Direction::kResponderToRequester, d, r->responder_verify_data); !ok) {
+      t.verify_data_error = ok.error();
+      return t;
+    }
+    CCGPU_TRY(th.AppendFinishRspVerifyData(r->responder_verify_data));
+  }
+  CCGPU_ASSIGN_OR_RETURN(Bytes th2, th.Th2());
+  CCGPU_TRY(secure.EnterApplicationPhase(th2));
+  return t;
+}
+
+// ---------------------------------------------------------------------------
+// Group 8
+
+// 8.N.1-6 for one KEY_EXCHANGE_RSP.
+void RecordKeyExchangeRsp(CaseRun& run, const Negotiated& n, const KeyExchangeTry& t, uint8_t meas_summary) {
+  const bool in_clear = n.np.handshake_in_the_clear;
+  const ByteSpan rsp = t.response;
+  const std::string seen = Seen(rsp);
+  // header(4) ReqSessionID.. RandomData(36) | ExchangeData | [summary] |
+  // OpaqueDataLength | OpaqueData | Signature | [ResponderVerifyData].
+  const std::size_t at = 40 + n.np.dhe_size + (meas_summary != wire::kMeasSummaryHashNone ? n.np.hash_size : 0);
+  std::string size_detail = seen;
+  bool size_ok = false;
+  if (rsp.size() >= at + 2) {
+    const std::size_t opaque_len = static_cast<std::size_t>(rsp[at] | (rsp[at + 1] << 8));
+    const std::size_t need = at + 2 + opaque_len + n.np.signature_size + (in_clear ? 0 : n.np.hash_size);
+    size_ok = rsp.size() >= need;
+    size_detail += "; needs " + std::to_string(need);
+  }
+  run.Check(AssertionId(run, 1), size_ok,
+            in_clear ? "sizeof(SpdmMessage) >= sizeof(KEY_EXCHANGE_RSP) + OpaqueDataLength - HMAC size"
+                     : "sizeof(SpdmMessage) >= sizeof(KEY_EXCHANGE_RSP) + OpaqueDataLength",
+            size_detail);
+  run.Check(AssertionId(run, 2), rsp.size() >= 2 && rsp[1] == static_cast<uint8_t>(wire::Code::kKeyExchangeRsp),
+            "SpdmMessage.RequestResponseCode == KEY_EXCHANGE_RSP", seen);
+  run.Check(AssertionId(run, 3), !rsp.empty() && rsp[0] == n.version, "SpdmMessage.SPDMVersion == NegotiatedVersion", seen);
+  run.Check(AssertionId(run, 4), rsp.size() >= 8 && rsp[6] == 0 && rsp[7] == 0,
+            "SpdmMessage.MutAuthRequested == 0 && SpdmMessage.SlotIDParam == 0",
+            rsp.size() >= 8 ? "MutAuthRequested " + HexPrefix(rsp.subspan(6, 1)) + ", SlotIDParam " + HexPrefix(rsp.subspan(7, 1))
+                            : seen);
+  const std::optional<Error> sig_error = t.parse_error ? t.parse_error : t.signature_error;
+  run.Check(AssertionId(run, 5), !sig_error, "SPDMsignatureVerify(PubKey, SpdmMessage.Signature, TH.SIG.KEY_EXCHANGE_RSP) succeeds",
+            sig_error ? sig_error->ToString() : "verified with the slot's leaf key");
+  if (!in_clear) {
+    const std::optional<Error> vd_error = t.parse_error ? t.parse_error : t.verify_data_error;
+    run.Check(AssertionId(run, 6), !vd_error,
+              "HMACVerify(finished_key, SpdmMessage.ResponderVerifyData, TH.HMAC.KEY_EXCHANGE_RSP) succeeds",
+              vd_error ? vd_error->ToString() : "HMAC(rsp_finished_key, TH1) matches");
+  }
+}
+
+// 8.1 / 8.7 (encrypted handshake) and 8.2 / 8.8 (in the clear): every
+// provisioned slot, with NoMeasurement and, given MEAS_CAP, TCB and All.
+void KeyExchangeSuccess(Env& env, CaseRun& run, uint8_t version, const char* version_skip, bool in_clear) {
+  VcaOffer offer;
+  if (in_clear) offer.flags |= wire::cap::kHandshakeInTheClear;
+  auto n0 = Begin(env, run, version, version_skip, kKeyExCaps, 0, kNeedKeyEx, offer);
+  if (!n0) return;
+  if (in_clear && !n0->np.handshake_in_the_clear) return run.Skip(kNeedInTheClear);
+  auto mask = SlotMask(env, run, *n0);
+  if (!mask) return;
+  std::vector<uint8_t> types = {wire::kMeasSummaryHashNone};
+  if ((n0->responder_flags & wire::cap::kMeasMask) != 0) {
+    types.push_back(wire::kMeasSummaryHashTcb);
+    types.push_back(wire::kMeasSummaryHashAll);
+  }
+  for (uint8_t slot : SlotsOf(*mask)) {
+    for (uint8_t type : types) {
+      auto c = Fresh(env, run, version, offer, slot);
+      if (!c) return;
+      auto t = TryKeyExchange(env.probe, c->n, c->chain, type);
+      if (!t) return run.StepFailed(AssertionId(run, 1), "KEY_EXCHANGE", t.error(), env.probe.last_response());
+      RecordKeyExchangeRsp(run, c->n, *t, type);
+    }
+  }
+}
+
+// 8.3: KEY_EXCHANGE in NegotiatedVersion+1 and -1.
+void KeyExchangeVersionMismatch(Env& env, CaseRun& run) {
+  const uint8_t v = AtLeast(env, wire::kVersion11);
+  auto n0 = Begin(env, run, v, "responder lists no SPDM 1.1+", kKeyExCaps, 0, kNeedKeyEx);
+  if (!n0) return;
+  auto mask = SlotMask(env, run, *n0);
+  if (!mask) return;
+  auto c = Fresh(env, run, v, {}, SlotsOf(*mask).front());
+  if (!c) return;
+  auto point = EphemeralPoint(c->n);
+  auto ke = point ? BuildKeyExchange(c->n, SlotOfChain(c->chain), wire::kMeasSummaryHashNone, *point)
+                  : Result<Bytes>(tl::unexpected(point.error()));
+  if (!ke) return run.StepFailed(AssertionId(run, 1), "build KEY_EXCHANGE", ke.error());
+  for (uint8_t wrong : WrongVersions(v)) {
+    auto rsp = env.probe.Send(WithVersion(*ke, wrong));
+    if (!rsp) return run.StepFailed(AssertionId(run, 1), "KEY_EXCHANGE", rsp.error(), env.probe.last_response());
+    CheckError(run, *rsp, v, wire::ErrorCode::kVersionMismatch);
+  }
+}
+
+// 8.5: KEY_EXCHANGE inside an established session.
+void KeyExchangeInSession(Env& env, CaseRun& run) {
+  const uint8_t v = AtLeast(env, wire::kVersion11);
+  auto r = ToSession(env, run, v, "responder lists no SPDM 1.1+", 0, kNeedKeyEx, true);
+  if (!r) return;
+  auto point = EphemeralPoint(r->c.n);
+  auto ke = point ? BuildKeyExchange(r->c.n, SlotOfChain(r->c.chain), wire::kMeasSummaryHashNone, *point)
+                  : Result<Bytes>(tl::unexpected(point.error()));
+  if (!ke) return run.StepFailed(AssertionId(run, 1), "build KEY_EXCHANGE", ke.error());
+  auto rsp = InSession(env.probe, r->s, *ke);
+  if (!rsp) return run.StepFailed(AssertionId(run, 1), "KEY_EXCHANGE in session", rsp.error(), env.probe.last_response());
+  CheckError(run, *rsp, v, wire::ErrorCode::kUnexpectedRequest);
+}
+
+// 8.6: KEY_EXCHANGE with an unprovisioned / invalid SlotID, a reserved
+// MeasurementSummaryHashType, and OpaqueDataLength = 0xFFFF.
+void KeyExchangeInvalid(Env& env, CaseRun& run) {
+  const uint8_t v = AtLeast(env, wire::kVersion11);
+  auto n0 = Begin(env, run, v, "responder lists no SPDM 1.1+", kKeyExCaps, 0, kNeedKeyEx);
+  if (!n0) return;
+  auto mask = SlotMask(env, run, *n0);
+  if (!mask) return;
+  auto c = Fresh(env, run, v, {}, SlotsOf(*mask).front());
+  if (!c) return;
+  auto point = EphemeralPoint(c->n);
+  if (!point) return run.StepFailed(AssertionId(run, 1), "ephemeral key", point.error());
+  std::vector<uint8_t> invalid_slots;
+  for (uint8_t s = 0; s < 8; ++s) {
+    if (((*mask >> s) & 1u) == 0) invalid_slots.push_back(s);
+  }
+  for (uint8_t s = 8; s <= 0x0F; ++s) invalid_slots.push_back(s);
+  // 1.3: SlotID 0xFF names a provisioned public key (PUB_KEY_ID_CAP).
+  if ((c->n.responder_flags & wire::cap::kPubKeyId) == 0) invalid_slots.push_back(0xFF);
+  const uint8_t valid_slot = SlotOfChain(c->chain);
+  auto send = [&](uint8_t slot, uint8_t meas_summary, bool bad_opaque_length) -> bool {
+    auto ke = BuildKeyExchange(c->n, slot, meas_summary, *point);
+    if (!ke) {
+      run.StepFailed(AssertionId(run, 1), "build KEY_EXCHANGE", ke.error());
+      return false;
+    }
+    if (bad_opaque_length) {
+      const std::size_t at = 40 + c->n.np.dhe_size;  // OpaqueDataLength
+      (*ke)[at] = 0xFF;
+      (*ke)[at + 1] = 0xFF;
+    }
+    auto rsp = env.probe.Send(*ke);
+    if (!rsp) {
+      run.StepFailed(AssertionId(run, 1), "KEY_EXCHANGE", rsp.error(), env.probe.last_response());
+      return false;
+    }
+    CheckError(run, *rsp, v, wire::ErrorCode::kInvalidRequest);
+    return true;
+  };
+  for (uint8_t slot : invalid_slots) {
+    if (!send(slot, wire::kMeasSummaryHashNone, false)) return;
+  }
+  if (!send(valid_slot, static_cast<uint8_t>(wire::kMeasSummaryHashTcb + 1), false)) return;
+  if (!send(valid_slot, static_cast<uint8_t>(wire::kMeasSummaryHashAll - 1), false)) return;
+  send(valid_slot, wire::kMeasSummaryHashNone, true);
+}
+
+// ---------------------------------------------------------------------------
+// Group 9
+
+// 9.1 / 9.9 (encrypted handshake) and 9.2 / 9.10 (in the clear).
+void FinishSuccess(Env& env, CaseRun& run, uint8_t version, const char* version_skip, bool in_clear) {
+  VcaOffer offer;
+  if (in_clear) offer.flags |= wire::cap::kHandshakeInTheClear;
+  auto n0 = Begin(env, run, version, version_skip, kKeyExCaps, 0, kNeedKeyEx, offer);
+  if (!n0) return;
+  if (in_clear && !n0->np.handshake_in_the_clear) return run.Skip(kNeedInTheClear);
+  auto mask = SlotMask(env, run, *n0);
+  if (!mask) return;
+  auto c = Fresh(env, run, version, offer, SlotsOf(*mask).front());
+  if (!c) return;
+  auto ke = TryKeyExchange(env.probe, c->n, c->chain, wire::kMeasSummaryHashNone);
+  if (!ke) return run.StepFailed(AssertionId(run, 1), "KEY_EXCHANGE", ke.error(), env.probe.last_response());
+  if (!ke->usable()) return run.StepFailed(AssertionId(run, 1), "KEY_EXCHANGE", ke->first_error(), ke->response);
+  if (ke->mut_auth_requested != 0) {
+    return run.StepFailed(AssertionId(run, 1), "KEY_EXCHANGE",
+                          Error{Errc::kUnsupported, "validator: responder asks for mutual authentication"}, ke->response);
+  }
+  auto fin = TryFinish(env.probe, c->n, *ke);
+  if (!fin) return run.StepFailed(AssertionId(run, 1), "FINISH", fin.error(), env.probe.last_response());
+  const std::size_t min_size = wire::kHeaderSize + (in_clear ? c->n.np.hash_size : 0);
+  CheckResponse(run, fin->response, version, wire::Code::kFinishRsp, "FINISH_RSP", min_size, 1);
+  if (in_clear) {
+    const std::optional<Error> e = fin->parse_error ? fin->parse_error : fin->verify_data_error;
+    run.Check(AssertionId(run, 4), !e, "HMACVerify(finished_key, SpdmMessage.ResponderVerifyData, TH.HMAC.FINISH_RSP) succeeds",
+              e ? e->ToString() : "HMAC(rsp_finished_key, TH) matches");
+  }
+}
+
+// A FINISH without mutual authentication whose RequesterVerifyData is
+// `verify_data` (not computed: the cases here expect it to be refused first).
+Bytes RawFinish(uint8_t version, uint8_t param1, uint8_t param2, std::size_t signature_size, ByteSpan verify_data) {
+  Bytes m = Header(version, wire::Code::kFinish, param1, param2);
+  m.resize(m.size() + signature_size, 0);
+  m.insert(m.end(), verify_data.begin(), verify_data.end());
+  return m;
+}
+
+// 9.3: FINISH in NegotiatedVersion+1 and -1 during the handshake.
+void FinishVersionMismatch(Env& env, CaseRun& run) {
+  const uint8_t v = AtLeast(env, wire::kVersion11);
+  auto r = ToSession(env, run, v, "responder lists no SPDM 1.1+", 0, kNeedKeyEx, false);
+  if (!r) return;
+  const Bytes vd(r->c.n.np.hash_size, 0);
+  for (uint8_t wrong : WrongVersions(v)) {
+    auto rsp = InSession(env.probe, r->s, RawFinish(wrong, 0, 0, 0, vd));
+    if (!rsp) return run.StepFailed(AssertionId(run, 1), "FINISH in session", rsp.error(), env.probe.last_response());
+    CheckError(run, *rsp, v, wire::ErrorCode::kVersionMismatch);
+  }
+}
+
+// 9.4: FINISH after GET_CAPABILITIES, before NEGOTIATE_ALGORITHMS.
+void FinishBeforeAlgorithms(Env& env, CaseRun& run) {
+  const uint8_t v = AtLeast(env, wire::kVersion11);
+  if (!env.probe.config().binding) return run.Skip(kNoBinding);
+  if (v == 0) return run.Skip("responder lists no SPDM 1.1+");
+  const VcaOffer offer;
+  auto gv = wire::SerializeGetVersion(wire::GetVersion{});
+  Result<Bytes> ver = gv ? env.probe.Send(*gv) : Result<Bytes>(tl::unexpected(gv.error()));
+  if (!ver) return run.StepFailed(AssertionId(run, 1), "GET_VERSION", ver.error(), env.probe.last_response());
+  wire::GetCapabilities gc;
+  gc.version = v;
+  gc.ct_exponent = offer.ct_exponent;
+  gc.flags = v >= wire::kVersion12 ? offer.flags : (offer.flags & 0xFFFFu);
+  if (v >= wire::kVersion12) {
+    gc.data_transfer_size = offer.data_transfer_size;
+    gc.max_spdm_msg_size = offer.data_transfer_size;
+  }
+  auto gcb = wire::SerializeGetCapabilities(gc);
+  Result<Bytes> caps = gcb ? env.probe.Send(*gcb) : Result<Bytes>(tl::unexpected(gcb.error()));
+  if (!caps) return run.StepFailed(AssertionId(run, 1), "GET_CAPABILITIES", caps.error(), env.probe.last_response());
+  wire::NegotiatedParams np;
+  np.version = v;
+  auto parsed = wire::ParseCapabilities(*caps, env.probe.Params(np));
+  if (!parsed) return run.StepFailed(AssertionId(run, 1), "GET_CAPABILITIES", parsed.error(), *caps);
+  if ((parsed->flags & wire::cap::kKeyEx) == 0) return run.Skip("responder lacks KEY_EX_CAP");
+  // The hash is not negotiated yet: RequesterVerifyData of SHA-384 size.
+  const Bytes vd(48, 0);
+  auto rsp = env.probe.Send(RawFinish(v, 0, 0, 0, vd));
+  if (!rsp) return run.StepFailed(AssertionId(run, 1), "FINISH", rsp.error(), env.probe.last_response());
+  CheckError(run, *rsp, v, wire::ErrorCode::kUnexpectedRequest);
+}
+
+// 9.5: FINISH in an established session.
+void FinishInApplicationPhase(Env& env, CaseRun& run) {
+  const uint8_t v = AtLeast(env, wire::kVersion11);
+  auto r = ToSession(env, run, v, "responder lists no SPDM 1.1+", 0, kNeedKeyEx, true);
+  if (!r) return;
+  auto rsp = InSession(env.probe, r->s, RawFinish(v, 0, 0, 0, Bytes(r->c.n.np.hash_size, 0)));
+  if (!rsp) return run.StepFailed(AssertionId(run, 1), "FINISH in session", rsp.error(), env.probe.last_response());
+  CheckError(run, *rsp, v, wire::ErrorCode::kUnexpectedRequest);
+}
+
+// 9.6: FINISH with Param1.Sig = 1 and a ReqSlotID (no mutual
+// authentication was negotiated), then FINISH without RequesterVerifyData.
+void FinishInvalid(Env& env, CaseRun& run) {
+  const uint8_t v = AtLeast(env, wire::kVersion11);
+  auto r = ToSession(env, run, v, "responder lists no SPDM 1.1+", 0, kNeedKeyEx, false);
+  if (!r) return;
+  const Negotiated& n = r->c.n;
+  const Bytes vd(n.np.hash_size, 0);
+  std::vector<Bytes> requests;
+  for (uint8_t slot = 1; slot <= 0x0F; ++slot) {
+    requests.push_back(RawFinish(v, wire::kFinishSignatureIncluded, slot, n.np.signature_size, vd));
+  }
+  requests.push_back(RawFinish(v, wire::kFinishSignatureIncluded, 0xFF, n.np.signature_size, vd));
+  requests.push_back(Header(v, wire::Code::kFinish));
+  for (const Bytes& req : requests) {
+    auto rsp = InSession(env.probe, r->s, req);
+    if (!rsp) return run.StepFailed(AssertionId(run, 1), "FINISH in session", rsp.error(), env.probe.last_response());
+    CheckError(run, *rsp, v, wire::ErrorCode::kInvalidRequest);
+  }
+}
+
+// 9.7 / 9.8: FINISH whose RequesterVerifyData is wrong, in the handshake's
+// record layer or in the clear.
+void FinishBadVerifyData(Env& env, CaseRun& run, bool in_clear) {
+  const uint8_t v = AtLeast(env, wire::kVersion11);
+  VcaOffer offer;
+  if (in_clear) offer.flags |= wire::cap::kHandshakeInTheClear;
+  auto n0 = Begin(env, run, v, "responder lists no SPDM 1.1+", kKeyExCaps, 0, kNeedKeyEx, offer);
+  if (!n0) return;
+  if (in_clear && !n0->np.handshake_in_the_clear) return run.Skip(kNeedInTheClear);
+  auto mask = SlotMask(env, run, *n0);
+  if (!mask) return;
+  auto c = Fresh(env, run, v, offer, SlotsOf(*mask).front());
+  if (!c) return;
+  auto s = Establish(env.probe, c->n, c->chain, false);
+  if (!s) return run.StepFailed(AssertionId(run, 1), "KEY_EXCHANGE", s.error(), env.probe.last_response());
+  auto vd = crypto::RandomBytes(c->n.np.hash_size);
+  if (!vd) return run.StepFailed(AssertionId(run, 1), "random RequesterVerifyData", vd.error());
+  const Bytes req = RawFinish(v, 0, 0, 0, *vd);
+  auto rsp = in_clear ? env.probe.Send(req) : InSession(env.probe, *s, req);
+  if (!rsp) return run.StepFailed(AssertionId(run, 1), "FINISH", rsp.error(), env.probe.last_response());
+  CheckErrorNoParam2(run, *rsp, v, wire::ErrorCode::kDecryptError);
+}
+
+// 9.11: FINISH outside the session.
+void FinishOutsideSession(Env& env, CaseRun& run) {
+  const uint8_t v = Only(env, wire::kVersion12);
+  auto r = ToSession(env, run, v, "responder does not list SPDM 1.2", 0, kNeedKeyEx, false);
+  if (!r) return;
+  auto rsp = env.probe.Send(RawFinish(v, 0, 0, 0, Bytes(r->c.n.np.hash_size, 0)));
+  if (!rsp) return run.StepFailed(AssertionId(run, 1), "FINISH", rsp.error(), env.probe.last_response());
+  CheckErrorNoParam2(run, *rsp, v, wire::ErrorCode::kSessionRequired);
+}
+
+// ---------------------------------------------------------------------------
+// Groups 12, 13, 16: in-session control messages
+
+constexpr const char* kNeedHbeat = "responder lacks HBEAT_CAP, KEY_EX_CAP or CERT_CAP";
+constexpr const char* kNeedKeyUpd = "responder lacks KEY_UPD_CAP, KEY_EX_CAP or CERT_CAP";
+
+uint8_t HeartbeatPeriod(const OpenSession& s) { return s.key_exchange_rsp.size() > 2 ? s.key_exchange_rsp[2] : 0; }
+
+// "<message> with NegotiatedVersion±1 in an established session" (12.2,
+// 13.2, 16.2).
+void VersionMismatchInSession(Env& env, CaseRun& run, uint32_t caps, const char* caps_skip, wire::Code code, uint8_t param1,
+                              bool need_heartbeat_period) {
+  const uint8_t v = AtLeast(env, wire::kVersion11);
+  auto r = ToSession(env, run, v, "responder lists no SPDM 1.1+", caps, caps_skip, true);
+  if (!r) return;
+  if (need_heartbeat_period && HeartbeatPeriod(r->s) == 0) return run.Skip("KEY_EXCHANGE_RSP HeartbeatPeriod is 0");
+  for (uint8_t wrong : WrongVersions(v)) {
+    auto rsp = InSession(env.probe, r->s, Header(wrong, code, param1, 0));
+    if (!rsp) return run.StepFailed(AssertionId(run, 1), "request in session", rsp.error(), env.probe.last_response());
+    CheckError(run, *rsp, v, wire::ErrorCode::kVersionMismatch);
+  }
+}
+
+// "<message> during the session handshake" → UnexpectedRequest (12.3, 13.4,
+// 16.3).
+void InHandshake(Env& env, CaseRun& run, uint32_t caps, const char* caps_skip, const Bytes& request_v0,
+                 bool need_heartbeat_period) {
+  const uint8_t v = AtLeast(env, wire::kVersion11);
+  auto r = ToSession(env, run, v, "responder lists no SPDM 1.1+", caps, caps_skip, false);
+  if (!r) return;
+  if (need_heartbeat_period && HeartbeatPeriod(r->s) == 0) return run.Skip("KEY_EXCHANGE_RSP HeartbeatPeriod is 0");
+  auto rsp = InSession(env.probe, r->s, WithVersion(request_v0, v));
+  if (!rsp) return run.StepFailed(AssertionId(run, 1), "request in the handshake", rsp.error(), env.probe.last_response());
+  CheckError(run, *rsp, v, wire::ErrorCode::kUnexpectedRequest);
+}
+
+// "<message> outside a session" → SessionRequired (12.4, 13.5, 16.4; 1.2+).
+void OutsideSession(Env& env, CaseRun& run, uint32_t caps_any, const char* caps_skip, const Bytes& request_v0) {
+  const uint8_t v = AtLeast(env, wire::kVersion12);
+  auto n = Begin(env, run, v, "responder lists no SPDM 1.2+", 0, caps_any, caps_skip);
+  if (!n) return;
+  auto rsp = env.probe.Send(WithVersion(request_v0, v));
+  if (!rsp) return run.StepFailed(AssertionId(run, 1), "request outside a session", rsp.error(), env.probe.last_response());
+  CheckErrorNoParam2(run, *rsp, v, wire::ErrorCode::kSessionRequired);
+}
+
+// 12.1
+void HeartbeatSuccess(Env& env, CaseRun& run) {
+  const uint8_t v = AtLeast(env, wire::kVersion11);
+  auto r = ToSession(env, run, v, "responder lists no SPDM 1.1+", wire::cap::kHbeat, kNeedHbeat, true);
+  if (!r) return;
+  if (HeartbeatPeriod(r->s) == 0) return run.Skip("KEY_EXCHANGE_RSP HeartbeatPeriod is 0");
+  auto req = wire::SerializeHeartbeat(wire::Heartbeat{v});
+  Result<Bytes> rsp = req ? InSession(env.probe, r->s, *req) : Result<Bytes>(tl::unexpected(req.error()));
+  if (!rsp) return run.StepFailed(AssertionId(run, 1), "HEARTBEAT in session", rsp.error(), env.probe.last_response());
+  CheckResponse(run, *rsp, v, wire::Code::kHeartbeatAck, "HEARTBEAT_ACK", wire::kHeaderSize, 1);
+}
+
+// KEY_UPDATE(op, tag) with the key switches DSP0274 prescribes for a
+// requester: UpdateAllKeys' ACK must come under the new response key; the
+// request key switches once the ACK for UpdateKey / UpdateAllKeys is in.
+Result<Bytes> KeyUpdate(Probe& probe, session::SecureSession& s, uint8_t version, wire::KeyUpdateOp op, uint8_t tag) {
+  CCGPU_ASSIGN_OR_RETURN(Bytes req, wire::SerializeKeyUpdate(wire::KeyUpdate{version, op, tag}));
+  CCGPU_ASSIGN_OR_RETURN(Bytes record, s.Seal(req));
+  const auto sop = static_cast<session::KeyUpdateOp>(op);
+  CCGPU_TRY(s.OnKeyUpdateRequestSent(sop));
+  CCGPU_ASSIGN_OR_RETURN(requester::ExchangeMessage reply, probe.SendRecord(record));
+  if (!reply.secured) return std::move(reply.bytes);
+  CCGPU_ASSIGN_OR_RETURN(Bytes plain, s.Open(reply.bytes));
+  if (op == wire::KeyUpdateOp::kUpdateAllKeys && s.has_previous_receive_key()) {
+    return Fail(Errc::kAuthFailed, "validator: KEY_UPDATE_ACK to UpdateAllKeys is not sealed under the new response key");
+  }
+  if (plain.size() >= 2 && plain[1] == static_cast<uint8_t>(wire::Code::kKeyUpdateAck)) {
+    CCGPU_TRY(s.OnKeyUpdateAckReceived(sop));
+  }
+  return plain;
+}
+
+const char* KeyUpdateOpName(wire::KeyUpdateOp op) {
+  switch (op) {
+    case wire::KeyUpdateOp::kUpdateKey: return "KEY_UPDATE(UpdateKey)";
+    case wire::KeyUpdateOp::kUpdateAllKeys: return "KEY_UPDATE(UpdateAllKeys)";
+    case wire::KeyUpdateOp::kVerifyNewKey: return "KEY_UPDATE(VerifyNewKey)";
+  }
+  return "KEY_UPDATE";
+}
+
+// 13.1: UpdateKey, VerifyNewKey, UpdateAllKeys, VerifyNewKey; each ACK echoes
+// the operation and the tag, and each VerifyNewKey travels under the new
+// request key.
+void KeyUpdateSuccess(Env& env, CaseRun& run) {
+  const uint8_t v = AtLeast(env, wire::kVersion11);
+  auto r = ToSession(env, run, v, "responder lists no SPDM 1.1+", wire::cap::kKeyUpd, kNeedKeyUpd, true);
+  if (!r) return;
+  struct Step {
+    wire::KeyUpdateOp op;
+    uint8_t tag;
+  };
+  const Step steps[] = {{wire::KeyUpdateOp::kUpdateKey, 0x11},
+                        {wire::KeyUpdateOp::kVerifyNewKey, 0x22},
+                        {wire::KeyUpdateOp::kUpdateAllKeys, 0x33},
+                        {wire::KeyUpdateOp::kVerifyNewKey, 0x44}};
+  int first = 1;
+  for (const Step& st : steps) {
+    auto rsp = KeyUpdate(env.probe, *r->s.secure, v, st.op, st.tag);
+    // (Probe::SendRecord keeps no last response: the error says what broke.)
+    if (!rsp) return run.StepFailed(AssertionId(run, first), KeyUpdateOpName(st.op), rsp.error());
+    CheckResponse(run, *rsp, v, wire::Code::kKeyUpdateAck, "KEY_UPDATE_ACK", wire::kHeaderSize, first);
+    const std::string seen = Seen(*rsp);
+    run.Check(AssertionId(run, first + 3), rsp->size() >= 4 && (*rsp)[2] == static_cast<uint8_t>(st.op),
+              "SpdmMessage.Param1 == KEY_UPDATE.Param1 (" + HexPrefix(Bytes{static_cast<uint8_t>(st.op)}) + ")", seen);
+    run.Check(AssertionId(run, first + 4), rsp->size() >= 4 && (*rsp)[3] == st.tag,
+              "SpdmMessage.Param2 == KEY_UPDATE.Param2 (" + HexPrefix(Bytes{st.tag}) + ")", seen);
+    first += 5;
+  }
+}
+
+// 13.3: KEY_UPDATE with KeyOperation UpdateKey-1 and VerifyNewKey+1.
+void KeyUpdateInvalid(Env& env, CaseRun& run) {
+  const uint8_t v = AtLeast(env, wire::kVersion11);
+  auto r = ToSession(env, run, v, "responder lists no SPDM 1.1+", wire::cap::kKeyUpd, kNeedKeyUpd, true);
+  if (!r) return;
+  const uint8_t ops[] = {static_cast<uint8_t>(wire::KeyUpdateOp::kUpdateKey) - 1,
+                         static_cast<uint8_t>(wire::KeyUpdateOp::kVerifyNewKey) + 1};
+  for (uint8_t op : ops) {
+    auto rsp = InSession(env.probe, r->s, Header(v, wire::Code::kKeyUpdate, op, 0x55));
+    if (!rsp) return run.StepFailed(AssertionId(run, 1), "KEY_UPDATE in session", rsp.error(), env.probe.last_response());
+    CheckError(run, *rsp, v, wire::ErrorCode::kInvalidRequest);
+  }
+}
+
+// 16.1
+void EndSessionSuccess(Env& env, CaseRun& run) {
+  const uint8_t v = AtLeast(env, wire::kVersion11);
+  auto r = ToSession(env, run, v, "responder lists no SPDM 1.1+", 0, kNeedKeyEx, true);
+  if (!r) return;
+  auto req = wire::SerializeEndSession(wire::EndSession{v, 0});
+  Result<Bytes> rsp = req ? InSession(env.probe, r->s, *req) : Result<Bytes>(tl::unexpected(req.error()));
+  if (!rsp) return run.StepFailed(AssertionId(run, 1), "END_SESSION in session", rsp.error(), env.probe.last_response());
+  CheckResponse(run, *rsp, v, wire::Code::kEndSessionAck, "END_SESSION_ACK", wire::kHeaderSize, 1);
+  r->s.secure->End();
+}
+
+// ---------------------------------------------------------------------------
+// 7.7, 7.8, 7.10: MEASUREMENTS in a session
+
+constexpr const char* kNeedMeasInSession = "responder lacks MEAS_CAP, KEY_EX_CAP or CERT_CAP";
+
+Result<Bytes> GetMeasurementsRequest(const Negotiated& n, bool sign, uint8_t operation, uint8_t slot) {
+  wire::GetMeasurements g;
+  g.version = n.version;
+  g.attributes = sign ? wire::meas::kSignatureRequested : 0;
+  g.operation = operation;
+  if (sign) {
+    CCGPU_TRY(crypto::RandomBytes(g.nonce));
+    g.slot_id_param = slot;
+  }
+  if (n.version >= wire::kVersion13) CCGPU_TRY(crypto::RandomBytes(g.requester_context));
+  return wire::SerializeGetMeasurements(g);
+}
+
+// What a MEASUREMENTS response's own fields say about it, read from the raw
+// bytes (so that a malformed response still gets precise assertions).
+struct MeasurementsView {
+  bool header = false;            // at least the 8 bytes up to the record
+  uint8_t number_of_blocks = 0;
+  std::size_t record_length = 0;
+  std::optional<std::size_t> announced_size;  // all fields including the signature
+  std::vector<Bytes> blocks;                  // raw blocks walked through the record
+  std::size_t blocks_size = 0;                // their total size
+  bool blocks_ok = false;                     // the walk ended exactly at the record's end
+};
+
+MeasurementsView ViewMeasurements(ByteSpan rsp, uint8_t version, std::size_t signature_size) {
+  MeasurementsView m;
+  if (rsp.size() < 8) return m;
+  m.header = true;
+  m.number_of_blocks = rsp[4];
+  m.record_length = static_cast<std::size_t>(rsp[5] | (rsp[6] << 8) | (rsp[7] << 16));
+  const std::size_t opaque_at = 8 + m.record_length + wire::kNonceSize;
+  if (rsp.size() >= opaque_at + 2) {
+    const std::size_t opaque_len = static_cast<std::size_t>(rsp[opaque_at] | (rsp[opaque_at + 1] << 8));
+    m.announced_size = opaque_at + 2 + opaque_len + (version >= wire::kVersion13 ? wire::kRequesterContextSize : 0) + signature_size;
+  }
+  const std::size_t end = std::min(rsp.size(), 8 + m.record_length);
+  std::size_t at = 8;
+  while (at + 4 <= end) {
+    const std::size_t size = 4 + static_cast<std::size_t>(rsp[at + 2] | (rsp[at + 3] << 8));
+    if (at + size > end) break;
+    m.blocks.emplace_back(rsp.begin() + static_cast<std::ptrdiff_t>(at), rsp.begin() + static_cast<std::ptrdiff_t>(at + size));
+    m.blocks_size += size;
+    at += size;
+  }
+  m.blocks_ok = at == 8 + m.record_length && 8 + m.record_length <= rsp.size();
+  return m;
+}
+
+struct MeasurementsContext {
+  Env& env;
+  CaseRun& run;
+  const Negotiated& n;
+  const SlotChain& chain;
+  OpenSession& s;
+  uint8_t slot;
+  bool sign;   // MEAS_CAP == 2
+  bool v12;    // 7.10 (ContentChanged is checked)
+  std::optional<session::MeasurementTranscript> l;  // L1/L2 in this session
+};
+
+// One GET_MEASUREMENTS in the session; appends it to L.
+std::optional<Bytes> Measure(MeasurementsContext& ctx, bool sign, uint8_t operation, int first_id) {
+  auto req = GetMeasurementsRequest(ctx.n, sign, operation, ctx.slot);
+  Result<Bytes> rsp = req ? InSession(ctx.env.probe, ctx.s, *req) : Result<Bytes>(tl::unexpected(req.error()));
+  if (!rsp) {
+    ctx.run.StepFailed(AssertionId(ctx.run, first_id), "GET_MEASUREMENTS in session", rsp.error(), ctx.env.probe.last_response());
+    return std::nullopt;
+  }
+  if (ctx.l) {
+    // L1/L2 restarts after an ERROR (DSP0274 1.2 §10.11); a signed response
+    // is appended without its signature.
+    const bool error = rsp->size() >= 2 && (*rsp)[1] == static_cast<uint8_t>(wire::Code::kError);
+    const std::size_t sig = sign ? ctx.n.np.signature_size : 0;
+    const ByteSpan body = ByteSpan(*rsp).first(rsp->size() >= sig ? rsp->size() - sig : 0);
+    if (error || !ctx.l->Append(*req, body, sign)) (void)ctx.l->Reset();
+  }
+  return std::move(*rsp);
+}
+
+// The signature (and SlotID / ContentChanged) assertion of a signed
+// MEASUREMENTS, against L accumulated since the last signed one.
+void CheckMeasurementSignature(MeasurementsContext& ctx, ByteSpan rsp, int id, bool check_slot) {
+  std::string detail = "verified over L1/L2";
+  bool ok = true;
+  wire::ParseParams p = ctx.env.probe.Params(ctx.n.np);
+  p.measurement_signature = true;
+  auto m = wire::ParseMeasurements(rsp, p);
+  if (!m) {
+    ok = false;
+    detail = "response does not parse: " + m.error().ToString();
+  } else {
+    if (check_slot && (m->param2 & 0x0F) != ctx.slot) {
+      ok = false;
+      detail = "Param2.SlotID " + std::to_string(m->param2 & 0x0F) + ", expected " + std::to_string(ctx.slot);
+    }
+    if (ok && check_slot && ctx.v12 && ((m->param2 >> 4) & 0x03) > 1) {
+      ok = false;
+      detail = "Param2.ContentChanged is 'changed' (" + std::to_string((m->param2 >> 4) & 0x03) + ")";
+    }
+    if (ok) {
+      auto digest = ctx.l ? ctx.l->Digest() : Result<Bytes>(Fail(Errc::kStateError, "validator: no L1/L2 transcript"));
+      Status v = digest ? VerifySpdmSignature(ctx.n, *ctx.chain.leaf_key, session::SigningContext::kResponderMeasurements,
+                                              *digest, m->signature)
+                        : Status(tl::unexpected(digest.error()));
+      if (!v) {
+        ok = false;
+        detail = v.error().ToString();
+      }
+    }
+  }
+  if (ctx.l) (void)ctx.l->Reset();
+  std::string what = "SPDMsignatureVerify(PubKey, SpdmMessage.Signature, L1/L2) succeeds";
+  if (check_slot) what = (ctx.v12 ? "SpdmMessage.Param2.SlotID == ValidSlotID && ContentChanged in {NotSupported, NoChange} && "
+                                  : "SpdmMessage.Param2.SlotID == ValidSlotID && ") + what;
+  ctx.run.Check(AssertionId(ctx.run, id), ok, what, detail);
+}
+
+void CheckMeasurementsSize(MeasurementsContext& ctx, ByteSpan rsp, const MeasurementsView& m, int id) {
+  ctx.run.Check(AssertionId(ctx.run, id), m.announced_size && rsp.size() >= *m.announced_size,
+                "sizeof(SpdmMessage) >= sizeof(MEASUREMENTS) + OpaqueDataLength + MeasurementRecordLength",
+                Seen(rsp) + (m.announced_size ? "; fields announce " + std::to_string(*m.announced_size) : std::string()));
+}
+
+// 7.7 (1.1) / 7.10 (1.2) for one slot: NumberOfMeasurements, all blocks,
+// then each block by index (the last one signed).
+void MeasurementsInSessionSlot(MeasurementsContext& ctx) {
+  CaseRun& run = ctx.run;
+  const uint8_t v = ctx.n.version;
+  const std::size_t sig_size = ctx.n.np.signature_size;
+  // Steps 1-2: NumberOfMeasurements.
+  auto count = Measure(ctx, ctx.sign, wire::meas::kOpTotalCount, 1);
+  if (!count) return;
+  const MeasurementsView mc = ViewMeasurements(*count, v, ctx.sign ? sig_size : 0);
+  const std::string seen_count = Seen(*count);
+  CheckMeasurementsSize(ctx, *count, mc, 1);
+  CheckCodeVersion(run, *count, v, wire::Code::kMeasurements, "MEASUREMENTS", 2);
+  const uint8_t total = count->size() >= 4 ? (*count)[2] : 0;
+  run.Check(AssertionId(run, 4), total > 0, "SpdmMessage.Param1.NumberOfMeasurements > 0", seen_count);
+  run.Check(AssertionId(run, 5), mc.header && mc.number_of_blocks == 0, "SpdmMessage.NumberOfBlocks == 0", seen_count);
+  run.Check(AssertionId(run, 6), mc.header && mc.record_length == 0, "SpdmMessage.MeasurementRecordLength == 0", seen_count);
+  if (ctx.sign) CheckMeasurementSignature(ctx, *count, 7, true);
+
+  // Steps 3-4: all measurements.
+  auto all = Measure(ctx, ctx.sign, wire::meas::kOpAll, 8);
+  if (!all) return;
+  const MeasurementsView ma = ViewMeasurements(*all, v, ctx.sign ? sig_size : 0);
+  CheckMeasurementsSize(ctx, *all, ma, 8);
+  CheckCodeVersion(run, *all, v, wire::Code::kMeasurements, "MEASUREMENTS", 9);
+  run.Check(AssertionId(run, 11), ma.header && ma.number_of_blocks == total && ma.blocks.size() == ma.number_of_blocks,
+            "SpdmMessage.NumberOfBlocks == NumberOfMeasurements && number of MeasurementBlock in MeasurementRecord == "
+            "NumberOfBlocks",
+            "NumberOfBlocks " + std::to_string(ma.number_of_blocks) + ", NumberOfMeasurements " + std::to_string(total) +
+                ", blocks in the record " + std::to_string(ma.blocks.size()));
+  run.Check(AssertionId(run, 12), ma.record_length > 0 && ma.blocks_ok && ma.blocks_size == ma.record_length,
+            "SpdmMessage.MeasurementRecordLength > 0 && Sum(size of each MeasurementBlock) == MeasurementRecordLength",
+            "MeasurementRecordLength " + std::to_string(ma.record_length) + ", blocks " + std::to_string(ma.blocks_size));
+  // 7.7.14 also checks the SlotID; 7.10.14 only the signature.
+  if (ctx.sign) CheckMeasurementSignature(ctx, *all, 14, !ctx.v12);
+
+  // Steps 5-8: each block by index, the last one signed.
+  for (std::size_t i = 0; i < ma.blocks.size(); ++i) {
+    const Bytes& block = ma.blocks[i];
+    const bool last = i + 1 == ma.blocks.size();
+    const bool sign = last && ctx.sign;
+    auto one = Measure(ctx, sign, block[0], 15);
+    if (!one) return;
+    const MeasurementsView mo = ViewMeasurements(*one, v, sign ? sig_size : 0);
+    CheckMeasurementsSize(ctx, *one, mo, 15);
+    CheckCodeVersion(run, *one, v, wire::Code::kMeasurements, "MEASUREMENTS", 16);
+    const std::string index = "index " + std::to_string(block[0]) + ": ";
+    run.Check(AssertionId(run, 18), mo.header && mo.number_of_blocks == 1, "SpdmMessage.NumberOfBlocks == 1",
+              index + "NumberOfBlocks " + std::to_string(mo.number_of_blocks));
+    run.Check(AssertionId(run, 19),
+              mo.record_length > 0 && mo.blocks_ok && mo.blocks.size() == 1 && mo.blocks_size == mo.record_length,
+              "SpdmMessage.MeasurementRecordLength > 0 && size of MeasurementBlock == MeasurementRecordLength",
+              index + "MeasurementRecordLength " + std::to_string(mo.record_length));
+    run.Check(AssertionId(run, 20), mo.blocks.size() == 1 && mo.blocks[0] == block,
+              "SpdmMessage.MeasurementRecord == MeasurementBlock[i]",
+              index + "record " + (mo.blocks.empty() ? std::string("(none)") : HexPrefix(mo.blocks[0])) + ", from all " +
+                  HexPrefix(block));
+    if (sign) CheckMeasurementSignature(ctx, *one, 21, true);
+  }
+}
+
+// 7.7 / 7.10: every provisioned slot, in a session opened with
+// MeasurementSummaryHashType = All.
+void MeasurementsInSession(Env& env, CaseRun& run, uint8_t version, const char* version_skip, bool v12) {
+  auto n0 = Begin(env, run, version, version_skip, kKeyExCaps, wire::cap::kMeasMask, kNeedMeasInSession);
+  if (!n0) return;
+  auto mask = SlotMask(env, run, *n0);
+  if (!mask) return;
+  const bool sign = (n0->responder_flags & wire::cap::kMeasMask) == wire::cap::kMeasSig;
+  for (uint8_t slot : SlotsOf(*mask)) {
+    auto c = Fresh(env, run, version, {}, slot);
+    if (!c) return;
+    auto s = Establish(env.probe, c->n, c->chain, true, wire::kMeasSummaryHashAll);
+    if (!s) {
+      return run.StepFailed(AssertionId(run, 1), "session setup (KEY_EXCHANGE, FINISH)", s.error(), env.probe.last_response());
+    }
+    MeasurementsContext ctx{env, run, c->n, c->chain, *s, slot, sign, v12, std::nullopt};
+    if (sign) {
+      auto sv = session::SpdmVersionFromByte(c->n.version);
+      Result<session::MeasurementTranscript> l =
+          sv ? session::MeasurementTranscript::Create(c->n.hash, *sv, c->n.message_a.bytes())
+             : Result<session::MeasurementTranscript>(tl::unexpected(sv.error()));
+      if (!l) return run.StepFailed(AssertionId(run, 1), "L1/L2 transcript", l.error());
+      ctx.l.emplace(std::move(*l));
+    }
+    MeasurementsInSessionSlot(ctx);
+  }
+}
+
+// 7.8: GET_MEASUREMENTS during the session handshake.
+void MeasurementsInHandshake(Env& env, CaseRun& run) {
+  const uint8_t v = AtLeast(env, wire::kVersion11);
+  auto r = ToSession(env, run, v, "responder lists no SPDM 1.1+", 0, kNeedMeasInSession, false, wire::cap::kMeasMask,
+                     wire::kMeasSummaryHashAll);
+  if (!r) return;
+  const bool sign = (r->c.n.responder_flags & wire::cap::kMeasMask) == wire::cap::kMeasSig;
+  auto req = GetMeasurementsRequest(r->c.n, sign, wire::meas::kOpTotalCount, SlotOfChain(r->c.chain));
+  Result<Bytes> rsp = req ? InSession(env.probe, r->s, *req) : Result<Bytes>(tl::unexpected(req.error()));
+  if (!rsp) return run.StepFailed(AssertionId(run, 1), "GET_MEASUREMENTS in the handshake", rsp.error(), env.probe.last_response());
+  CheckError(run, *rsp, v, wire::ErrorCode::kUnexpectedRequest);
+}
+
+template <typename F>
+void RunCase(Env& env, const char* id, const char* title, F&& body) {
+  CaseRun run(id, title);
+  body(env, run);
+  env.Add(std::move(run));
+}
+
+constexpr const char* kNo11 = "responder does not list SPDM 1.1";
+constexpr const char* kNo12 = "responder does not list SPDM 1.2";
+constexpr const char* kNo12Plus = "responder lists no SPDM 1.2+";
+
+}  // namespace groupsession
+
+void RunKeyExchangeRspGroup(Env& env) {
+  namespace gs = groupsession;
+  gs::RunCase(env, "8.1", "KEY_EXCHANGE → KEY_EXCHANGE_RSP (SPDM 1.1)", [](Env& e, CaseRun& r) {
+    gs::KeyExchangeSuccess(e, r, gs::Only(e, wire::kVersion11), gs::kNo11, false);
+  });
+  gs::RunCase(env, "8.2", "KEY_EXCHANGE → KEY_EXCHANGE_RSP with HANDSHAKE_IN_THE_CLEAR (SPDM 1.1)", [](Env& e, CaseRun& r) {
+    gs::KeyExchangeSuccess(e, r, gs::Only(e, wire::kVersion11), gs::kNo11, true);
+  });
+  gs::RunCase(env, "8.3", "KEY_EXCHANGE with a non-negotiated version → ERROR(VersionMismatch)", gs::KeyExchangeVersionMismatch);
+  gs::RunCase(env, "8.5", "KEY_EXCHANGE inside a session → ERROR(UnexpectedRequest)", gs::KeyExchangeInSession);
+  gs::RunCase(env, "8.6", "KEY_EXCHANGE with an invalid field → ERROR(InvalidRequest)", gs::KeyExchangeInvalid);
+  gs::RunCase(env, "8.7", "KEY_EXCHANGE → KEY_EXCHANGE_RSP (SPDM 1.2+)", [](Env& e, CaseRun& r) {
+    gs::KeyExchangeSuccess(e, r, gs::AtLeast(e, wire::kVersion12), gs::kNo12Plus, false);
+  });
+  gs::RunCase(env, "8.8", "KEY_EXCHANGE → KEY_EXCHANGE_RSP with HANDSHAKE_IN_THE_CLEAR (SPDM 1.2+)", [](Env& e, CaseRun& r) {
+    gs::KeyExchangeSuccess(e, r, gs::AtLeast(e, wire::kVersion12), gs::kNo12Plus, true);
+  });
+}
+
+void RunFinishRspGroup(Env& env) {
+  namespace gs = groupsession;
+  gs::RunCase(env, "9.1", "FINISH → FINISH_RSP in the session (SPDM 1.1)", [](Env& e, CaseRun& r) {
+    gs::FinishSuccess(e, r, gs::Only(e, wire::kVersion11), gs::kNo11, false);
+  });
+  gs::RunCase(env, "9.2", "FINISH → FINISH_RSP with HANDSHAKE_IN_THE_CLEAR (SPDM 1.1)", [](Env& e, CaseRun& r) {
+    gs::FinishSuccess(e, r, gs::Only(e, wire::kVersion11), gs::kNo11, true);
+  });
+  gs::RunCase(env, "9.3", "FINISH with a non-negotiated version → ERROR(VersionMismatch)", gs::FinishVersionMismatch);
+  gs::RunCase(env, "9.4", "FINISH before NEGOTIATE_ALGORITHMS → ERROR(UnexpectedRequest)", gs::FinishBeforeAlgorithms);
+  gs::RunCase(env, "9.5", "FINISH in an established session → ERROR(UnexpectedRequest)", gs::FinishInApplicationPhase);
+  gs::RunCase(env, "9.6", "FINISH with an invalid field → ERROR(InvalidRequest)", gs::FinishInvalid);
+  gs::RunCase(env, "9.7", "FINISH with a wrong RequesterVerifyData → ERROR(DecryptError)",
+              [](Env& e, CaseRun& r) { gs::FinishBadVerifyData(e, r, false); });
+  gs::RunCase(env, "9.8", "FINISH in the clear with a wrong RequesterVerifyData → ERROR(DecryptError)",
+              [](Env& e, CaseRun& r) { gs::FinishBadVerifyData(e, r, true); });
+  gs::RunCase(env, "9.9", "FINISH → FINISH_RSP in the session (SPDM 1.2)", [](Env& e, CaseRun& r) {
+    gs::FinishSuccess(e, r, gs::Only(e, wire::kVersion12), gs::kNo12, false);
+  });
+  gs::RunCase(env, "9.10", "FINISH → FINISH_RSP with HANDSHAKE_IN_THE_CLEAR (SPDM 1.2)", [](Env& e, CaseRun& r) {
+    gs::FinishSuccess(e, r, gs::Only(e, wire::kVersion12), gs::kNo12, true);
+  });
+  gs::RunCase(env, "9.11", "FINISH outside the session → ERROR(SessionRequired)", gs::FinishOutsideSession);
+}
+
+void RunHeartbeatAckGroup(Env& env) {
+  namespace gs = groupsession;
+  gs::RunCase(env, "12.1", "HEARTBEAT → HEARTBEAT_ACK in a session", gs::HeartbeatSuccess);
+  gs::RunCase(env, "12.2", "HEARTBEAT with a non-negotiated version → ERROR(VersionMismatch)", [](Env& e, CaseRun& r) {
+    gs::VersionMismatchInSession(e, r, wire::cap::kHbeat, gs::kNeedHbeat, wire::Code::kHeartbeat, 0, true);
+  });
+  gs::RunCase(env, "12.3", "HEARTBEAT during the session handshake → ERROR(UnexpectedRequest)", [](Env& e, CaseRun& r) {
+    gs::InHandshake(e, r, wire::cap::kHbeat, gs::kNeedHbeat, gs::Header(0, wire::Code::kHeartbeat), true);
+  });
+  gs::RunCase(env, "12.4", "HEARTBEAT outside a session → ERROR(SessionRequired)", [](Env& e, CaseRun& r) {
+    gs::OutsideSession(e, r, wire::cap::kHbeat, "responder lacks HBEAT_CAP", gs::Header(0, wire::Code::kHeartbeat));
+  });
+}
+
+void RunKeyUpdateAckGroup(Env& env) {
+  namespace gs = groupsession;
+  const auto update_key = static_cast<uint8_t>(wire::KeyUpdateOp::kUpdateKey);
+  gs::RunCase(env, "13.1", "KEY_UPDATE (UpdateKey, UpdateAllKeys, VerifyNewKey) → KEY_UPDATE_ACK", gs::KeyUpdateSuccess);
+  gs::RunCase(env, "13.2", "KEY_UPDATE with a non-negotiated version → ERROR(VersionMismatch)", [&](Env& e, CaseRun& r) {
+    gs::VersionMismatchInSession(e, r, wire::cap::kKeyUpd, gs::kNeedKeyUpd, wire::Code::kKeyUpdate, update_key, false);
+  });
+  gs::RunCase(env, "13.3", "KEY_UPDATE with an invalid KeyOperation → ERROR(InvalidRequest)", gs::KeyUpdateInvalid);
+  gs::RunCase(env, "13.4", "KEY_UPDATE during the session handshake → ERROR(UnexpectedRequest)", [&](Env& e, CaseRun& r) {
+    gs::InHandshake(e, r, wire::cap::kKeyUpd, gs::kNeedKeyUpd, gs::Header(0, wire::Code::kKeyUpdate, update_key, 0x66), false);
+  });
+  gs::RunCase(env, "13.5", "KEY_UPDATE outside a session → ERROR(SessionRequired)", [&](Env& e, CaseRun& r) {
+    gs::OutsideSession(e, r, wire::cap::kKeyUpd, "responder lacks KEY_UPD_CAP", gs::Header(0, wire::Code::kKeyUpdate, update_key, 0x77));
+  });
+}
+
+void RunEndSessionAckGroup(Env& env) {
+  namespace gs = groupsession;
+  gs::RunCase(env, "16.1", "END_SESSION → END_SESSION_ACK in a session", gs::EndSessionSuccess);
+  gs::RunCase(env, "16.2", "END_SESSION with a non-negotiated version → ERROR(VersionMismatch)", [](Env& e, CaseRun& r) {
+    gs::VersionMismatchInSession(e, r, 0, gs::kNeedKeyEx, wire::Code::kEndSession, 0, false);
+  });
+  gs::RunCase(env, "16.3", "END_SESSION during the session handshake → ERROR(UnexpectedRequest)", [](Env& e, CaseRun& r) {
+    gs::InHandshake(e, r, 0, gs::kNeedKeyEx, gs::Header(0, wire::Code::kEndSession), false);
+  });
+  gs::RunCase(env, "16.4", "END_SESSION outside a session → ERROR(SessionRequired)", [](Env& e, CaseRun& r) {
+    gs::OutsideSession(e, r, wire::cap::kKeyEx | wire::cap::kPskMask, "responder lacks KEY_EX_CAP and PSK_CAP",
+                   gs::Header(0, wire::Code::kEndSession));
+  });
+}
+
+void RunMeasurementsInSessionCases(Env& env) {
+  namespace gs = groupsession;
+  gs::RunCase(env, "7.7", "GET_MEASUREMENTS → MEASUREMENTS in a session (SPDM 1.1)", [](Env& e, CaseRun& r) {
+    gs::MeasurementsInSession(e, r, gs::Only(e, wire::kVersion11), gs::kNo11, false);
+  });
+  gs::RunCase(env, "7.8", "GET_MEASUREMENTS during the session handshake → ERROR(UnexpectedRequest)", gs::MeasurementsInHandshake);
+  gs::RunCase(env, "7.10", "GET_MEASUREMENTS → MEASUREMENTS in a session (SPDM 1.2)", [](Env& e, CaseRun& r) {
+    gs::MeasurementsInSession(e, r, gs::Only(e, wire::kVersion12), gs::kNo12, true);
+  });
+}
 
 }  // namespace ccgpu::spdm::validator::internal
