@@ -92,6 +92,21 @@ TEST(ValidatorTest, WithoutSecuredMessagesTheSessionGroupsAreSkipped) {
   EXPECT_FALSE(r.cases.empty());
 }
 
+// With HANDSHAKE_IN_THE_CLEAR_CAP the in-the-clear cases (8.2, 9.2, …) run
+// instead of being skipped, and a wrong FINISH_RSP VerifyData fails group 9.
+TEST(ValidatorTest, HandshakeInTheClearCasesRunWhenTheResponderOffersIt) {
+  responder::ResponderConfig rc = testing::ResponderConfigFor(crypto::Curve::kP384);
+  rc.capabilities |= wire::cap::kHandshakeInTheClear;
+  const Report r = ValidateResponder(rc);
+  EXPECT_TRUE(r.ok()) << Failures(r);
+  bool ran_9_2 = false;
+  for (const CaseResult& c : r.cases) ran_9_2 = ran_9_2 || (c.id == "9.2" && !c.skipped && !c.assertions.empty());
+  EXPECT_TRUE(ran_9_2);
+  rc.fault = Fault::kBadFinishRspVerifyData;
+  const Report bad = ValidateResponder(rc);
+  EXPECT_TRUE(FailedGroups(bad).count(9)) << Failures(bad);
+}
+
 struct FaultCase {
   Fault fault;
   int group;  // a group that must fail
