@@ -1,5 +1,6 @@
 // `ccgpu spdm responder`, `ccgpu spdm requester` and `ccgpu spdm validate`: the SPDM state machines
 // over the spdm-emu platform port (TCP), transports none / mctp / pci_doe.
+#include <algorithm>
 #include <cstdio>
 #include <fstream>
 #include <iterator>
@@ -297,6 +298,13 @@ int RunValidate(const ValidateArgs& a) {
   if (!type) {
     std::fprintf(stderr, "ccgpu spdm validate: %s\n", type.error().context);
     return kExitUsage;
+  }
+  const auto& known = spdm::validator::ImplementedGroups();
+  for (int g : a.groups) {
+    if (std::find(known.begin(), known.end(), g) == known.end()) {
+      std::fprintf(stderr, "ccgpu spdm validate: --group %d: no such test group (groups: 1-9, 12, 13, 16)\n", g);
+      return kExitUsage;
+    }
   }
   spdm::validator::ValidatorConfig vc;
   vc.groups = a.groups;

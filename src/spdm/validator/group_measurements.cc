@@ -490,36 +490,13 @@ void RunUnexpectedRequest(Env& env) {
     return;
   }
   Probe& probe = env.probe;
-  uint32_t flags = 0;
-  auto setup = [&]() -> Status {
-    CCGPU_ASSIGN_OR_RETURN(Bytes gv, wire::SerializeGetVersion(wire::GetVersion{}));
-    CCGPU_ASSIGN_OR_RETURN(Bytes ver, probe.Send(gv));
-    auto h = wire::PeekHeader(ver);
-    if (!h || h->code != static_cast<uint8_t>(wire::Code::kVersion)) {
-      return Fail(Errc::kUnexpectedMessage, "validator: GET_VERSION not answered with VERSION");
-    }
-    const VcaOffer offer;
-    wire::GetCapabilities gc;
-    gc.version = version;
-    gc.ct_exponent = offer.ct_exponent;
-    gc.flags = version >= wire::kVersion12 ? offer.flags : (offer.flags & 0xFFFFu);
-    if (version >= wire::kVersion12) {
-      gc.data_transfer_size = offer.data_transfer_size;
-      gc.max_spdm_msg_size = offer.data_transfer_size;
-    }
-    CCGPU_ASSIGN_OR_RETURN(Bytes gc_bytes, wire::SerializeGetCapabilities(gc));
-    CCGPU_ASSIGN_OR_RETURN(Bytes caps_bytes, probe.Send(gc_bytes));
-    wire::NegotiatedParams np;
-    np.version = version;
-    CCGPU_ASSIGN_OR_RETURN(wire::Capabilities caps, wire::ParseCapabilities(caps_bytes, probe.Params(np)));
-    flags = caps.flags;
-    return OkStatus();
-  };
-  if (Status st = setup(); !st) {
-    run.StepFailed(AssertionId(run, 1), "GET_VERSION / GET_CAPABILITIES", st.error(), probe.last_response());
+  auto half = VersionAndCapabilities(probe, version);
+  if (!half) {
+    run.StepFailed(AssertionId(run, 1), "GET_VERSION / GET_CAPABILITIES", half.error(), probe.last_response());
     env.Add(std::move(run));
     return;
   }
+  const uint32_t flags = half->responder_flags;
   const uint32_t meas = flags & wire::cap::kMeasMask;
   const bool sign = (meas & wire::cap::kMeasSig) != 0;
   // DMTF's TestSetup reads "CERT_CAP == 0: skip"; its program skips on the

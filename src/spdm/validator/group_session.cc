@@ -5,8 +5,8 @@
 // Every case starts from its own VCA. The cases that need a working session
 // as their setup open it with Establish (session_support.cc); the cases whose
 // assertions are about the handshake itself (8.1/8.2/8.7/8.8 and
-// 9.1/9.2/9.9/9.10) run KEY_EXCHANGE and FINISH here step by step, so that
-// each assertion records exactly what held. Without a secured-message binding
+// 9.1/9.2/9.9/9.10) run its steps (TryKeyExchange, TryFinish) one by one, so
+// that each assertion records exactly what held. Without a secured-message binding
 // (a transport such as platform-port NONE) every case is skipped.
 #include <algorithm>
 #include <array>
@@ -25,9 +25,6 @@ constexpr const char* kNoBinding = "the transport carries no secured messages (n
 constexpr const char* kNeedKeyEx = "responder lacks KEY_EX_CAP or CERT_CAP (the validator authenticates sessions with a certificate)";
 constexpr const char* kNeedInTheClear = "responder does not set HANDSHAKE_IN_THE_CLEAR_CAP";
 constexpr uint32_t kKeyExCaps = wire::cap::kKeyEx | wire::cap::kCert;
-// DSP0277 versions the validator lists in KEY_EXCHANGE (as our requester).
-constexpr uint16_t kSecuredVersions[] = {0x1000, 0x1100, 0x1200};
-constexpr uint16_t kReqSessionId = 0xFFFF;
 
 // ---------------------------------------------------------------------------
 // Versions and setup steps
@@ -190,175 +187,6 @@ std::array<uint8_t, 2> WrongVersions(uint8_t v) {
 
 // ---------------------------------------------------------------------------
 // KEY_EXCHANGE / FINISH, step by step (8.1/8.2/8.7/8.8, 9.1/9.2/9.9/9.10)
-
-wire::OpaqueFormat OpaqueFormatOf(const Negotiated& n) {
-  return (n.other_params & wire::alg::kOpaqueDataFmt1) != 0 ? wire::OpaqueFormat::kFmt1 : wire::OpaqueFormat::kDmtfSpecId;
-}
-
-// KEY_EXCHANGE as our requester sends it (SupportedVersionList opaque data,
-// TerminationPolicy in 1.2+), with `exchange_data` as ExchangeData.
-Result<Bytes> BuildKeyExchange(const Negotiated& n, uint8_t slot, uint8_t meas_summary, ByteSpan exchange_data) {
-  CCGPU_ASSIGN_OR_RETURN(Bytes svl, wire::SerializeSmSupportedVersions({std::begin(kSecuredVersions), std::end(kSecuredVersions)}));
-  CCGPU_ASSIGN_OR_RETURN(Bytes opaque, wire::SerializeOpaqueData({wire::OpaqueElement{wire::kOpaqueElementIdDmtf, {}, svl}},
-                                                                 OpaqueFormatOf(n)));
-  wire::KeyExchange ke;
-  ke.version = n.version;
-  ke.meas_summary_hash_type = meas_summary;
-  ke.slot_id = slot;
-  ke.req_session_id = kReqSessionId;
-  ke.session_policy = n.version >= wire::kVersion12 ? wire::kSessionPolicyTermination : 0;
-  CCGPU_TRY(crypto::RandomBytes(ke.random_data));
-  ke.exchange_data = exchange_data;
-  ke.opaque_data = opaque;
-  return wire::SerializeKeyExchange(ke);
-}
-
-// A fresh ephemeral public point of the negotiated group.
-Result<Bytes> EphemeralPoint(const Negotiated& n) {
-  auto curve = CurveFromDheBit(n.dhe);
-  if (!curve) return Fail(Errc::kUnsupportedAlgorithm, "validator: negotiated DHE group is not one the validator implements");
-  CCGPU_ASSIGN_OR_RETURN(crypto::EcPrivateKey eph, crypto::EcPrivateKey::Generate(*curve));
-  return eph.PublicRawPoint();
-}
-
-uint8_t SlotOfChain(const SlotChain& chain) {
-  return !chain.certificate_messages.empty() && chain.certificate_messages[0].size() > 2
-             ? static_cast<uint8_t>(chain.certificate_messages[0][2] & 0x0F)
-             : 0;
-}
-
-struct KeyExchangeTry {
-  Bytes request, response;
-  std::optional<Error> parse_error;        // the response is not a well-formed KEY_EXCHANGE_RSP
-  std::optional<Error> signature_error;    // nullopt: the signature over TH verified
-  std::optional<Error> verify_data_error;  // nullopt: ResponderVerifyData verified (or in the clear)
-  uint8_t mut_auth_requested = 0;
-  std::optional<session::SessionTranscript> th;  // through KEY_EXCHANGE_RSP
-  std::optional<session::SecureSession> secure;  // handshake keys
-  bool usable() const { return !parse_error && !signature_error && !verify_data_error && th && secure; }
-  Error first_error() const {
-    if (parse_error) return *parse_error;
-    if (signature_error) return *signature_error;
-    if (verify_data_error) return *verify_data_error;
-    return Error{Errc::kStateError, "validator: KEY_EXCHANGE did not yield handshake keys"};
-  }
-};
-
-// KEY_EXCHANGE with MeasurementSummaryHashType `meas_summary` on the chain's
-// slot; the reply checked as a requester would, each check kept apart. The
-// Result fails only when nothing could be sent or received, or a local step
-// (key generation, transcript, key schedule) failed.
-Result<KeyExchangeTry> TryKeyExchange(Probe& probe, const Negotiated& n, const SlotChain& chain, uint8_t meas_summary) {
-  auto curve = CurveFromDheBit(n.dhe);
-  auto aead = AeadFromBit(n.aead);
-  if (!curve || !aead) return Fail(Errc::kUnsupportedAlgorithm, "validator: no DHE group / AEAD the validator implements");
-  if (!chain.leaf_key) return Fail(Errc::kUnsupported, "validator: the chain's leaf key is not P-256/P-384");
-  if (!probe.config().binding) return Fail(Errc::kUnsupported, "validator: no secured-message binding configured");
-  CCGPU_ASSIGN_OR_RETURN(crypto::EcPrivateKey eph, crypto::EcPrivateKey::Generate(*curve));
-  CCGPU_ASSIGN_OR_RETURN(Bytes point, eph.PublicRawPoint());
-  KeyExchangeTry t;
-  CCGPU_ASSIGN_OR_RETURN(t.request, BuildKeyExchange(n, SlotOfChain(chain), meas_summary, point));
-  CCGPU_ASSIGN_OR_RETURN(t.response, probe.Send(t.request));
-  wire::ParseParams p = probe.Params(n.np);
-  p.measurement_summary_hash = meas_summary != wire::kMeasSummaryHashNone;
-  auto r = wire::ParseKeyExchangeRsp(t.response, p);
-  if (!r) {
-    t.parse_error = r.error();
-    return t;
-  }
-  t.mut_auth_requested = r->mut_auth_requested;
-  const bool multi_key = n.version >= wire::kVersion13 &&
-                         (n.responder_flags & wire::cap::kMultiKeyMask) == wire::cap::kMultiKeyOnly;
-  const ByteSpan message_d = multi_key ? ByteSpan(chain.digests_response) : ByteSpan();
-  CCGPU_ASSIGN_OR_RETURN(auto th, session::SessionTranscript::Create(n.hash, n.message_a.bytes(), message_d, chain.chain_hash));
-  CCGPU_TRY(th.AppendKeyExchange(t.request));
-  CCGPU_TRY(th.AppendKeyExchangeRspSigned(ByteSpan(t.response).first(wire::KeyExchangeRspSignedSize(*r))));
-  CCGPU_ASSIGN_OR_RETURN(Bytes sig_digest, th.Digest());
-  if (auto v = VerifySpdmSignature(n, *chain.leaf_key, session::SigningContext::kResponderKeyExchangeRsp, sig_digest,
-                                   r->signature);
-      !v) {
-    t.signature_error = v.error();
-  }
-  CCGPU_TRY(th.AppendKeyExchangeRspSignature(r->signature));
-  CCGPU_ASSIGN_OR_RETURN(Bytes th1, th.Th1());
-  // The handshake keys (whether or not the signature held, so that
-  // ResponderVerifyData is judged on its own).
-  auto peer = crypto::EcPublicKey::FromRawPoint(*curve, r->exchange_data);
-  if (!peer) {
-    t.verify_data_error = peer.error();
-    return t;
-  }
-  auto secret = eph.Ecdh(*peer);
-  if (!secret) {
-    t.verify_data_error = secret.error();
-    return t;
-  }
-  CCGPU_ASSIGN_OR_RETURN(session::SpdmVersion v, session::SpdmVersionFromByte(n.version));
-  CCGPU_ASSIGN_OR_RETURN(auto schedule, session::KeySchedule::Create(session::SessionAlgorithms{v, n.hash, *aead}, std::move(*secret)));
-  CCGPU_TRY(schedule.DeriveHandshake(th1));
-  CCGPU_ASSIGN_OR_RETURN(auto secure, session::SecureSession::Create(session::Role::kRequester,
-                                                                     session::MakeSessionId(kReqSessionId, r->rsp_session_id),
-                                                                     *probe.config().binding, std::move(schedule)));
-  if (!n.np.handshake_in_the_clear) {
-    if (auto ok = secure.CheckVerifyData(session::Direction::kResponderToRequester, th1, r->responder_verify_data); !ok) {
-      t.verify_data_error = ok.error();
-    } else {
-      CCGPU_TRY(th.AppendKeyExchangeRspVerifyData(r->responder_verify_data));
-    }
-  }
-  t.th.emplace(std::move(th));
-  t.secure.emplace(std::move(secure));
-  return t;
-}
-
-struct FinishTry {
-  Bytes response;
-  std::optional<Error> parse_error;
-  std::optional<Error> verify_data_error;  // in the clear: FINISH_RSP's ResponderVerifyData
-};
-
-// FINISH with RequesterVerifyData over the transcript of `ke` (usable()),
-// then FINISH_RSP; TH2 and the application keys when it verifies.
-Result<FinishTry> TryFinish(Probe& probe, const Negotiated& n, KeyExchangeTry& ke) {
-  const bool in_clear = n.np.handshake_in_the_clear;
-  session::SessionTranscript& th = *ke.th;
-  session::SecureSession& secure = *ke.secure;
-  wire::Finish f;
-  f.version = n.version;
-  const Bytes zero(n.np.hash_size, 0);
-  f.requester_verify_data = zero;
-  CCGPU_ASSIGN_OR_RETURN(Bytes req, wire::SerializeFinish(f));
-  const std::size_t vd_at = req.size() - zero.size();
-  CCGPU_TRY(th.AppendFinishSigned(ByteSpan(req).first(vd_at)));
-  CCGPU_ASSIGN_OR_RETURN(Bytes digest, th.Digest());
-  CCGPU_ASSIGN_OR_RETURN(Bytes vd, secure.VerifyData(session::Direction::kRequesterToResponder, digest));
-  std::copy(vd.begin(), vd.end(), req.begin() + static_cast<std::ptrdiff_t>(vd_at));
-  CCGPU_TRY(th.AppendFinishVerifyData(vd));
-  FinishTry t;
-  if (in_clear) {
-    CCGPU_ASSIGN_OR_RETURN(t.response, probe.Send(req));
-  } else {
-    CCGPU_ASSIGN_OR_RETURN(requester::ExchangeMessage reply, probe.SendSecured(secure, req));
-    t.response = std::move(reply.bytes);
-  }
-  auto r = wire::ParseFinishRsp(t.response, probe.Params(n.np));
-  if (!r) {
-    t.parse_error = r.error();
-    return t;
-  }
-  CCGPU_TRY(th.AppendFinishRspHeader(ByteSpan(t.response).first(wire::kHeaderSize)));
-  if (in_clear) {
-    CCGPU_ASSIGN_OR_RETURN(Bytes d, th.Digest());
-    if (auto ok = secure.CheckVerifyData(session::Direction::kResponderToRequester, d, r->responder_verify_data); !ok) {
-      t.verify_data_error = ok.error();
-      return t;
-    }
-    CCGPU_TRY(th.AppendFinishRspVerifyData(r->responder_verify_data));
-  }
-  CCGPU_ASSIGN_OR_RETURN(Bytes th2, th.Th2());
-  CCGPU_TRY(secure.EnterApplicationPhase(th2));
-  return t;
-}
 
 // ---------------------------------------------------------------------------
 // Group 8
@@ -567,26 +395,9 @@ void FinishBeforeAlgorithms(Env& env, CaseRun& run) {
   const uint8_t v = AtLeast(env, wire::kVersion11);
   if (!env.probe.config().binding) return run.Skip(kNoBinding);
   if (v == 0) return run.Skip("responder lists no SPDM 1.1+");
-  const VcaOffer offer;
-  auto gv = wire::SerializeGetVersion(wire::GetVersion{});
-  Result<Bytes> ver = gv ? env.probe.Send(*gv) : Result<Bytes>(tl::unexpected(gv.error()));
-  if (!ver) return run.StepFailed(AssertionId(run, 1), "GET_VERSION", ver.error(), env.probe.last_response());
-  wire::GetCapabilities gc;
-  gc.version = v;
-  gc.ct_exponent = offer.ct_exponent;
-  gc.flags = v >= wire::kVersion12 ? offer.flags : (offer.flags & 0xFFFFu);
-  if (v >= wire::kVersion12) {
-    gc.data_transfer_size = offer.data_transfer_size;
-    gc.max_spdm_msg_size = offer.data_transfer_size;
-  }
-  auto gcb = wire::SerializeGetCapabilities(gc);
-  Result<Bytes> caps = gcb ? env.probe.Send(*gcb) : Result<Bytes>(tl::unexpected(gcb.error()));
-  if (!caps) return run.StepFailed(AssertionId(run, 1), "GET_CAPABILITIES", caps.error(), env.probe.last_response());
-  wire::NegotiatedParams np;
-  np.version = v;
-  auto parsed = wire::ParseCapabilities(*caps, env.probe.Params(np));
-  if (!parsed) return run.StepFailed(AssertionId(run, 1), "GET_CAPABILITIES", parsed.error(), *caps);
-  if ((parsed->flags & wire::cap::kKeyEx) == 0) return run.Skip("responder lacks KEY_EX_CAP");
+  auto half = VersionAndCapabilities(env.probe, v);
+  if (!half) return run.StepFailed(AssertionId(run, 1), "GET_VERSION / GET_CAPABILITIES", half.error(), env.probe.last_response());
+  if (!half->Has(wire::cap::kKeyEx)) return run.Skip("responder lacks KEY_EX_CAP");
   // The hash is not negotiated yet: RequesterVerifyData of SHA-384 size.
   const Bytes vd(48, 0);
   auto rsp = env.probe.Send(RawFinish(v, 0, 0, 0, vd));

@@ -101,21 +101,14 @@ Result<Bytes> AlgorithmsStep(Probe& probe, ByteSpan get_capabilities, ByteSpan n
 
 // GET_CAPABILITIES in `version` with `flags` and the validator's CTExponent,
 // DataTransferSize and MaxSPDMmsgSize (1.2+).
-Result<Bytes> CapabilitiesRequest(uint8_t version, uint32_t flags) {
-  const VcaOffer offer;
-  wire::GetCapabilities gc;
-  gc.version = version;
-  gc.ct_exponent = offer.ct_exponent;
-  gc.flags = version >= wire::kVersion12 ? flags : (flags & 0xFFFFu);
-  if (version >= wire::kVersion12) {
-    gc.data_transfer_size = offer.data_transfer_size;
-    gc.max_spdm_msg_size = offer.data_transfer_size;
-  }
-  return wire::SerializeGetCapabilities(gc);
+Result<Bytes> SerializedCapabilities(uint8_t version, uint32_t flags) {
+  VcaOffer offer;
+  offer.flags = flags;
+  return wire::SerializeGetCapabilities(internal::CapabilitiesRequest(version, offer));
 }
 
 // The GET_CAPABILITIES the validator's VCA sends.
-Result<Bytes> PlainCapabilitiesRequest(uint8_t version) { return CapabilitiesRequest(version, VcaOffer{}.flags); }
+Result<Bytes> PlainCapabilitiesRequest(uint8_t version) { return SerializedCapabilities(version, VcaOffer{}.flags); }
 
 // The requester flags of DMTF's success cases 2.3/2.5/2.7: every capability a
 // requester can claim that VCA alone does not commit it to use.
@@ -282,7 +275,7 @@ void CapabilitiesSuccess(Env& env, const std::string& id, uint8_t version) {
     return env.Add(std::move(run));
   }
   const auto a = [&](int n) { return AssertionId(run, n); };
-  auto req = CapabilitiesRequest(version, FullRequesterFlags(version));
+  auto req = SerializedCapabilities(version, FullRequesterFlags(version));
   if (!req) {
     run.StepFailed(a(1), "GET_CAPABILITIES", req.error());
     return env.Add(std::move(run));
@@ -397,14 +390,10 @@ void Case2_4(Env& env) {
   };
   for (const Step& s : steps) {
     if (!s.applies) continue;
-    wire::GetCapabilities gc;
-    gc.version = v;
-    gc.ct_exponent = offer.ct_exponent;
-    gc.flags = v >= wire::kVersion12 ? s.flags : (s.flags & 0xFFFFu);
-    if (v >= wire::kVersion12) {
-      gc.data_transfer_size = s.data_transfer_size != 0 ? s.data_transfer_size : offer.data_transfer_size;
-      gc.max_spdm_msg_size = offer.data_transfer_size;
-    }
+    VcaOffer with_flags = offer;
+    with_flags.flags = s.flags;
+    wire::GetCapabilities gc = internal::CapabilitiesRequest(v, with_flags);
+    if (v >= wire::kVersion12 && s.data_transfer_size != 0) gc.data_transfer_size = s.data_transfer_size;
     auto req = wire::SerializeGetCapabilities(gc);
     if (!req) {
       run.StepFailed(AssertionId(run, 1), s.what, req.error());
@@ -431,15 +420,7 @@ void Case2_6(Env& env) {
     run.Skip(kNoCommonVersion);
     return env.Add(std::move(run));
   }
-  const VcaOffer offer;
-  wire::GetCapabilities base;
-  base.version = v;
-  base.ct_exponent = offer.ct_exponent;
-  base.flags = v >= wire::kVersion12 ? offer.flags : (offer.flags & 0xFFFFu);
-  if (v >= wire::kVersion12) {
-    base.data_transfer_size = offer.data_transfer_size;
-    base.max_spdm_msg_size = offer.data_transfer_size;
-  }
+  const wire::GetCapabilities base = internal::CapabilitiesRequest(v);
   auto first = wire::SerializeGetCapabilities(base);
   if (!first) {
     run.StepFailed(AssertionId(run, 1), "GET_CAPABILITIES", first.error());
@@ -618,7 +599,7 @@ void AlgorithmsSuccess(Env& env, const std::string& id, uint8_t version) {
   // The requester claims every session capability (MUT_AUTH_CAP and PSK_CAP
   // included), so that what the responder must select depends on its own
   // flags alone, as the assertions state.
-  auto caps_req = CapabilitiesRequest(version, FullRequesterFlags(version));
+  auto caps_req = SerializedCapabilities(version, FullRequesterFlags(version));
   auto na = wire::SerializeNegotiateAlgorithms(FullNegotiate(version));
   if (!caps_req || !na) {
     run.StepFailed(a(1), "building the requests", caps_req ? na.error() : caps_req.error());

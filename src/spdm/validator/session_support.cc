@@ -62,12 +62,120 @@ Status CheckVersionSelection(ByteSpan opaque, wire::OpaqueFormat fmt) {
   return OkStatus();
 }
 
-// FINISH (no mutual authentication) with RequesterVerifyData over the
-// transcript, then FINISH_RSP: ResponderVerifyData in the clear, TH2, and the
-// application keys.
-Status Finish(Probe& probe, const Negotiated& n, OpenSession& out, session::SessionTranscript& th) {
+}  // namespace session_support
+
+wire::OpaqueFormat OpaqueFormatOf(const Negotiated& n) {
+  return (n.other_params & wire::alg::kOpaqueDataFmt1) != 0 ? wire::OpaqueFormat::kFmt1 : wire::OpaqueFormat::kDmtfSpecId;
+}
+
+// KEY_EXCHANGE as our requester sends it (SupportedVersionList opaque data,
+// TerminationPolicy in 1.2+), with `exchange_data` as ExchangeData.
+Result<Bytes> BuildKeyExchange(const Negotiated& n, uint8_t slot, uint8_t meas_summary, ByteSpan exchange_data) {
+  CCGPU_ASSIGN_OR_RETURN(Bytes svl, wire::SerializeSmSupportedVersions({std::begin(session_support::kSecuredVersions),
+                                                                         std::end(session_support::kSecuredVersions)}));
+  CCGPU_ASSIGN_OR_RETURN(Bytes opaque, wire::SerializeOpaqueData({wire::OpaqueElement{wire::kOpaqueElementIdDmtf, {}, svl}},
+                                                                 OpaqueFormatOf(n)));
+  wire::KeyExchange ke;
+  ke.version = n.version;
+  ke.meas_summary_hash_type = meas_summary;
+  ke.slot_id = slot;
+  ke.req_session_id = session_support::kReqSessionId;
+  ke.session_policy = n.version >= wire::kVersion12 ? wire::kSessionPolicyTermination : 0;
+  CCGPU_TRY(crypto::RandomBytes(ke.random_data));
+  ke.exchange_data = exchange_data;
+  ke.opaque_data = opaque;
+  return wire::SerializeKeyExchange(ke);
+}
+
+// A fresh ephemeral public point of the negotiated group.
+Result<Bytes> EphemeralPoint(const Negotiated& n) {
+  auto curve = CurveFromDheBit(n.dhe);
+  if (!curve) return Fail(Errc::kUnsupportedAlgorithm, "validator: negotiated DHE group is not one the validator implements");
+  CCGPU_ASSIGN_OR_RETURN(crypto::EcPrivateKey eph, crypto::EcPrivateKey::Generate(*curve));
+  return eph.PublicRawPoint();
+}
+
+uint8_t SlotOfChain(const SlotChain& chain) {
+  return !chain.certificate_messages.empty() && chain.certificate_messages[0].size() > 2
+             ? static_cast<uint8_t>(chain.certificate_messages[0][2] & 0x0F)
+             : 0;
+}
+
+// KEY_EXCHANGE with MeasurementSummaryHashType `meas_summary` on the chain's
+// slot; the reply checked as a requester would, each check kept apart. The
+// Result fails only when nothing could be sent or received, or a local step
+// (key generation, transcript, key schedule) failed.
+Result<KeyExchangeTry> TryKeyExchange(Probe& probe, const Negotiated& n, const SlotChain& chain, uint8_t meas_summary) {
+  auto curve = CurveFromDheBit(n.dhe);
+  auto aead = AeadFromBit(n.aead);
+  if (!curve || !aead) return Fail(Errc::kUnsupportedAlgorithm, "validator: no DHE group / AEAD the validator implements");
+  if (!chain.leaf_key) return Fail(Errc::kUnsupported, "validator: the chain's leaf key is not P-256/P-384");
+  if (!probe.config().binding) return Fail(Errc::kUnsupported, "validator: no secured-message binding configured");
+  CCGPU_ASSIGN_OR_RETURN(crypto::EcPrivateKey eph, crypto::EcPrivateKey::Generate(*curve));
+  CCGPU_ASSIGN_OR_RETURN(Bytes point, eph.PublicRawPoint());
+  KeyExchangeTry t;
+  CCGPU_ASSIGN_OR_RETURN(t.request, BuildKeyExchange(n, SlotOfChain(chain), meas_summary, point));
+  CCGPU_ASSIGN_OR_RETURN(t.response, probe.Send(t.request));
+  wire::ParseParams p = probe.Params(n.np);
+  p.measurement_summary_hash = meas_summary != wire::kMeasSummaryHashNone;
+  auto r = wire::ParseKeyExchangeRsp(t.response, p);
+  if (!r) {
+    t.parse_error = r.error();
+    return t;
+  }
+  t.mut_auth_requested = r->mut_auth_requested;
+  t.opaque_data.assign(r->opaque_data.begin(), r->opaque_data.end());
+  const bool multi_key = n.version >= wire::kVersion13 &&
+                         (n.responder_flags & wire::cap::kMultiKeyMask) == wire::cap::kMultiKeyOnly;
+  const ByteSpan message_d = multi_key ? ByteSpan(chain.digests_response) : ByteSpan();
+  CCGPU_ASSIGN_OR_RETURN(auto th, session::SessionTranscript::Create(n.hash, n.message_a.bytes(), message_d, chain.chain_hash));
+  CCGPU_TRY(th.AppendKeyExchange(t.request));
+  CCGPU_TRY(th.AppendKeyExchangeRspSigned(ByteSpan(t.response).first(wire::KeyExchangeRspSignedSize(*r))));
+  CCGPU_ASSIGN_OR_RETURN(Bytes sig_digest, th.Digest());
+  if (auto v = VerifySpdmSignature(n, *chain.leaf_key, session::SigningContext::kResponderKeyExchangeRsp, sig_digest,
+                                   r->signature);
+      !v) {
+    t.signature_error = v.error();
+  }
+  CCGPU_TRY(th.AppendKeyExchangeRspSignature(r->signature));
+  CCGPU_ASSIGN_OR_RETURN(Bytes th1, th.Th1());
+  // The handshake keys (whether or not the signature held, so that
+  // ResponderVerifyData is judged on its own).
+  auto peer = crypto::EcPublicKey::FromRawPoint(*curve, r->exchange_data);
+  if (!peer) {
+    t.verify_data_error = peer.error();
+    return t;
+  }
+  auto secret = eph.Ecdh(*peer);
+  if (!secret) {
+    t.verify_data_error = secret.error();
+    return t;
+  }
+  CCGPU_ASSIGN_OR_RETURN(session::SpdmVersion v, session::SpdmVersionFromByte(n.version));
+  CCGPU_ASSIGN_OR_RETURN(auto schedule, session::KeySchedule::Create(session::SessionAlgorithms{v, n.hash, *aead}, std::move(*secret)));
+  CCGPU_TRY(schedule.DeriveHandshake(th1));
+  t.session_id = session::MakeSessionId(session_support::kReqSessionId, r->rsp_session_id);
+  CCGPU_ASSIGN_OR_RETURN(auto secure, session::SecureSession::Create(session::Role::kRequester, t.session_id,
+                                                                     *probe.config().binding, std::move(schedule)));
+  if (!n.np.handshake_in_the_clear) {
+    if (auto ok = secure.CheckVerifyData(session::Direction::kResponderToRequester, th1, r->responder_verify_data); !ok) {
+      t.verify_data_error = ok.error();
+    } else {
+      CCGPU_TRY(th.AppendKeyExchangeRspVerifyData(r->responder_verify_data));
+    }
+  }
+  t.th.emplace(std::move(th));
+  t.secure.emplace(std::move(secure));
+  return t;
+}
+
+
+// FINISH with RequesterVerifyData over the transcript of `ke` (usable()),
+// then FINISH_RSP; TH2 and the application keys when it verifies.
+Result<FinishTry> TryFinish(Probe& probe, const Negotiated& n, KeyExchangeTry& ke) {
   const bool in_clear = n.np.handshake_in_the_clear;
-  session::SecureSession& secure = *out.secure;
+  session::SessionTranscript& th = *ke.th;
+  session::SecureSession& secure = *ke.secure;
   wire::Finish f;
   f.version = n.version;
   const Bytes zero(n.np.hash_size, 0);
@@ -79,114 +187,69 @@ Status Finish(Probe& probe, const Negotiated& n, OpenSession& out, session::Sess
   CCGPU_ASSIGN_OR_RETURN(Bytes vd, secure.VerifyData(session::Direction::kRequesterToResponder, digest));
   std::copy(vd.begin(), vd.end(), req.begin() + static_cast<std::ptrdiff_t>(vd_at));
   CCGPU_TRY(th.AppendFinishVerifyData(vd));
-
-  Bytes rsp;
+  FinishTry t;
   if (in_clear) {
-    CCGPU_ASSIGN_OR_RETURN(rsp, probe.Send(req));
+    CCGPU_ASSIGN_OR_RETURN(t.response, probe.Send(req));
   } else {
     CCGPU_ASSIGN_OR_RETURN(requester::ExchangeMessage reply, probe.SendSecured(secure, req));
-    rsp = std::move(reply.bytes);
+    t.response = std::move(reply.bytes);
   }
-  CCGPU_TRY(ExpectResponse(rsp, wire::Code::kFinishRsp, n.version, "validator: FINISH answered with ERROR",
-                           "validator: FINISH not answered with FINISH_RSP",
-                           "validator: FINISH_RSP SPDMVersion is not the negotiated one"));
-  CCGPU_ASSIGN_OR_RETURN(wire::FinishRsp r, wire::ParseFinishRsp(rsp, probe.Params(n.np)));
-  CCGPU_TRY(th.AppendFinishRspHeader(ByteSpan(rsp).first(wire::kHeaderSize)));
+  auto r = wire::ParseFinishRsp(t.response, probe.Params(n.np));
+  if (!r) {
+    t.parse_error = r.error();
+    return t;
+  }
+  CCGPU_TRY(th.AppendFinishRspHeader(ByteSpan(t.response).first(wire::kHeaderSize)));
   if (in_clear) {
     CCGPU_ASSIGN_OR_RETURN(Bytes d, th.Digest());
-    if (!secure.CheckVerifyData(session::Direction::kResponderToRequester, d, r.responder_verify_data)) {
-      return Fail(Errc::kTranscriptMismatch, "validator: FINISH_RSP ResponderVerifyData does not verify");
+    if (auto ok = secure.CheckVerifyData(session::Direction::kResponderToRequester, d, r->responder_verify_data); !ok) {
+      t.verify_data_error = ok.error();
+      return t;
     }
-    CCGPU_TRY(th.AppendFinishRspVerifyData(r.responder_verify_data));
+    CCGPU_TRY(th.AppendFinishRspVerifyData(r->responder_verify_data));
   }
   CCGPU_ASSIGN_OR_RETURN(Bytes th2, th.Th2());
   CCGPU_TRY(secure.EnterApplicationPhase(th2));
-  out.finished = true;
-  return OkStatus();
+  return t;
 }
 
-}  // namespace session_support
 
 Result<OpenSession> Establish(Probe& probe, const Negotiated& n, const SlotChain& chain, bool finish,
                               uint8_t meas_summary_hash_type) {
   namespace ss = session_support;
-  if (!probe.config().binding) return Fail(Errc::kUnsupported, "validator: no secured-message binding configured");
-  if (!chain.leaf_key) return Fail(Errc::kUnsupported, "validator: the chain's leaf key is not P-256/P-384");
-  auto curve = CurveFromDheBit(n.dhe);
-  auto aead = AeadFromBit(n.aead);
-  if (!curve || !aead) return Fail(Errc::kUnsupportedAlgorithm, "validator: no DHE group / AEAD the validator implements");
-  // The slot whose chain was read (GET_CERTIFICATE Param1).
-  const uint8_t slot = !chain.certificate_messages.empty() && chain.certificate_messages[0].size() > 2
-                           ? static_cast<uint8_t>(chain.certificate_messages[0][2] & 0x0F)
-                           : 0;
-  // SPDM 1.3 MultiKeyConnRsp (MULTI_KEY_CAP = 01; the validator never sets
-  // MULTI_KEY_CONN, so "negotiable" stays off): TH carries the first DIGESTS.
-  const bool multi_key = n.version >= wire::kVersion13 &&
-                         (n.responder_flags & wire::cap::kMultiKeyMask) == wire::cap::kMultiKeyOnly;
-  const wire::OpaqueFormat fmt =
-      (n.other_params & wire::alg::kOpaqueDataFmt1) != 0 ? wire::OpaqueFormat::kFmt1 : wire::OpaqueFormat::kDmtfSpecId;
-
-  CCGPU_ASSIGN_OR_RETURN(crypto::EcPrivateKey eph, crypto::EcPrivateKey::Generate(*curve));
-  CCGPU_ASSIGN_OR_RETURN(Bytes exchange, eph.PublicRawPoint());
-  CCGPU_ASSIGN_OR_RETURN(Bytes svl, wire::SerializeSmSupportedVersions(
-                                        {std::begin(ss::kSecuredVersions), std::end(ss::kSecuredVersions)}));
-  CCGPU_ASSIGN_OR_RETURN(Bytes opaque, wire::SerializeOpaqueData({wire::OpaqueElement{wire::kOpaqueElementIdDmtf, {}, svl}}, fmt));
-  wire::KeyExchange ke;
-  ke.version = n.version;
-  ke.meas_summary_hash_type = meas_summary_hash_type;
-  ke.slot_id = slot;
-  ke.req_session_id = ss::kReqSessionId;
-  ke.session_policy = n.version >= wire::kVersion12 ? wire::kSessionPolicyTermination : 0;
-  CCGPU_TRY(crypto::RandomBytes(ke.random_data));
-  ke.exchange_data = exchange;
-  ke.opaque_data = opaque;
-  CCGPU_ASSIGN_OR_RETURN(Bytes req, wire::SerializeKeyExchange(ke));
-
-  CCGPU_ASSIGN_OR_RETURN(Bytes rsp, probe.Send(req));
-  CCGPU_TRY(ss::ExpectResponse(rsp, wire::Code::kKeyExchangeRsp, n.version, "validator: KEY_EXCHANGE answered with ERROR",
+  CCGPU_ASSIGN_OR_RETURN(KeyExchangeTry ke, TryKeyExchange(probe, n, chain, meas_summary_hash_type));
+  CCGPU_TRY(ss::ExpectResponse(ke.response, wire::Code::kKeyExchangeRsp, n.version,
+                               "validator: KEY_EXCHANGE answered with ERROR",
                                "validator: KEY_EXCHANGE not answered with KEY_EXCHANGE_RSP",
                                "validator: KEY_EXCHANGE_RSP SPDMVersion is not the negotiated one"));
-  wire::ParseParams p = probe.Params(n.np);
-  p.measurement_summary_hash = meas_summary_hash_type != wire::kMeasSummaryHashNone;
-  CCGPU_ASSIGN_OR_RETURN(wire::KeyExchangeRsp r, wire::ParseKeyExchangeRsp(rsp, p));
-
-  // Signature over TH = Hash(A || [D] || H(CertChain) || KEY_EXCHANGE ||
-  // KEY_EXCHANGE_RSP up to the signature).
-  const std::size_t sig_at = wire::KeyExchangeRspSignedSize(r);
-  const ByteSpan message_d = multi_key ? ByteSpan(chain.digests_response) : ByteSpan();
-  CCGPU_ASSIGN_OR_RETURN(auto th, session::SessionTranscript::Create(n.hash, n.message_a.bytes(), message_d, chain.chain_hash));
-  CCGPU_TRY(th.AppendKeyExchange(req));
-  CCGPU_TRY(th.AppendKeyExchangeRspSigned(ByteSpan(rsp).first(sig_at)));
-  CCGPU_ASSIGN_OR_RETURN(Bytes sig_digest, th.Digest());
-  if (!VerifySpdmSignature(n, *chain.leaf_key, session::SigningContext::kResponderKeyExchangeRsp, sig_digest, r.signature)) {
+  if (ke.parse_error) return tl::unexpected(*ke.parse_error);
+  if (ke.signature_error) {
     return Fail(Errc::kBadSignature, "validator: KEY_EXCHANGE_RSP signature does not verify with the slot's leaf key");
   }
-  CCGPU_TRY(th.AppendKeyExchangeRspSignature(r.signature));
-  CCGPU_ASSIGN_OR_RETURN(Bytes th1, th.Th1());
-
-  // Handshake keys, then ResponderVerifyData = HMAC(rsp_finished_key, TH1).
-  CCGPU_ASSIGN_OR_RETURN(crypto::EcPublicKey peer, crypto::EcPublicKey::FromRawPoint(*curve, r.exchange_data));
-  CCGPU_ASSIGN_OR_RETURN(SecretBytes dhe_secret, eph.Ecdh(peer));
-  CCGPU_ASSIGN_OR_RETURN(session::SpdmVersion v, session::SpdmVersionFromByte(n.version));
-  CCGPU_ASSIGN_OR_RETURN(auto schedule, session::KeySchedule::Create(session::SessionAlgorithms{v, n.hash, *aead}, std::move(dhe_secret)));
-  CCGPU_TRY(schedule.DeriveHandshake(th1));
-  OpenSession out;
-  out.session_id = session::MakeSessionId(ss::kReqSessionId, r.rsp_session_id);
-  CCGPU_ASSIGN_OR_RETURN(auto secure, session::SecureSession::Create(session::Role::kRequester, out.session_id,
-                                                                     *probe.config().binding, std::move(schedule)));
-  if (!n.np.handshake_in_the_clear) {
-    if (!secure.CheckVerifyData(session::Direction::kResponderToRequester, th1, r.responder_verify_data)) {
-      return Fail(Errc::kTranscriptMismatch, "validator: KEY_EXCHANGE_RSP ResponderVerifyData does not verify");
-    }
-    CCGPU_TRY(th.AppendKeyExchangeRspVerifyData(r.responder_verify_data));
+  if (ke.verify_data_error) {
+    // A bad ExchangeData point keeps its own error; a wrong HMAC is a
+    // transcript mismatch.
+    if (ke.verify_data_error->code == Errc::kBadPublicPoint) return tl::unexpected(*ke.verify_data_error);
+    return Fail(Errc::kTranscriptMismatch, "validator: KEY_EXCHANGE_RSP ResponderVerifyData does not verify");
   }
-  if (r.mut_auth_requested != 0) {
+  if (ke.mut_auth_requested != 0) {
     return Fail(Errc::kUnsupported, "validator: responder asks for mutual authentication the validator did not offer");
   }
-  CCGPU_TRY(ss::CheckVersionSelection(r.opaque_data, fmt));
-  out.secure.emplace(std::move(secure));
-  out.key_exchange_rsp = std::move(rsp);
-  if (finish) CCGPU_TRY(ss::Finish(probe, n, out, th));
+  CCGPU_TRY(ss::CheckVersionSelection(ke.opaque_data, OpaqueFormatOf(n)));
+  if (!ke.usable()) return tl::unexpected(ke.first_error());
+  OpenSession out;
+  out.session_id = ke.session_id;
+  out.key_exchange_rsp = ke.response;
+  if (finish) {
+    CCGPU_ASSIGN_OR_RETURN(FinishTry f, TryFinish(probe, n, ke));
+    CCGPU_TRY(ss::ExpectResponse(f.response, wire::Code::kFinishRsp, n.version, "validator: FINISH answered with ERROR",
+                                 "validator: FINISH not answered with FINISH_RSP",
+                                 "validator: FINISH_RSP SPDMVersion is not the negotiated one"));
+    if (f.parse_error) return tl::unexpected(*f.parse_error);
+    if (f.verify_data_error) return Fail(Errc::kTranscriptMismatch, "validator: FINISH_RSP ResponderVerifyData does not verify");
+    out.finished = true;
+  }
+  out.secure.emplace(std::move(*ke.secure));
   return out;
 }
 

@@ -188,15 +188,7 @@ Status ExpectCode(ByteSpan rsp, wire::Code code, const char* step_error) {
 
 }  // namespace
 
-Result<Negotiated> Vca(Probe& probe, uint8_t version, const VcaOffer& offer) {
-  Negotiated n;
-  n.version = version;
-  CCGPU_ASSIGN_OR_RETURN(Bytes gv, wire::SerializeGetVersion(wire::GetVersion{}));
-  CCGPU_ASSIGN_OR_RETURN(Bytes ver, probe.Send(gv));
-  CCGPU_TRY(ExpectCode(ver, wire::Code::kVersion, "validator: GET_VERSION not answered with VERSION"));
-  n.message_a.Append(gv);
-  n.message_a.Append(ver);
-
+wire::GetCapabilities CapabilitiesRequest(uint8_t version, const VcaOffer& offer) {
   wire::GetCapabilities gc;
   gc.version = version;
   gc.ct_exponent = offer.ct_exponent;
@@ -205,17 +197,34 @@ Result<Negotiated> Vca(Probe& probe, uint8_t version, const VcaOffer& offer) {
     gc.data_transfer_size = offer.data_transfer_size;
     gc.max_spdm_msg_size = offer.data_transfer_size;
   }
+  return gc;
+}
+
+Result<Negotiated> VersionAndCapabilities(Probe& probe, uint8_t version, const VcaOffer& offer) {
+  Negotiated n;
+  n.version = version;
+  CCGPU_ASSIGN_OR_RETURN(Bytes gv, wire::SerializeGetVersion(wire::GetVersion{}));
+  CCGPU_ASSIGN_OR_RETURN(Bytes ver, probe.Send(gv));
+  CCGPU_TRY(ExpectCode(ver, wire::Code::kVersion, "validator: GET_VERSION not answered with VERSION"));
+  n.message_a.Append(gv);
+  n.message_a.Append(ver);
+  const wire::GetCapabilities gc = CapabilitiesRequest(version, offer);
   CCGPU_ASSIGN_OR_RETURN(Bytes gc_bytes, wire::SerializeGetCapabilities(gc));
   CCGPU_ASSIGN_OR_RETURN(Bytes caps_bytes, probe.Send(gc_bytes));
   CCGPU_TRY(ExpectCode(caps_bytes, wire::Code::kCapabilities, "validator: GET_CAPABILITIES not answered with CAPABILITIES"));
-  wire::NegotiatedParams np;
-  np.version = version;
-  CCGPU_ASSIGN_OR_RETURN(wire::Capabilities caps, wire::ParseCapabilities(caps_bytes, probe.Params(np)));
+  n.np.version = version;
+  CCGPU_ASSIGN_OR_RETURN(wire::Capabilities caps, wire::ParseCapabilities(caps_bytes, probe.Params(n.np)));
   n.responder_flags = caps.flags;
   n.responder_ct_exponent = caps.ct_exponent;
+  n.np.handshake_in_the_clear = (gc.flags & caps.flags & wire::cap::kHandshakeInTheClear) != 0;
   n.message_a.Append(gc_bytes);
   n.message_a.Append(caps_bytes);
+  return n;
+}
 
+Result<Negotiated> Vca(Probe& probe, uint8_t version, const VcaOffer& offer) {
+  CCGPU_ASSIGN_OR_RETURN(Negotiated n, VersionAndCapabilities(probe, version, offer));
+  wire::NegotiatedParams np = n.np;
   wire::NegotiateAlgorithms na;
   na.version = version;
   na.measurement_specification = wire::alg::kMeasSpecDmtf;
@@ -247,7 +256,6 @@ Result<Negotiated> Vca(Probe& probe, uint8_t version, const VcaOffer& offer) {
   np.hash_size = wire::HashSize(n.base_hash);
   np.signature_size = wire::SignatureSize(n.base_asym);
   np.dhe_size = n.dhe != 0 ? wire::DheExchangeSize(n.dhe) : 0;
-  np.handshake_in_the_clear = (gc.flags & caps.flags & wire::cap::kHandshakeInTheClear) != 0;
   n.np = np;
   return n;
 }

@@ -21,6 +21,7 @@
 #include "spdm/session/transcript.h"
 #include "spdm/validator/validator.h"
 #include "spdm/wire/message.h"
+#include "spdm/wire/opaque.h"
 
 namespace ccgpu::spdm::validator::internal {
 
@@ -123,6 +124,12 @@ struct Negotiated {
 // GET_VERSION (0x10): the versions the responder lists that ccgpu speaks
 // (0x11..0x13), ascending. kUnexpectedMessage if the reply is not VERSION.
 Result<std::vector<uint8_t>> ListedVersions(Probe& probe);
+// GET_CAPABILITIES as the validator sends it in `version` with `offer`
+// (1.1: the low 16 flag bits and no transfer sizes).
+wire::GetCapabilities CapabilitiesRequest(uint8_t version, const VcaOffer& offer = {});
+// GET_VERSION then GET_CAPABILITIES (the first half of Vca): message A so
+// far, the responder's flags and CTExponent; np holds the version only.
+Result<Negotiated> VersionAndCapabilities(Probe& probe, uint8_t version, const VcaOffer& offer = {});
 // GET_VERSION, GET_CAPABILITIES, NEGOTIATE_ALGORITHMS in `version` with
 // `offer`; kPeerError (with the code in the context) when a step gets an
 // ERROR, kUnexpectedMessage / parse errors otherwise.
@@ -147,6 +154,53 @@ Result<SlotChain> ReadChain(Probe& probe, const Negotiated& n, uint8_t slot, boo
 Status VerifySpdmSignature(const Negotiated& n, const crypto::EcPublicKey& leaf, session::SigningContext context,
                            ByteSpan transcript_hash, ByteSpan signature);
 
+// The handshake as a requester drives it, step by step (session_support.cc).
+// Cases about the handshake itself use the steps; cases that only need a
+// session use Establish.
+
+// OpaqueDataFmt the connection negotiated (fmt1 in 1.2+, else DMTF spec ID).
+wire::OpaqueFormat OpaqueFormatOf(const Negotiated& n);
+// KEY_EXCHANGE as our requester sends it (SupportedVersionList opaque data,
+// TerminationPolicy in 1.2+), with `exchange_data` as ExchangeData.
+Result<Bytes> BuildKeyExchange(const Negotiated& n, uint8_t slot, uint8_t meas_summary, ByteSpan exchange_data);
+// A fresh ephemeral public point of the negotiated DHE group.
+Result<Bytes> EphemeralPoint(const Negotiated& n);
+// The slot whose chain `chain` is (GET_CERTIFICATE Param1).
+uint8_t SlotOfChain(const SlotChain& chain);
+
+// One KEY_EXCHANGE and its KEY_EXCHANGE_RSP, each check kept apart.
+struct KeyExchangeTry {
+  Bytes request, response;
+  std::optional<Error> parse_error;        // the response is not a well-formed KEY_EXCHANGE_RSP
+  std::optional<Error> signature_error;    // nullopt: the signature over TH verified
+  std::optional<Error> verify_data_error;  // nullopt: ResponderVerifyData verified (or in the clear)
+  uint8_t mut_auth_requested = 0;
+  Bytes opaque_data;        // the response's OpaqueData
+  uint32_t session_id = 0;  // ReqSessionID | RspSessionID
+  std::optional<session::SessionTranscript> th;  // through KEY_EXCHANGE_RSP
+  std::optional<session::SecureSession> secure;  // handshake keys
+  bool usable() const { return !parse_error && !signature_error && !verify_data_error && th && secure; }
+  Error first_error() const {
+    if (parse_error) return *parse_error;
+    if (signature_error) return *signature_error;
+    if (verify_data_error) return *verify_data_error;
+    return Error{Errc::kStateError, "validator: KEY_EXCHANGE did not yield handshake keys"};
+  }
+};
+// KEY_EXCHANGE with MeasurementSummaryHashType `meas_summary` on the chain's
+// slot. The Result fails only when nothing could be sent or received, or a
+// local step (key generation, transcript, key schedule) failed.
+Result<KeyExchangeTry> TryKeyExchange(Probe& probe, const Negotiated& n, const SlotChain& chain, uint8_t meas_summary);
+
+struct FinishTry {
+  Bytes response;
+  std::optional<Error> parse_error;
+  std::optional<Error> verify_data_error;  // in the clear: FINISH_RSP's ResponderVerifyData
+};
+// FINISH with RequesterVerifyData over the transcript of `ke` (usable()),
+// then FINISH_RSP; TH2 and the application keys when it verifies.
+Result<FinishTry> TryFinish(Probe& probe, const Negotiated& n, KeyExchangeTry& ke);
+
 // A session opened by KEY_EXCHANGE (+ FINISH) against the responder.
 struct OpenSession {
   uint32_t session_id = 0;
@@ -154,11 +208,9 @@ struct OpenSession {
   Bytes key_exchange_rsp;  // the raw KEY_EXCHANGE_RSP
   bool finished = false;   // FINISH done: application phase
 };
-// KEY_EXCHANGE then, when `finish`, FINISH, over the chain in `chain` (its
-// messages become transcript B is not needed for sessions: TH uses
-// Hash(chain)). Checks what a requester must (signature over TH1,
-// ResponderVerifyData) and fails with the precise error if they do not hold.
-// Implemented in session_support.cc.
+// TryKeyExchange then, when `finish`, TryFinish over the chain in `chain`
+// (TH uses Hash(chain)); fails with the precise error (see
+// session_support.cc) unless every check a requester must make held.
 Result<OpenSession> Establish(Probe& probe, const Negotiated& n, const SlotChain& chain, bool finish = true,
                               uint8_t meas_summary_hash_type = 0);
 
