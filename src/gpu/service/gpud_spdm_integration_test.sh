@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Issue #5 proof over SPDM: `ccgpu gpud` as a real process serving each
 # device's SPDM responder on TCP, driven by `ccgpu attest` (evidence over
-# SPDM in NVIDIA's JSON), `ccgpu verify`, `ccgpu rim make` and `ccgpu host`.
+# SPDM in NVIDIA's JSON), `ccgpu verify`, `ccgpu rim make`, `ccgpu host` and
+# `ccgpu spdm validate` (the conformance cases against a device's responder).
 # (gpud_integration_test.sh covers the management-socket paths.)
 # Usage: gpud_spdm_integration_test.sh /path/to/ccgpu
 set -euo pipefail
@@ -103,6 +104,12 @@ rc=0; out=$("$CCGPU" attest --device "127.0.0.1:$PORT" --nonce 1234 --out "$WORK
 rc=0; out=$("$CCGPU" attest --device "127.0.0.1:$PORT" --nonce "$NONCE" --out "$WORK/x.json" 2>&1) || rc=$?
 [[ $rc -eq 1 ]] || fail "emulated chain against NVIDIA's root: exit $rc: $out"
 expect_in "$out" 'step "certificate chain"' "untrusted root"
+
+echo "== the conformance cases (ccgpu spdm validate) pass against GPU 1's responder, which keeps serving"
+rc=0; out=$("$CCGPU" spdm validate --port "$((PORT + 1))" --continue 2>&1) || rc=$?
+[[ $rc -eq 0 ]] || fail "validate exit $rc: $(grep -v '^case .* \(PASS\|SKIP\) ' <<<"$out")"
+expect_in "$out" " 0 failed;" "validate"
+out=$(attest 1 "$WORK/dev1_after_validate.json") || fail "attest gpu1 after validation: $out"
 
 echo "== stale nonce fails at the nonce step"
 out=$(attest 0 "$WORK/stale.json" "$(printf '%064d' 43)") || fail "attest: $out"
