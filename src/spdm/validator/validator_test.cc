@@ -128,7 +128,14 @@ INSTANTIATE_TEST_SUITE_P(Faults, ValidatorFaultTest,
                                            FaultCase{Fault::kBadMeasurementSignature, 7},
                                            FaultCase{Fault::kBadKeyExchangeSignature, 8},
                                            FaultCase{Fault::kBadResponderVerifyData, 8},
-                                           FaultCase{Fault::kWrongVersion, 4}));
+                                           FaultCase{Fault::kWrongVersion, 4},
+                                           FaultCase{Fault::kAlgorithmOutsideOffer, 4},
+                                           FaultCase{Fault::kWrongDheGroup, 8},
+                                           FaultCase{Fault::kTruncatedOpaqueData, 8},
+                                           FaultCase{Fault::kReplayedRecord, 7},
+                                           FaultCase{Fault::kSkippedSequenceNumber, 7},
+                                           FaultCase{Fault::kStaleMeasurement, 7},
+                                           FaultCase{Fault::kWrongSessionId, 13}));
 
 TEST(ValidatorTest, UnknownGroupIsInvalidArgument) {
   auto r = responder::Responder::Create(testing::ResponderConfigFor(crypto::Curve::kP384));
