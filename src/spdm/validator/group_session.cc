@@ -617,55 +617,6 @@ void EndSessionSuccess(Env& env, CaseRun& run) {
 
 constexpr const char* kNeedMeasInSession = "responder lacks MEAS_CAP, KEY_EX_CAP or CERT_CAP";
 
-Result<Bytes> GetMeasurementsRequest(const Negotiated& n, bool sign, uint8_t operation, uint8_t slot) {
-  wire::GetMeasurements g;
-  g.version = n.version;
-  g.attributes = sign ? wire::meas::kSignatureRequested : 0;
-  g.operation = operation;
-  if (sign) {
-    CCGPU_TRY(crypto::RandomBytes(g.nonce));
-    g.slot_id_param = slot;
-  }
-  if (n.version >= wire::kVersion13) CCGPU_TRY(crypto::RandomBytes(g.requester_context));
-  return wire::SerializeGetMeasurements(g);
-}
-
-// What a MEASUREMENTS response's own fields say about it, read from the raw
-// bytes (so that a malformed response still gets precise assertions).
-struct MeasurementsView {
-  bool header = false;            // at least the 8 bytes up to the record
-  uint8_t number_of_blocks = 0;
-  std::size_t record_length = 0;
-  std::optional<std::size_t> announced_size;  // all fields including the signature
-  std::vector<Bytes> blocks;                  // raw blocks walked through the record
-  std::size_t blocks_size = 0;                // their total size
-  bool blocks_ok = false;                     // the walk ended exactly at the record's end
-};
-
-MeasurementsView ViewMeasurements(ByteSpan rsp, uint8_t version, std::size_t signature_size) {
-  MeasurementsView m;
-  if (rsp.size() < 8) return m;
-  m.header = true;
-  m.number_of_blocks = rsp[4];
-  m.record_length = static_cast<std::size_t>(rsp[5] | (rsp[6] << 8) | (rsp[7] << 16));
-  const std::size_t opaque_at = 8 + m.record_length + wire::kNonceSize;
-  if (rsp.size() >= opaque_at + 2) {
-    const std::size_t opaque_len = static_cast<std::size_t>(rsp[opaque_at] | (rsp[opaque_at + 1] << 8));
-    m.announced_size = opaque_at + 2 + opaque_len + (version >= wire::kVersion13 ? wire::kRequesterContextSize : 0) + signature_size;
-  }
-  const std::size_t end = std::min(rsp.size(), 8 + m.record_length);
-  std::size_t at = 8;
-  while (at + 4 <= end) {
-    const std::size_t size = 4 + static_cast<std::size_t>(rsp[at + 2] | (rsp[at + 3] << 8));
-    if (at + size > end) break;
-    m.blocks.emplace_back(rsp.begin() + static_cast<std::ptrdiff_t>(at), rsp.begin() + static_cast<std::ptrdiff_t>(at + size));
-    m.blocks_size += size;
-    at += size;
-  }
-  m.blocks_ok = at == 8 + m.record_length && 8 + m.record_length <= rsp.size();
-  return m;
-}
-
 struct MeasurementsContext {
   Env& env;
   CaseRun& run;
@@ -680,7 +631,7 @@ struct MeasurementsContext {
 
 // One GET_MEASUREMENTS in the session; appends it to L.
 std::optional<Bytes> Measure(MeasurementsContext& ctx, bool sign, uint8_t operation, int first_id) {
-  auto req = GetMeasurementsRequest(ctx.n, sign, operation, ctx.slot);
+  auto req = MeasurementsRequest(ctx.n.version, sign, operation, ctx.slot);
   Result<Bytes> rsp = req ? InSession(ctx.env.probe, ctx.s, *req) : Result<Bytes>(tl::unexpected(req.error()));
   if (!rsp) {
     ctx.run.StepFailed(AssertionId(ctx.run, first_id), "GET_MEASUREMENTS in session", rsp.error(), ctx.env.probe.last_response());
@@ -735,10 +686,10 @@ void CheckMeasurementSignature(MeasurementsContext& ctx, ByteSpan rsp, int id, b
   ctx.run.Check(AssertionId(ctx.run, id), ok, what, detail);
 }
 
-void CheckMeasurementsSize(MeasurementsContext& ctx, ByteSpan rsp, const MeasurementsView& m, int id) {
-  ctx.run.Check(AssertionId(ctx.run, id), m.announced_size && rsp.size() >= *m.announced_size,
+void CheckMeasurementsSize(MeasurementsContext& ctx, ByteSpan rsp, const MeasView& m, int id) {
+  ctx.run.Check(AssertionId(ctx.run, id), m.complete,
                 "sizeof(SpdmMessage) >= sizeof(MEASUREMENTS) + OpaqueDataLength + MeasurementRecordLength",
-                Seen(rsp) + (m.announced_size ? "; fields announce " + std::to_string(*m.announced_size) : std::string()));
+                Seen(rsp) + (m.complete ? std::string() : "; its fields run past its end"));
 }
 
 // 7.7 (1.1) / 7.10 (1.2) for one slot: NumberOfMeasurements, all blocks,
@@ -750,54 +701,58 @@ void MeasurementsInSessionSlot(MeasurementsContext& ctx) {
   // Steps 1-2: NumberOfMeasurements.
   auto count = Measure(ctx, ctx.sign, wire::meas::kOpTotalCount, 1);
   if (!count) return;
-  const MeasurementsView mc = ViewMeasurements(*count, v, ctx.sign ? sig_size : 0);
+  const MeasView mc = ViewMeasurements(*count, v, ctx.sign ? sig_size : 0);
+  const bool count_header = count->size() >= 8;
   const std::string seen_count = Seen(*count);
   CheckMeasurementsSize(ctx, *count, mc, 1);
   CheckCodeVersion(run, *count, v, wire::Code::kMeasurements, "MEASUREMENTS", 2);
   const uint8_t total = count->size() >= 4 ? (*count)[2] : 0;
   run.Check(AssertionId(run, 4), total > 0, "SpdmMessage.Param1.NumberOfMeasurements > 0", seen_count);
-  run.Check(AssertionId(run, 5), mc.header && mc.number_of_blocks == 0, "SpdmMessage.NumberOfBlocks == 0", seen_count);
-  run.Check(AssertionId(run, 6), mc.header && mc.record_length == 0, "SpdmMessage.MeasurementRecordLength == 0", seen_count);
+  run.Check(AssertionId(run, 5), count_header && mc.number_of_blocks == 0, "SpdmMessage.NumberOfBlocks == 0", seen_count);
+  run.Check(AssertionId(run, 6), count_header && mc.record_length == 0, "SpdmMessage.MeasurementRecordLength == 0", seen_count);
   if (ctx.sign) CheckMeasurementSignature(ctx, *count, 7, true);
 
   // Steps 3-4: all measurements.
   auto all = Measure(ctx, ctx.sign, wire::meas::kOpAll, 8);
   if (!all) return;
-  const MeasurementsView ma = ViewMeasurements(*all, v, ctx.sign ? sig_size : 0);
+  const MeasView ma = ViewMeasurements(*all, v, ctx.sign ? sig_size : 0);
+  const RecordWalk wa = WalkRecord(ma.record, ma.number_of_blocks);
   CheckMeasurementsSize(ctx, *all, ma, 8);
   CheckCodeVersion(run, *all, v, wire::Code::kMeasurements, "MEASUREMENTS", 9);
-  run.Check(AssertionId(run, 11), ma.header && ma.number_of_blocks == total && ma.blocks.size() == ma.number_of_blocks,
+  run.Check(AssertionId(run, 11), all->size() >= 8 && ma.number_of_blocks == total && wa.blocks.size() == ma.number_of_blocks,
             "SpdmMessage.NumberOfBlocks == NumberOfMeasurements && number of MeasurementBlock in MeasurementRecord == "
             "NumberOfBlocks",
             "NumberOfBlocks " + std::to_string(ma.number_of_blocks) + ", NumberOfMeasurements " + std::to_string(total) +
-                ", blocks in the record " + std::to_string(ma.blocks.size()));
-  run.Check(AssertionId(run, 12), ma.record_length > 0 && ma.blocks_ok && ma.blocks_size == ma.record_length,
+                ", blocks in the record " + std::to_string(wa.blocks.size()));
+  run.Check(AssertionId(run, 12), ma.record_length > 0 && !ma.record.empty() && wa.length == ma.record_length,
             "SpdmMessage.MeasurementRecordLength > 0 && Sum(size of each MeasurementBlock) == MeasurementRecordLength",
-            "MeasurementRecordLength " + std::to_string(ma.record_length) + ", blocks " + std::to_string(ma.blocks_size));
+            "MeasurementRecordLength " + std::to_string(ma.record_length) + ", blocks " + std::to_string(wa.length));
   // 7.7.14 also checks the SlotID; 7.10.14 only the signature.
   if (ctx.sign) CheckMeasurementSignature(ctx, *all, 14, !ctx.v12);
 
   // Steps 5-8: each block by index, the last one signed.
-  for (std::size_t i = 0; i < ma.blocks.size(); ++i) {
-    const Bytes& block = ma.blocks[i];
-    const bool last = i + 1 == ma.blocks.size();
+  for (std::size_t i = 0; i < wa.blocks.size(); ++i) {
+    const ByteSpan block = wa.blocks[i].whole;
+    const bool last = i + 1 == wa.blocks.size();
     const bool sign = last && ctx.sign;
-    auto one = Measure(ctx, sign, block[0], 15);
+    auto one = Measure(ctx, sign, wa.blocks[i].index, 15);
     if (!one) return;
-    const MeasurementsView mo = ViewMeasurements(*one, v, sign ? sig_size : 0);
+    const MeasView mo = ViewMeasurements(*one, v, sign ? sig_size : 0);
+    const RecordWalk wo = WalkRecord(mo.record, mo.number_of_blocks);
     CheckMeasurementsSize(ctx, *one, mo, 15);
     CheckCodeVersion(run, *one, v, wire::Code::kMeasurements, "MEASUREMENTS", 16);
-    const std::string index = "index " + std::to_string(block[0]) + ": ";
-    run.Check(AssertionId(run, 18), mo.header && mo.number_of_blocks == 1, "SpdmMessage.NumberOfBlocks == 1",
+    const std::string index = "index " + std::to_string(wa.blocks[i].index) + ": ";
+    run.Check(AssertionId(run, 18), one->size() >= 8 && mo.number_of_blocks == 1, "SpdmMessage.NumberOfBlocks == 1",
               index + "NumberOfBlocks " + std::to_string(mo.number_of_blocks));
     run.Check(AssertionId(run, 19),
-              mo.record_length > 0 && mo.blocks_ok && mo.blocks.size() == 1 && mo.blocks_size == mo.record_length,
+              mo.record_length > 0 && !mo.record.empty() && wo.blocks.size() == 1 && wo.length == mo.record_length,
               "SpdmMessage.MeasurementRecordLength > 0 && size of MeasurementBlock == MeasurementRecordLength",
               index + "MeasurementRecordLength " + std::to_string(mo.record_length));
-    run.Check(AssertionId(run, 20), mo.blocks.size() == 1 && mo.blocks[0] == block,
-              "SpdmMessage.MeasurementRecord == MeasurementBlock[i]",
-              index + "record " + (mo.blocks.empty() ? std::string("(none)") : HexPrefix(mo.blocks[0])) + ", from all " +
-                  HexPrefix(block));
+    const bool same = wo.blocks.size() == 1 && std::equal(wo.blocks[0].whole.begin(), wo.blocks[0].whole.end(),
+                                                          block.begin(), block.end());
+    run.Check(AssertionId(run, 20), same, "SpdmMessage.MeasurementRecord == MeasurementBlock[i]",
+              index + "record " + (wo.blocks.empty() ? std::string("(none)") : HexPrefix(wo.blocks[0].whole)) +
+                  ", from all " + HexPrefix(block));
     if (sign) CheckMeasurementSignature(ctx, *one, 21, true);
   }
 }
@@ -837,7 +792,7 @@ void MeasurementsInHandshake(Env& env, CaseRun& run) {
                      wire::kMeasSummaryHashAll);
   if (!r) return;
   const bool sign = (r->c.n.responder_flags & wire::cap::kMeasMask) == wire::cap::kMeasSig;
-  auto req = GetMeasurementsRequest(r->c.n, sign, wire::meas::kOpTotalCount, SlotOfChain(r->c.chain));
+  auto req = MeasurementsRequest(r->c.n.version, sign, wire::meas::kOpTotalCount, SlotOfChain(r->c.chain));
   Result<Bytes> rsp = req ? InSession(env.probe, r->s, *req) : Result<Bytes>(tl::unexpected(req.error()));
   if (!rsp) return run.StepFailed(AssertionId(run, 1), "GET_MEASUREMENTS in the handshake", rsp.error(), env.probe.last_response());
   CheckError(run, *rsp, v, wire::ErrorCode::kUnexpectedRequest);

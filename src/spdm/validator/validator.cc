@@ -6,6 +6,7 @@
 #include <chrono>
 #include <thread>
 
+#include "crypto/rng.h"
 #include "crypto/x509.h"
 #include "spdm/responder/algorithm_map.h"
 #include "spdm/validator/validator_internal.h"
@@ -301,6 +302,72 @@ Status VerifySpdmSignature(const Negotiated& n, const crypto::EcPublicKey& leaf,
   CCGPU_ASSIGN_OR_RETURN(session::SpdmVersion v, session::SpdmVersionFromByte(n.version));
   CCGPU_ASSIGN_OR_RETURN(session::SignatureInput in, session::BuildSignatureInput(v, context, transcript_hash));
   return session::VerifySignature(leaf, n.hash, in, signature);
+}
+
+MeasView ViewMeasurements(ByteSpan rsp, uint8_t version, std::size_t signature_size) {
+  MeasView v;
+  ByteReader r(rsp);
+  auto u8 = [&](uint8_t& out) {
+    auto b = r.U8();
+    if (b) out = *b;
+    return b.has_value();
+  };
+  if (!u8(v.version) || !u8(v.code) || !u8(v.param1) || !u8(v.param2) || !u8(v.number_of_blocks)) return v;
+  auto len = r.U24();
+  if (!len) return v;
+  v.record_length = *len;
+  auto record = r.Take(v.record_length);
+  if (!record) return v;
+  v.record = *record;
+  if (!r.Skip(wire::kNonceSize)) return v;
+  auto opaque_length = r.U16();
+  if (!opaque_length) return v;
+  v.opaque_length = *opaque_length;
+  if (!r.Skip(v.opaque_length)) return v;
+  if (version >= wire::kVersion13 && !r.Skip(wire::kRequesterContextSize)) return v;
+  v.signed_end = r.offset();
+  auto sig = r.Take(signature_size);
+  if (!sig) return v;
+  v.signature = *sig;
+  v.complete = true;
+  return v;
+}
+
+
+
+RecordWalk WalkRecord(ByteSpan record, unsigned number_of_blocks) {
+  RecordWalk w;
+  ByteReader r(record);
+  for (unsigned i = 0; i < number_of_blocks; ++i) {
+    ByteReader probe = r;
+    const std::size_t start = probe.offset();
+    Block b;
+    auto index = probe.U8();
+    auto spec = index ? probe.U8() : Result<uint8_t>(Fail(Errc::kTruncated, "validator: block header"));
+    auto meas = spec ? probe.Prefixed16() : Result<ByteSpan>(Fail(Errc::kTruncated, "validator: block header"));
+    if (!meas) break;
+    b.index = *index;
+    b.specification = *spec;
+    b.measurement = *meas;
+    b.whole = record.subspan(start, probe.offset() - start);
+    w.blocks.push_back(b);
+    r = probe;
+  }
+  w.length = r.offset();
+  return w;
+}
+
+Result<Bytes> MeasurementsRequest(uint8_t version, bool sign, uint8_t operation, uint8_t slot) {
+  wire::GetMeasurements gm;
+  gm.version = version;
+  gm.operation = operation;
+  if (sign) {
+    gm.attributes = wire::meas::kSignatureRequested;
+    CCGPU_TRY(crypto::RandomBytes(gm.nonce));
+    gm.slot_id_param = slot;
+  }
+  if (version >= wire::kVersion13) CCGPU_TRY(crypto::RandomBytes(gm.requester_context));
+  return wire::SerializeGetMeasurements(gm);
 }
 
 bool Env::Listed(uint8_t v) const { return std::find(versions.begin(), versions.end(), v) != versions.end(); }

@@ -214,6 +214,44 @@ struct OpenSession {
 Result<OpenSession> Establish(Probe& probe, const Negotiated& n, const SlotChain& chain, bool finish = true,
                               uint8_t meas_summary_hash_type = 0);
 
+// A MEASUREMENTS response read field by field, as far as its bytes go, so
+// that each assertion can judge one field (the codec's parser rejects the
+// whole message at the first inconsistency):
+//   header(4) | NumberOfBlocks u8 | MeasurementRecordLength u24 |
+//   MeasurementRecord | Nonce(32) | OpaqueDataLength u16 | OpaqueData |
+//   [1.3 RequesterContext(8)] | [Signature(S)].
+struct MeasView {
+  bool complete = false;  // every field fits: sizeof(MEASUREMENTS) + record + opaque (+ signature)
+  uint8_t version = 0, code = 0, param1 = 0, param2 = 0;
+  uint8_t number_of_blocks = 0;
+  uint32_t record_length = 0;
+  ByteSpan record;  // empty unless all MeasurementRecordLength bytes are there
+  uint16_t opaque_length = 0;
+  std::size_t signed_end = 0;  // end of the message before Signature
+  ByteSpan signature;
+};
+// `signature_size`: S when the request asked for a signature, else 0.
+MeasView ViewMeasurements(ByteSpan rsp, uint8_t version, std::size_t signature_size);
+
+// One measurement block of a record (spans borrow the response).
+struct Block {
+  uint8_t index = 0;
+  uint8_t specification = 0;
+  ByteSpan measurement;  // Measurement[MeasurementSize]
+  ByteSpan whole;        // the block, header included
+};
+// The blocks of a MeasurementRecord, read up to `number_of_blocks` while they
+// fit. `length`: bytes the blocks read take.
+struct RecordWalk {
+  std::vector<Block> blocks;
+  std::size_t length = 0;
+};
+RecordWalk WalkRecord(ByteSpan record, unsigned number_of_blocks);
+
+// GET_MEASUREMENTS for `operation`; signed: a fresh nonce and `slot`; 1.3: a
+// fresh RequesterContext.
+Result<Bytes> MeasurementsRequest(uint8_t version, bool sign, uint8_t operation, uint8_t slot);
+
 // Everything a group needs.
 struct Env {
   Probe& probe;
