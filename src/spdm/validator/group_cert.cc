@@ -412,10 +412,7 @@ void CheckCertificateProfile(CaseRun& run, const Negotiated& n, uint8_t slot, co
     run.Check("5.5.1", h && SameBytes(*h, cc->root_hash),
               "Certificates[0] is self-signed: CertChain.RootHash == Hash(Certificates[0])",
               where + ": RootHash " + HexPrefix(cc->root_hash) + ", Hash(Certificates[0]) " + (h ? HexPrefix(*h) : h.error().ToString()));
-  } else {
-    run.Check("5.5.1", true, "Certificates[0] is self-signed: CertChain.RootHash == Hash(Certificates[0])",
-              where + ": Certificates[0] is not self-signed (" + c[0].Subject() + ")");
-  }
+  }  // (not self-signed: the assertion does not apply and is not recorded)
 
   // 5.5.2: each certificate is signed by the one before it (OpenSSL path
   // validation from Certificates[0] as the only anchor; validity periods are
