@@ -150,6 +150,24 @@ struct RequesterArgs {
   bool keep_running = false;  // end with CONTINUE instead of SHUTDOWN
 };
 
+// A requester's opening steps on the platform port, as DMTF's emulator takes
+// them: the TEST hello (not on transport none), then DOE discovery on PCI
+// DOE. Returns the discovered data object types ("0,1,2"; empty unless PCI
+// DOE); on failure `failed_step` names the step.
+Result<std::string> GreetResponder(tp::PlatformPortTransport& t, tp::TransportType type, const char** failed_step) {
+  if (type != tp::TransportType::kNone) {
+    *failed_step = "TEST hello";
+    CCGPU_TRY(t.Hello());
+  }
+  std::string types;
+  if (type == tp::TransportType::kPciDoe) {
+    *failed_step = "DOE discovery";
+    CCGPU_ASSIGN_OR_RETURN(auto d, t.DoeDiscovery());
+    for (const auto& e : d) types += (types.empty() ? "" : ",") + std::to_string(e.type);
+  }
+  return types;
+}
+
 int RunRequester(const RequesterArgs& a) {
   auto type = ParseTransportName(a.transport);
   if (!type) {
@@ -206,17 +224,11 @@ int RunRequester(const RequesterArgs& a) {
   auto conn = tp::TcpConnection::Connect(a.host, a.port);
   if (!conn) return fail("connect", conn.error());
   tp::PlatformPortTransport t(std::move(*conn), *type, tp::Role::kRequester);
-  if (*type != tp::TransportType::kNone) {
-    if (auto st = t.Hello(); !st) return fail("TEST hello", st.error());
-    step("platform TEST: Server Hello!");
-  }
-  if (*type == tp::TransportType::kPciDoe) {
-    auto d = t.DoeDiscovery();
-    if (!d) return fail("DOE discovery", d.error());
-    std::string types;
-    for (const auto& e : *d) types += (types.empty() ? "" : ",") + std::to_string(e.type);
-    step("DOE discovery: data object types " + types);
-  }
+  const char* failed_step = "";
+  auto types = GreetResponder(t, *type, &failed_step);
+  if (!types) return fail(failed_step, types.error());
+  if (*type != tp::TransportType::kNone) step("platform TEST: Server Hello!");
+  if (*type == tp::TransportType::kPciDoe) step("DOE discovery: data object types " + *types);
   spdm::requester::TransportExchange ex(&t);
   auto q = spdm::requester::Requester::Create(qc, &ex);
   if (!q) return fail("configure", q.error());
@@ -320,17 +332,10 @@ int RunValidate(const ValidateArgs& a) {
     return kExitFailed;
   }
   tp::PlatformPortTransport t(std::move(*conn), *type, tp::Role::kRequester);
-  if (*type != tp::TransportType::kNone) {
-    if (auto st = t.Hello(); !st) {
-      std::fprintf(stderr, "ccgpu spdm validate: platform TEST hello failed: %s\n", st.error().ToString().c_str());
-      return kExitFailed;
-    }
-  }
-  if (*type == tp::TransportType::kPciDoe) {
-    if (auto d = t.DoeDiscovery(); !d) {
-      std::fprintf(stderr, "ccgpu spdm validate: DOE discovery failed: %s\n", d.error().ToString().c_str());
-      return kExitFailed;
-    }
+  const char* failed_step = "";
+  if (auto greeted = GreetResponder(t, *type, &failed_step); !greeted) {
+    std::fprintf(stderr, "ccgpu spdm validate: %s failed: %s\n", failed_step, greeted.error().ToString().c_str());
+    return kExitFailed;
   }
   spdm::requester::TransportExchange ex(&t);
   auto report = spdm::validator::Validate(vc, &ex);
