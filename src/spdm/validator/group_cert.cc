@@ -26,8 +26,6 @@ constexpr std::size_t kCertificateHeaderSize = 8;  // header | PortionLength | R
 constexpr uint16_t kPortion = 0x400;               // DMTF's GET_CERTIFICATE Length
 constexpr int kMaxSlots = 8;
 
-std::string Hex(uint8_t b) { return "0x" + HexPrefix(Bytes{b}); }
-
 std::string SlotText(uint8_t slot) { return "slot " + std::to_string(slot); }
 
 // The exact bytes of a response (without DOE padding), as transcripts hash
@@ -72,13 +70,6 @@ Result<SlotDigests> ReadDigests(Probe& probe, const Negotiated& n) {
   return out;
 }
 
-std::vector<uint8_t> SlotsOf(uint8_t mask) {
-  std::vector<uint8_t> s;
-  for (int slot = 0; slot < kMaxSlots; ++slot) {
-    if ((mask & (1u << slot)) != 0) s.push_back(static_cast<uint8_t>(slot));
-  }
-  return s;
-}
 
 // A case's TestSetup up to ALGORITHMS: the version must be listed and the
 // responder must advertise `caps`. nullopt: the case is finished (skipped,
@@ -89,7 +80,7 @@ std::optional<Negotiated> Start(Env& env, CaseRun& run, uint8_t version, uint32_
     return std::nullopt;
   }
   if (!env.Listed(version)) {
-    run.Skip("the responder does not list SPDM " + Hex(version));
+    run.Skip("the responder does not list SPDM " + ByteHex(version));
     return std::nullopt;
   }
   auto n = Vca(env.probe, version);
@@ -339,10 +330,10 @@ void DigestsGroup(Env& env) {
         const bool has_header = r.size() >= wire::kHeaderSize;
         const bool is_digests = has_header && r[1] == static_cast<uint8_t>(wire::Code::kDigests);
         run.Check("4.1.2", is_digests, "SpdmMessage.RequestResponseCode == DIGESTS", seen);
-        run.Check("4.1.3", has_header && r[0] == n->version, "SpdmMessage.SPDMVersion == " + Hex(n->version), seen);
+        run.Check("4.1.3", has_header && r[0] == n->version, "SpdmMessage.SPDMVersion == " + ByteHex(n->version), seen);
         const uint8_t mask = has_header ? r[3] : 0;
         run.Check("4.1.4", has_header && (mask & 1u) != 0, "SpdmMessage.Param2.SlotMask.bit_0 == 1",
-                  "SlotMask " + Hex(mask));
+                  "SlotMask " + ByteHex(mask));
         const std::size_t count = static_cast<std::size_t>(std::popcount(mask));
         run.Check("4.1.5", has_header && r.size() >= wire::kHeaderSize + h * count,
                   "sizeof(SpdmMessage) >= offset(DIGESTS, Digest[0]) + HashSize * SlotCount",
@@ -375,7 +366,7 @@ void DigestsGroup(Env& env) {
       for (uint8_t bad : {static_cast<uint8_t>(n->version + 1), static_cast<uint8_t>(n->version - 1)}) {
         auto rsp = probe.Send(GetDigestsBytes(bad));
         if (!rsp) {
-          run.StepFailed(AssertionId(run, 1), "GET_DIGESTS version " + Hex(bad), rsp.error());
+          run.StepFailed(AssertionId(run, 1), "GET_DIGESTS version " + ByteHex(bad), rsp.error());
           continue;
         }
         CheckError(run, *rsp, n->version, wire::ErrorCode::kVersionMismatch);
@@ -529,7 +520,7 @@ void CertificateGroup(Env& env) {
             run.Check("5.1.1", sized, "sizeof(SpdmMessage) >= sizeof(CERTIFICATE, CertChain)", seen);
             const bool is_cert = has_fixed && r[1] == static_cast<uint8_t>(wire::Code::kCertificate);
             run.Check("5.1.2", is_cert, "SpdmMessage.RequestResponseCode == CERTIFICATE", seen);
-            run.Check("5.1.3", has_fixed && r[0] == n->version, "SpdmMessage.SPDMVersion == " + Hex(n->version), seen);
+            run.Check("5.1.3", has_fixed && r[0] == n->version, "SpdmMessage.SPDMVersion == " + ByteHex(n->version), seen);
             run.Check("5.1.4", portion > 0 && portion <= kPortion,
                       "0 < SpdmMessage.PortionLength <= GET_CERTIFICATE.Length (0x400)",
                       where + ": PortionLength " + std::to_string(portion));
@@ -551,7 +542,7 @@ void CertificateGroup(Env& env) {
                     where + ": Hash " + (h ? HexPrefix(*h) : h.error().ToString()) + ", DIGESTS " + HexPrefix(d));
           if (n->version >= wire::kVersion13) {
             run.Check("5.1.7", (cert_info & 0x07) <= 3, "SpdmMessage.Param2.CertInfo <= 3",
-                      where + ": Param2 " + Hex(cert_info));
+                      where + ": Param2 " + ByteHex(cert_info));
           }
         }
       }
@@ -569,7 +560,7 @@ void CertificateGroup(Env& env) {
         for (uint8_t bad : {static_cast<uint8_t>(n->version + 1), static_cast<uint8_t>(n->version - 1)}) {
           auto rsp = probe.Send(GetCertificateBytes(bad, 0, 0, 0, kPortion));
           if (!rsp) {
-            run.StepFailed(AssertionId(run, 1), "GET_CERTIFICATE version " + Hex(bad), rsp.error());
+            run.StepFailed(AssertionId(run, 1), "GET_CERTIFICATE version " + ByteHex(bad), rsp.error());
             continue;
           }
           CheckError(run, *rsp, n->version, wire::ErrorCode::kVersionMismatch);
@@ -649,7 +640,7 @@ void CertificateGroup(Env& env) {
           const bool has_fixed = r.size() >= kCertificateHeaderSize;
           run.Check("5.6.2", has_fixed && r[1] == static_cast<uint8_t>(wire::Code::kCertificate),
                     "SpdmMessage.RequestResponseCode == CERTIFICATE", seen);
-          run.Check("5.6.3", has_fixed && r[0] == n->version, "SpdmMessage.SPDMVersion == " + Hex(n->version), seen);
+          run.Check("5.6.3", has_fixed && r[0] == n->version, "SpdmMessage.SPDMVersion == " + ByteHex(n->version), seen);
           run.Check("5.6.4", has_fixed && Le16(r, 6) > 0, "SpdmMessage.RemainderLength > 0", seen);
         }
       }
@@ -765,11 +756,11 @@ bool ChallengeAndCheck(CaseRun& run, Probe& probe, const Negotiated& n, const Sl
   const bool has_header = r.size() >= wire::kHeaderSize;
   const bool is_auth = has_header && r[1] == static_cast<uint8_t>(wire::Code::kChallengeAuth);
   run.Check(id(2), is_auth, "SpdmMessage.RequestResponseCode == CHALLENGE_AUTH", seen);
-  run.Check(id(3), has_header && r[0] == n.version, "SpdmMessage.SPDMVersion == " + Hex(n.version), seen);
+  run.Check(id(3), has_header && r[0] == n.version, "SpdmMessage.SPDMVersion == " + ByteHex(n.version), seen);
   run.Check(id(4), has_header && (r[2] & 0x0F) == s.slot, "(SpdmMessage.Param1.SlotID & 0xF) == SlotID",
-            where + ": Param1 " + Hex(has_header ? r[2] : 0));
+            where + ": Param1 " + ByteHex(has_header ? r[2] : 0));
   run.Check(id(5), has_header && (r[3] & (1u << s.slot)) != 0, "(SpdmMessage.Param2.SlotMask & bit[SlotID]) != 0",
-            where + ": SlotMask " + Hex(has_header ? r[3] : 0));
+            where + ": SlotMask " + ByteHex(has_header ? r[3] : 0));
   if (!is_auth) return false;
 
   wire::ParseParams p = probe.Params(n.np);
@@ -800,7 +791,7 @@ bool ChallengeAndCheck(CaseRun& run, Probe& probe, const Negotiated& n, const Sl
                                a->signature);
   }();
   run.Check(id(7), verified.has_value(),
-            "SPDMsignatureVerify(PubKey, SpdmMessage.Signature, M1/M2) version " + Hex(n.version) + " success",
+            "SPDMsignatureVerify(PubKey, SpdmMessage.Signature, M1/M2) version " + ByteHex(n.version) + " success",
             where + ", " + std::to_string(message_b.size()) + " bytes of B" +
                 (verified ? std::string() : ": " + verified.error().ToString()));
   if (n.version >= wire::kVersion13) {
@@ -926,7 +917,7 @@ void ChallengeAuthGroup(Env& env) {
         for (uint8_t bad : {static_cast<uint8_t>(n->version + 1), static_cast<uint8_t>(n->version - 1)}) {
           auto rsp = probe.Send(ChallengeBytes(bad, slots[0], wire::kMeasSummaryHashNone, {}, {}));
           if (!rsp) {
-            run.StepFailed(AssertionId(run, 1), "CHALLENGE version " + Hex(bad), rsp.error());
+            run.StepFailed(AssertionId(run, 1), "CHALLENGE version " + ByteHex(bad), rsp.error());
             continue;
           }
           CheckError(run, *rsp, n->version, wire::ErrorCode::kVersionMismatch);

@@ -36,8 +36,6 @@ constexpr std::size_t kBlockHeaderSize = 4;
 // DMTF measurement header: DMTFSpecMeasurementValueType | ...ValueSize.
 constexpr std::size_t kDmtfHeaderSize = 3;
 
-std::string Hex8(uint8_t b) { return "0x" + HexPrefix(Bytes{b}); }
-
 // The common TestSetup of 7.2, 7.4, 7.5, 7.6 and 7.9: VCA, then with
 // MEAS_CAP == 2 the chain of every provisioned slot (GET_DIGESTS,
 // GET_CERTIFICATE) and, with CHAL_CAP, CHALLENGE (AllMeasurements).
@@ -147,7 +145,7 @@ class SuccessFlow {
     req = std::move(*r);
     auto rsp = probe_.Send(req);
     if (!rsp) {
-      Step("GET_MEASUREMENTS " + Hex8(operation), rsp.error());
+      Step("GET_MEASUREMENTS " + ByteHex(operation), rsp.error());
       return std::nullopt;
     }
     return std::move(*rsp);
@@ -164,8 +162,8 @@ class SuccessFlow {
                     "SpdmMessage.RequestResponseCode == MEASUREMENTS", seen)) {
       return false;
     }
-    return run_.Check(Id(first + 2), v.version == s_.n.version, "SpdmMessage.SPDMVersion == " + Hex8(s_.n.version),
-                      what + ": " + Hex8(v.version));
+    return run_.Check(Id(first + 2), v.version == s_.n.version, "SpdmMessage.SPDMVersion == " + ByteHex(s_.n.version),
+                      what + ": " + ByteHex(v.version));
   }
 
   // Adds the pair to L1/L2; for a signed response checks SlotID,
@@ -179,14 +177,14 @@ class SuccessFlow {
     if (!digest) return Step("L1/L2 transcript", digest.error());
     if (Status st = l_->Reset(); !st) return Step("L1/L2 transcript", st.error());
     if (!run_.Check(Id(k), (v.param2 & 0x0F) == slot_, "SpdmMessage.Param2.SlotID == " + std::to_string(slot_),
-                    what + ": Param2 " + Hex8(v.param2))) {
+                    what + ": Param2 " + ByteHex(v.param2))) {
       return false;
     }
     if (s_.n.version >= wire::kVersion12) {
       const uint8_t cc = v.param2 & kContentChangedMask;
       if (!run_.Check(Id(k), cc == kContentChangeNotSupported || cc == kContentNoChangeDetected,
                       "SpdmMessage.Param2.ContentChanged == NotSupported || NoChange",
-                      what + ": Param2 " + Hex8(v.param2))) {
+                      what + ": Param2 " + ByteHex(v.param2))) {
         return false;
       }
     }
@@ -375,7 +373,7 @@ void RunVersionMismatch(Env& env) {
       (*req)[0] = wrong;  // SPDMVersion
       auto rsp = env.probe.Send(*req);
       if (!rsp) {
-        run.StepFailed(AssertionId(run, 1), "GET_MEASUREMENTS in " + Hex8(wrong), rsp.error(),
+        run.StepFailed(AssertionId(run, 1), "GET_MEASUREMENTS in " + ByteHex(wrong), rsp.error(),
                        env.probe.last_response());
         continue;
       }
@@ -514,7 +512,7 @@ void RunBlockFormat(Env& env) {
     for (const Block& b : *blocks) {
       const std::string what = "index " + std::to_string(b.index);
       if (!run.Check("7.5.1", b.specification == wire::alg::kMeasSpecDmtf,
-                     "SpdmMeasurementBlock.MeasurementSpecification == DMTF", what + ": " + Hex8(b.specification))) {
+                     "SpdmMeasurementBlock.MeasurementSpecification == DMTF", what + ": " + ByteHex(b.specification))) {
         continue;
       }
       ByteReader r(b.measurement);
@@ -538,7 +536,7 @@ void RunBlockFormat(Env& env) {
       }
       if ((*type & 0x7F) == wire::meas::kTypeDeviceMode && version >= wire::kVersion12) {
         run.Check("7.5.4", raw, "DMTFSpecMeasurementValueType[6:0] == 5 (device mode), 1.2+: bit_7 == 1",
-                  what + ": DMTFSpecMeasurementValueType " + Hex8(*type));
+                  what + ": DMTFSpecMeasurementValueType " + ByteHex(*type));
       }
     }
   }

@@ -77,13 +77,6 @@ std::optional<uint8_t> SlotMask(Env& env, CaseRun& run, const Negotiated& n) {
   return (*rsp)[3];
 }
 
-std::vector<uint8_t> SlotsOf(uint8_t mask) {
-  std::vector<uint8_t> out;
-  for (uint8_t s = 0; s < 8; ++s) {
-    if ((mask >> s) & 1u) out.push_back(s);
-  }
-  return out;
-}
 
 struct Connection {
   Negotiated n;
@@ -170,10 +163,6 @@ void CheckResponse(CaseRun& run, ByteSpan rsp, uint8_t version, wire::Code code,
   CheckCodeVersion(run, rsp, version, code, name, first + 1);
 }
 
-Bytes WithVersion(Bytes message, uint8_t version) {
-  if (!message.empty()) message[0] = version;
-  return message;
-}
 
 Bytes Header(uint8_t version, wire::Code code, uint8_t param1 = 0, uint8_t param2 = 0) {
   return Bytes{version, static_cast<uint8_t>(code), param1, param2};

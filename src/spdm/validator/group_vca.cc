@@ -166,11 +166,6 @@ wire::NegotiateAlgorithms FullNegotiate(uint8_t version) {
 }
 
 // A request in which only the SPDMVersion byte differs from `request`.
-Bytes WithVersion(ByteSpan request, uint8_t version) {
-  Bytes out(request.begin(), request.end());
-  if (!out.empty()) out[0] = version;
-  return out;
-}
 
 // Sends `request` as a case step; on a transport failure records the step
 // and returns nullopt.

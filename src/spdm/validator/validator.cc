@@ -132,6 +132,22 @@ std::string ErrorName(wire::ErrorCode code) {
   return "0x" + HexPrefix(Bytes{static_cast<uint8_t>(code)});
 }
 
+std::string ByteHex(uint8_t b) { return "0x" + HexPrefix(Bytes{b}); }
+
+std::vector<uint8_t> SlotsOf(uint8_t mask) {
+  std::vector<uint8_t> slots;
+  for (uint8_t slot = 0; slot < 8; ++slot) {
+    if (((mask >> slot) & 1u) != 0) slots.push_back(slot);
+  }
+  return slots;
+}
+
+Bytes WithVersion(ByteSpan message, uint8_t version) {
+  Bytes out(message.begin(), message.end());
+  if (!out.empty()) out[0] = version;
+  return out;
+}
+
 std::string AssertionId(const CaseRun& run, int n) { return run.id() + "." + std::to_string(n); }
 
 std::string HexPrefix(ByteSpan bytes, std::size_t max) {
@@ -152,7 +168,7 @@ void CheckError(CaseRun& run, ByteSpan rsp, uint8_t version, wire::ErrorCode cod
   const bool long_enough = rsp.size() >= 4;
   run.Check(id(1), long_enough && rsp[1] == static_cast<uint8_t>(wire::Code::kError),
             "SpdmMessage.RequestResponseCode == ERROR", seen);
-  run.Check(id(2), long_enough && rsp[0] == version, "SpdmMessage.SPDMVersion == 0x" + HexPrefix(Bytes{version}), seen);
+  run.Check(id(2), long_enough && rsp[0] == version, "SpdmMessage.SPDMVersion == " + ByteHex(version), seen);
   run.Check(id(3), long_enough && rsp[2] == static_cast<uint8_t>(code),
             "SpdmMessage.Param1 == " + ErrorName(code), seen);
   run.Check(id(4), long_enough && rsp[3] == 0, "SpdmMessage.Param2 == 0", seen);

@@ -95,6 +95,13 @@ std::string ErrorName(wire::ErrorCode code);
 // Hex of at most the first `max` bytes (for details).
 std::string HexPrefix(ByteSpan bytes, std::size_t max = 16);
 
+// "0x12".
+std::string ByteHex(uint8_t b);
+// The slots set in a SlotMask, ascending.
+std::vector<uint8_t> SlotsOf(uint8_t mask);
+// `message` with only its SPDMVersion byte changed.
+Bytes WithVersion(ByteSpan message, uint8_t version);
+
 // What the validator offers in VCA (only what it can verify).
 struct VcaOffer {
   uint32_t flags = wire::cap::kCert | wire::cap::kChal | wire::cap::kEncrypt | wire::cap::kMac |
