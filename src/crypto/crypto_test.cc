@@ -2,7 +2,10 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <set>
+#include <thread>
+#include <vector>
 
 #include <gtest/gtest.h>
 
@@ -144,6 +147,40 @@ TEST(HmacKey, EqualsOneShotHmacForEveryKeyLengthAndRepeatedUse) {
   ASSERT_TRUE(hk.MacInto(parts, out));
   EXPECT_EQ(HexEncode(out),
             "b0344c61d8db38535ca8afceaf0bf12b881dc200c9833da726e9376c2e32cff7");
+}
+
+TEST(HmacKey, OneKeyMacsOnSeveralThreadsAtOnce) {
+  // The padded states are only read by a MAC, so threads may share a key.
+  const Bytes key(48, 0x5a);
+  const auto hk = HmacKey::Create(HashAlg::kSha384, key).value();
+  std::vector<Bytes> expected;
+  for (int i = 0; i < 256; ++i) {
+    expected.push_back(Hmac(HashAlg::kSha384, key, Bytes(static_cast<std::size_t>(i), static_cast<uint8_t>(i))).value());
+  }
+  std::atomic<int> wrong{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&] {
+      for (int round = 0; round < 20; ++round) {
+        for (int i = 0; i < 256; ++i) {
+          auto mac = hk.Mac(Bytes(static_cast<std::size_t>(i), static_cast<uint8_t>(i)));
+          if (!mac || *mac != expected[static_cast<std::size_t>(i)]) ++wrong;
+        }
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  EXPECT_EQ(wrong.load(), 0);
+}
+
+TEST(HmacKey, OutputMayAliasAnInputPart) {
+  // HKDF-Expand feeds T(i-1) and writes T(i) into the same buffer.
+  const auto hk = HmacKey::Create(HashAlg::kSha256, Bytes(32, 0x01)).value();
+  Bytes buf(32, 0x77);
+  const Bytes want = hk.Mac(Bytes(buf)).value();
+  const ByteSpan parts[] = {buf};
+  ASSERT_TRUE(hk.MacInto(parts, buf));
+  EXPECT_EQ(buf, want);
 }
 
 TEST(HmacKey, VerifyRejectsEveryBitFlipAndWrongLengths) {

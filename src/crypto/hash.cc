@@ -1,11 +1,11 @@
 #include "crypto/hash.h"
 
-#include "crypto/ossl.h"
+#include "crypto/sha2_state.h"
 
 namespace ccgpu::crypto {
 
 struct HasherState {
-  OsslPtr<EVP_MD_CTX> ctx;
+  internal::Sha2State sha;
 };
 
 std::size_t DigestSize(HashAlg alg) {
@@ -26,51 +26,24 @@ const char* HashName(HashAlg alg) {
   return "unknown hash";
 }
 
-namespace {
-
-Result<Bytes> Final(EVP_MD_CTX* ctx, HashAlg alg) {
-  Bytes out(DigestSize(alg));
-  unsigned int len = 0;
-  if (EVP_DigestFinal_ex(ctx, out.data(), &len) != 1 || len != out.size()) {
-    return OsslFail(Errc::kCryptoFailure, "hash: EVP_DigestFinal_ex");
-  }
-  return out;
-}
-
-}  // namespace
-
 Result<Bytes> Hash(HashAlg alg, ByteSpan data) {
-  CCGPU_ASSIGN_OR_RETURN(Hasher h, Hasher::Create(alg));
-  CCGPU_TRY(h.Update(data));
-  return h.Finish();
+  internal::Sha2State sha(alg);
+  sha.Update(data);
+  Bytes out(sha.size());
+  sha.FinalInto(out);
+  return out;
 }
 
 Hasher::Hasher(HashAlg alg, std::unique_ptr<HasherState> state)
     : alg_(alg), state_(std::move(state)) {}
 
 Result<Hasher> Hasher::Create(HashAlg alg) {
-  const EVP_MD* md = FetchedMd(alg);
-  if (md == nullptr) {
-    return OsslFail(Errc::kUnsupportedAlgorithm, "hash: digest not available");
-  }
-  OsslPtr<EVP_MD_CTX> ctx(EVP_MD_CTX_new());
-  if (!ctx || EVP_DigestInit_ex2(ctx.get(), md, nullptr) != 1) {
-    return OsslFail(Errc::kCryptoFailure, "hash: EVP_DigestInit_ex2");
-  }
-  auto state = std::make_unique<HasherState>();
-  state->ctx = std::move(ctx);
-  return Hasher(alg, std::move(state));
+  return Hasher(alg, std::make_unique<HasherState>(HasherState{internal::Sha2State(alg)}));
 }
 
 Hasher::Hasher(const Hasher& other)
     : alg_(other.alg_), finished_(other.finished_) {
-  state_ = std::make_unique<HasherState>();
-  state_->ctx.reset(EVP_MD_CTX_new());
-  CCGPU_CHECK(state_->ctx != nullptr);
-  if (other.state_ && other.state_->ctx) {
-    // Copying a digest context only fails if memory is exhausted.
-    CCGPU_CHECK(EVP_MD_CTX_copy_ex(state_->ctx.get(), other.state_->ctx.get()) == 1);
-  }
+  if (other.state_) state_ = std::make_unique<HasherState>(*other.state_);
 }
 
 Hasher& Hasher::operator=(const Hasher& other) {
@@ -89,18 +62,18 @@ Status Hasher::Update(ByteSpan data) {
   if (finished_ || !state_) {
     return Fail(Errc::kStateError, "hash: Update after Finish");
   }
-  return DigestUpdateAll(state_->ctx.get(), data, "hash: EVP_DigestUpdate");
+  state_->sha.Update(data);
+  return OkStatus();
 }
 
 Result<Bytes> Hasher::Peek() const {
   if (finished_ || !state_) {
     return Fail(Errc::kStateError, "hash: Peek after Finish");
   }
-  OsslPtr<EVP_MD_CTX> copy(EVP_MD_CTX_new());
-  if (!copy || EVP_MD_CTX_copy_ex(copy.get(), state_->ctx.get()) != 1) {
-    return OsslFail(Errc::kCryptoFailure, "hash: EVP_MD_CTX_copy_ex");
-  }
-  return Final(copy.get(), alg_);
+  internal::Sha2State copy = state_->sha;
+  Bytes out(copy.size());
+  copy.FinalInto(out);
+  return out;
 }
 
 Result<Bytes> Hasher::Finish() {
@@ -108,7 +81,9 @@ Result<Bytes> Hasher::Finish() {
     return Fail(Errc::kStateError, "hash: Finish called twice");
   }
   finished_ = true;
-  return Final(state_->ctx.get(), alg_);
+  Bytes out(state_->sha.size());
+  state_->sha.FinalInto(out);
+  return out;
 }
 
 }  // namespace ccgpu::crypto

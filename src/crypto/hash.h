@@ -21,7 +21,7 @@ const char* HashName(HashAlg alg);
 // kCryptoFailure if OpenSSL fails internally.
 Result<Bytes> Hash(HashAlg alg, ByteSpan data);
 
-struct HasherState;  // OpenSSL digest context (ossl.h); opaque here
+struct HasherState;  // a SHA-2 state (sha2_state.h); opaque here
 
 // An incremental digest. Copying a Hasher copies its state (the copy and the
 // original then continue independently), which is how transcript hashes are

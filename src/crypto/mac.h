@@ -19,15 +19,15 @@ Result<Bytes> Hmac(HashAlg alg, ByteSpan key, ByteSpan data);
 // has the wrong length.
 Status HmacVerify(HashAlg alg, ByteSpan key, ByteSpan data, ByteSpan tag);
 
-struct HmacKeyState;  // OpenSSL digest contexts (mac.cc); opaque here
+struct HmacKeyState;  // the two padded hash states (mac.cc); opaque here
 
 // An HMAC key with its two padded blocks already absorbed: the inner and
 // outer hash states after (K ^ ipad) and (K ^ opad) (RFC 2104 §4 notes this
 // precomputation). Each MAC then costs a state copy and the data's
 // compression calls, not the two pad blocks and a fresh context again; worth
 // it where one key makes several MACs (HKDF-Expand of several labels from one
-// PRK). The states are key-equivalent secrets: OpenSSL wipes them when the
-// object is destroyed. Move-only; not thread-safe (one object per thread).
+// PRK). The states are key-equivalent secrets, wiped when the object is
+// destroyed. Move-only; MAC calls on one object may run on several threads.
 class HmacKey {
  public:
   // kUnsupportedAlgorithm if the digest is unavailable, kCryptoFailure.
