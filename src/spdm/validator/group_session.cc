@@ -8,6 +8,14 @@
 // 9.1/9.2/9.9/9.10) run its steps (TryKeyExchange, TryFinish) one by one, so
 // that each assertion records exactly what held. Without a secured-message binding
 // (a transport such as platform-port NONE) every case is skipped.
+//
+// Audited against DMTF's C sources (SPDM-Responder-Validator,
+// spdm_responder_test_{8,9,12,13,16}_*.c): the requests carry the bytes
+// DMTF's cases send (SessionPolicy 0, FINISH RequesterVerifyData computed over
+// the transcript even where the request is expected to be refused, KEY_UPDATE
+// Param2 0 in the error cases), the version-mismatch cases send
+// NegotiatedVersion-1 first, the capability offer includes ENCAP_CAP, and a
+// case is skipped where DMTF's setup would not run it.
 #include <algorithm>
 #include <array>
 #include <vector>
@@ -35,6 +43,16 @@ uint8_t AtLeast(const Env& env, uint8_t min) { return env.Highest() >= min ? env
 uint8_t Only(const Env& env, uint8_t v) { return env.Listed(v) ? v : 0; }
 
 std::string Seen(ByteSpan rsp) { return "response " + HexPrefix(rsp, 24) + " (" + std::to_string(rsp.size()) + " bytes)"; }
+
+// What DMTF's session cases offer in GET_CAPABILITIES (CERT, CHAL, ENCRYPT,
+// MAC, KEY_EX, ENCAP, HBEAT, KEY_UPD; HANDSHAKE_IN_THE_CLEAR for the
+// in-the-clear cases).
+VcaOffer SessionOffer(bool in_clear = false) {
+  VcaOffer offer;
+  offer.flags |= wire::cap::kEncap;
+  if (in_clear) offer.flags |= wire::cap::kHandshakeInTheClear;
+  return offer;
+}
 
 // Binding, version and VCA of a case, and the capabilities it needs: all of
 // `caps` and, unless 0, one of `caps_any`. nullopt when the case was skipped
@@ -83,15 +101,17 @@ struct Connection {
   SlotChain chain;
 };
 
-// A fresh connection: VCA at `version` with `offer`, GET_DIGESTS and the
-// certificate chain of `slot`.
-std::optional<Connection> Fresh(Env& env, CaseRun& run, uint8_t version, const VcaOffer& offer, uint8_t slot) {
+// A fresh connection: VCA at `version` with `offer`, GET_DIGESTS (unless
+// `with_digests` is false: DMTF's per-slot handshake loops go from VCA
+// straight to GET_CERTIFICATE) and the certificate chain of `slot`.
+std::optional<Connection> Fresh(Env& env, CaseRun& run, uint8_t version, const VcaOffer& offer, uint8_t slot,
+                                bool with_digests = true) {
   auto n = Vca(env.probe, version, offer);
   if (!n) {
     run.StepFailed(AssertionId(run, 1), "VCA", n.error(), env.probe.last_response());
     return std::nullopt;
   }
-  auto chain = ReadChain(env.probe, *n, slot);
+  auto chain = ReadChain(env.probe, *n, slot, with_digests);
   if (!chain) {
     run.StepFailed(AssertionId(run, 1), "GET_DIGESTS / GET_CERTIFICATE", chain.error(), env.probe.last_response());
     return std::nullopt;
@@ -109,7 +129,7 @@ struct Ready {
 std::optional<Ready> ToSession(Env& env, CaseRun& run, uint8_t version, const char* version_skip, uint32_t caps,
                                const char* caps_skip, bool finish, uint32_t caps_any = 0,
                                uint8_t meas_summary = wire::kMeasSummaryHashNone) {
-  const VcaOffer offer;
+  const VcaOffer offer = SessionOffer();
   auto n0 = Begin(env, run, version, version_skip, caps | kKeyExCaps, caps_any, caps_skip, offer);
   if (!n0) return std::nullopt;
   auto mask = SlotMask(env, run, *n0);
@@ -130,6 +150,71 @@ std::optional<Ready> ToSession(Env& env, CaseRun& run, uint8_t version, const ch
 Result<Bytes> InSession(Probe& probe, OpenSession& s, ByteSpan request) {
   CCGPU_ASSIGN_OR_RETURN(requester::ExchangeMessage reply, probe.SendSecured(*s.secure, request));
   return std::move(reply.bytes);
+}
+
+// A connection whose KEY_EXCHANGE succeeded (handshake phase), for the
+// FINISH cases that build their own FINISH.
+struct Handshake {
+  Connection c;
+  KeyExchangeTry ke;
+};
+
+// KEY_EXCHANGE (NoMeasurement) on the connection `c`; nullopt (recorded)
+// unless every check a requester makes before FINISH held.
+std::optional<KeyExchangeTry> KeyExchangeFor(Env& env, CaseRun& run, const Connection& c) {
+  auto ke = TryKeyExchange(env.probe, c.n, c.chain, wire::kMeasSummaryHashNone);
+  if (!ke) {
+    run.StepFailed(AssertionId(run, 1), "KEY_EXCHANGE", ke.error(), env.probe.last_response());
+    return std::nullopt;
+  }
+  if (!ke->usable()) {
+    run.StepFailed(AssertionId(run, 1), "KEY_EXCHANGE", ke->first_error(), ke->response);
+    return std::nullopt;
+  }
+  if (ke->mut_auth_requested != 0) {
+    run.StepFailed(AssertionId(run, 1), "KEY_EXCHANGE",
+                   Error{Errc::kUnsupported, "validator: responder asks for mutual authentication"}, ke->response);
+    return std::nullopt;
+  }
+  return std::move(*ke);
+}
+
+// Begin (KEY_EX_CAP, CERT_CAP and, in the clear, HANDSHAKE_IN_THE_CLEAR_CAP),
+// then a fresh connection on the lowest provisioned slot and its
+// KEY_EXCHANGE.
+std::optional<Handshake> ToHandshake(Env& env, CaseRun& run, uint8_t version, const char* version_skip,
+                                     bool in_clear = false) {
+  const VcaOffer offer = SessionOffer(in_clear);
+  auto n0 = Begin(env, run, version, version_skip, kKeyExCaps, 0, kNeedKeyEx, offer);
+  if (!n0) return std::nullopt;
+  if (in_clear && !n0->np.handshake_in_the_clear) {
+    run.Skip(kNeedInTheClear);
+    return std::nullopt;
+  }
+  auto mask = SlotMask(env, run, *n0);
+  if (!mask) return std::nullopt;
+  auto c = Fresh(env, run, version, offer, SlotsOf(*mask).front());
+  if (!c) return std::nullopt;
+  auto ke = KeyExchangeFor(env, run, *c);
+  if (!ke) return std::nullopt;
+  return Handshake{std::move(*c), std::move(*ke)};
+}
+
+// FINISH without a signature as DMTF's FINISH cases build it: header
+// (`version`, FINISH, Param1 0, Param2 0), then the RequesterVerifyData a
+// requester computes over `ke`'s transcript and that header, each byte XORed
+// with `flip`; Param2 is then set to `param2` (so a request with a ReqSlotID
+// carries the HMAC of the unchanged header). `ke` is not changed.
+Result<Bytes> FinishFor(const KeyExchangeTry& ke, uint8_t version, uint8_t param2 = 0, uint8_t flip = 0) {
+  Bytes req{version, static_cast<uint8_t>(wire::Code::kFinish), 0, 0};
+  session::SessionTranscript th = *ke.th;
+  CCGPU_TRY(th.AppendFinishSigned(req));
+  CCGPU_ASSIGN_OR_RETURN(Bytes digest, th.Digest());
+  CCGPU_ASSIGN_OR_RETURN(Bytes vd, ke.secure->VerifyData(session::Direction::kRequesterToResponder, digest));
+  for (uint8_t& b : vd) b ^= flip;
+  req[3] = param2;
+  req.insert(req.end(), vd.begin(), vd.end());
+  return req;
 }
 
 // ---------------------------------------------------------------------------
@@ -168,10 +253,10 @@ Bytes Header(uint8_t version, wire::Code code, uint8_t param1 = 0, uint8_t param
   return Bytes{version, static_cast<uint8_t>(code), param1, param2};
 }
 
-// NegotiatedVersion+1 and NegotiatedVersion-1, the versions DMTF's
-// VersionMismatch cases send.
+// NegotiatedVersion-1 then NegotiatedVersion+1, the versions (in DMTF's
+// order) its VersionMismatch cases send.
 std::array<uint8_t, 2> WrongVersions(uint8_t v) {
-  return {static_cast<uint8_t>(v + 1), static_cast<uint8_t>(v - 1)};
+  return {static_cast<uint8_t>(v - 1), static_cast<uint8_t>(v + 1)};
 }
 
 // ---------------------------------------------------------------------------
@@ -203,10 +288,11 @@ void RecordKeyExchangeRsp(CaseRun& run, const Negotiated& n, const KeyExchangeTr
   run.Check(AssertionId(run, 2), rsp.size() >= 2 && rsp[1] == static_cast<uint8_t>(wire::Code::kKeyExchangeRsp),
             "SpdmMessage.RequestResponseCode == KEY_EXCHANGE_RSP", seen);
   run.Check(AssertionId(run, 3), !rsp.empty() && rsp[0] == n.version, "SpdmMessage.SPDMVersion == NegotiatedVersion", seen);
-  run.Check(AssertionId(run, 4), rsp.size() >= 8 && rsp[6] == 0 && rsp[7] == 0,
-            "SpdmMessage.MutAuthRequested == 0 && SpdmMessage.SlotIDParam == 0",
-            rsp.size() >= 8 ? "MutAuthRequested " + HexPrefix(rsp.subspan(6, 1)) + ", SlotIDParam " + HexPrefix(rsp.subspan(7, 1))
-                            : seen);
+  // DMTF records 8.N.4 twice: MutAuthRequested, then SlotIDParam.
+  run.Check(AssertionId(run, 4), rsp.size() >= 8 && rsp[6] == 0, "SpdmMessage.MutAuthRequested == 0",
+            rsp.size() >= 8 ? "MutAuthRequested " + ByteHex(rsp[6]) : seen);
+  run.Check(AssertionId(run, 4), rsp.size() >= 8 && rsp[7] == 0, "SpdmMessage.SlotIDParam == 0",
+            rsp.size() >= 8 ? "SlotIDParam " + ByteHex(rsp[7]) : seen);
   const std::optional<Error> sig_error = t.parse_error ? t.parse_error : t.signature_error;
   run.Check(AssertionId(run, 5), !sig_error, "SPDMsignatureVerify(PubKey, SpdmMessage.Signature, TH.SIG.KEY_EXCHANGE_RSP) succeeds",
             sig_error ? sig_error->ToString() : "verified with the slot's leaf key");
@@ -219,10 +305,10 @@ void RecordKeyExchangeRsp(CaseRun& run, const Negotiated& n, const KeyExchangeTr
 }
 
 // 8.1 / 8.7 (encrypted handshake) and 8.2 / 8.8 (in the clear): every
-// provisioned slot, with NoMeasurement and, given MEAS_CAP, TCB and All.
+// provisioned slot, with NoMeasurement and, given MEAS_CAP, TCB and All; each
+// from a fresh VCA and the slot's GET_CERTIFICATE (no GET_DIGESTS, as DMTF).
 void KeyExchangeSuccess(Env& env, CaseRun& run, uint8_t version, const char* version_skip, bool in_clear) {
-  VcaOffer offer;
-  if (in_clear) offer.flags |= wire::cap::kHandshakeInTheClear;
+  const VcaOffer offer = SessionOffer(in_clear);
   auto n0 = Begin(env, run, version, version_skip, kKeyExCaps, 0, kNeedKeyEx, offer);
   if (!n0) return;
   if (in_clear && !n0->np.handshake_in_the_clear) return run.Skip(kNeedInTheClear);
@@ -235,7 +321,7 @@ void KeyExchangeSuccess(Env& env, CaseRun& run, uint8_t version, const char* ver
   }
   for (uint8_t slot : SlotsOf(*mask)) {
     for (uint8_t type : types) {
-      auto c = Fresh(env, run, version, offer, slot);
+      auto c = Fresh(env, run, version, offer, slot, false);
       if (!c) return;
       auto t = TryKeyExchange(env.probe, c->n, c->chain, type);
       if (!t) return run.StepFailed(AssertionId(run, 1), "KEY_EXCHANGE", t.error(), env.probe.last_response());
@@ -247,11 +333,11 @@ void KeyExchangeSuccess(Env& env, CaseRun& run, uint8_t version, const char* ver
 // 8.3: KEY_EXCHANGE in NegotiatedVersion+1 and -1.
 void KeyExchangeVersionMismatch(Env& env, CaseRun& run) {
   const uint8_t v = AtLeast(env, wire::kVersion11);
-  auto n0 = Begin(env, run, v, "responder lists no SPDM 1.1+", kKeyExCaps, 0, kNeedKeyEx);
+  auto n0 = Begin(env, run, v, "responder lists no SPDM 1.1+", kKeyExCaps, 0, kNeedKeyEx, SessionOffer());
   if (!n0) return;
   auto mask = SlotMask(env, run, *n0);
   if (!mask) return;
-  auto c = Fresh(env, run, v, {}, SlotsOf(*mask).front());
+  auto c = Fresh(env, run, v, SessionOffer(), SlotsOf(*mask).front());
   if (!c) return;
   auto point = EphemeralPoint(c->n);
   auto ke = point ? BuildKeyExchange(c->n, SlotOfChain(c->chain), wire::kMeasSummaryHashNone, *point)
@@ -262,6 +348,24 @@ void KeyExchangeVersionMismatch(Env& env, CaseRun& run) {
     if (!rsp) return run.StepFailed(AssertionId(run, 1), "KEY_EXCHANGE", rsp.error(), env.probe.last_response());
     CheckError(run, *rsp, v, wire::ErrorCode::kVersionMismatch);
   }
+}
+
+// 8.4: KEY_EXCHANGE after GET_CAPABILITIES, before NEGOTIATE_ALGORITHMS.
+// DMTF sends it with no ExchangeData (no DHE group is negotiated yet):
+// header, ReqSessionID 0, SessionPolicy 0, Reserved, RandomData (zeros),
+// OpaqueDataLength 0, 42 bytes.
+void KeyExchangeBeforeAlgorithms(Env& env, CaseRun& run) {
+  const uint8_t v = AtLeast(env, wire::kVersion11);
+  if (!env.probe.config().binding) return run.Skip(kNoBinding);
+  if (v == 0) return run.Skip("responder lists no SPDM 1.1+");
+  auto half = VersionAndCapabilities(env.probe, v, SessionOffer());
+  if (!half) return run.StepFailed(AssertionId(run, 1), "GET_VERSION / GET_CAPABILITIES", half.error(), env.probe.last_response());
+  if (!half->Has(kKeyExCaps)) return run.Skip(kNeedKeyEx);
+  Bytes req = Header(v, wire::Code::kKeyExchange, wire::kMeasSummaryHashNone, 0);
+  req.resize(req.size() + 2 + 1 + 1 + 32 + 2, 0);
+  auto rsp = env.probe.Send(req);
+  if (!rsp) return run.StepFailed(AssertionId(run, 1), "KEY_EXCHANGE", rsp.error(), env.probe.last_response());
+  CheckError(run, *rsp, v, wire::ErrorCode::kUnexpectedRequest);
 }
 
 // 8.5: KEY_EXCHANGE inside an established session.
@@ -278,15 +382,16 @@ void KeyExchangeInSession(Env& env, CaseRun& run) {
   CheckError(run, *rsp, v, wire::ErrorCode::kUnexpectedRequest);
 }
 
-// 8.6: KEY_EXCHANGE with an unprovisioned / invalid SlotID, a reserved
-// MeasurementSummaryHashType, and OpaqueDataLength = 0xFFFF.
+// 8.6: KEY_EXCHANGE with each SlotID 0..15 that names no provisioned slot,
+// then with MeasurementSummaryHashType TCB+1 and All-1 (DMTF's list; it sends
+// neither SlotID 0xFF nor a bad OpaqueDataLength).
 void KeyExchangeInvalid(Env& env, CaseRun& run) {
   const uint8_t v = AtLeast(env, wire::kVersion11);
-  auto n0 = Begin(env, run, v, "responder lists no SPDM 1.1+", kKeyExCaps, 0, kNeedKeyEx);
+  auto n0 = Begin(env, run, v, "responder lists no SPDM 1.1+", kKeyExCaps, 0, kNeedKeyEx, SessionOffer());
   if (!n0) return;
   auto mask = SlotMask(env, run, *n0);
   if (!mask) return;
-  auto c = Fresh(env, run, v, {}, SlotsOf(*mask).front());
+  auto c = Fresh(env, run, v, SessionOffer(), SlotsOf(*mask).front());
   if (!c) return;
   auto point = EphemeralPoint(c->n);
   if (!point) return run.StepFailed(AssertionId(run, 1), "ephemeral key", point.error());
@@ -295,19 +400,12 @@ void KeyExchangeInvalid(Env& env, CaseRun& run) {
     if (((*mask >> s) & 1u) == 0) invalid_slots.push_back(s);
   }
   for (uint8_t s = 8; s <= 0x0F; ++s) invalid_slots.push_back(s);
-  // 1.3: SlotID 0xFF names a provisioned public key (PUB_KEY_ID_CAP).
-  if ((c->n.responder_flags & wire::cap::kPubKeyId) == 0) invalid_slots.push_back(0xFF);
   const uint8_t valid_slot = SlotOfChain(c->chain);
-  auto send = [&](uint8_t slot, uint8_t meas_summary, bool bad_opaque_length) -> bool {
+  auto send = [&](uint8_t slot, uint8_t meas_summary) -> bool {
     auto ke = BuildKeyExchange(c->n, slot, meas_summary, *point);
     if (!ke) {
       run.StepFailed(AssertionId(run, 1), "build KEY_EXCHANGE", ke.error());
       return false;
-    }
-    if (bad_opaque_length) {
-      const std::size_t at = 40 + c->n.np.dhe_size;  // OpaqueDataLength
-      (*ke)[at] = 0xFF;
-      (*ke)[at + 1] = 0xFF;
     }
     auto rsp = env.probe.Send(*ke);
     if (!rsp) {
@@ -318,78 +416,77 @@ void KeyExchangeInvalid(Env& env, CaseRun& run) {
     return true;
   };
   for (uint8_t slot : invalid_slots) {
-    if (!send(slot, wire::kMeasSummaryHashNone, false)) return;
+    if (!send(slot, wire::kMeasSummaryHashNone)) return;
   }
-  if (!send(valid_slot, static_cast<uint8_t>(wire::kMeasSummaryHashTcb + 1), false)) return;
-  if (!send(valid_slot, static_cast<uint8_t>(wire::kMeasSummaryHashAll - 1), false)) return;
-  send(valid_slot, wire::kMeasSummaryHashNone, true);
+  if (!send(valid_slot, static_cast<uint8_t>(wire::kMeasSummaryHashTcb + 1))) return;
+  send(valid_slot, static_cast<uint8_t>(wire::kMeasSummaryHashAll - 1));
 }
 
 // ---------------------------------------------------------------------------
 // Group 9
 
-// 9.1 / 9.9 (encrypted handshake) and 9.2 / 9.10 (in the clear).
+// 9.1 / 9.9 (encrypted handshake) and 9.2 / 9.10 (in the clear): every
+// provisioned slot, each from a fresh VCA and the slot's GET_CERTIFICATE
+// (no GET_DIGESTS, as DMTF), KEY_EXCHANGE, then FINISH.
 void FinishSuccess(Env& env, CaseRun& run, uint8_t version, const char* version_skip, bool in_clear) {
-  VcaOffer offer;
-  if (in_clear) offer.flags |= wire::cap::kHandshakeInTheClear;
+  const VcaOffer offer = SessionOffer(in_clear);
   auto n0 = Begin(env, run, version, version_skip, kKeyExCaps, 0, kNeedKeyEx, offer);
   if (!n0) return;
   if (in_clear && !n0->np.handshake_in_the_clear) return run.Skip(kNeedInTheClear);
   auto mask = SlotMask(env, run, *n0);
   if (!mask) return;
-  auto c = Fresh(env, run, version, offer, SlotsOf(*mask).front());
-  if (!c) return;
-  auto ke = TryKeyExchange(env.probe, c->n, c->chain, wire::kMeasSummaryHashNone);
-  if (!ke) return run.StepFailed(AssertionId(run, 1), "KEY_EXCHANGE", ke.error(), env.probe.last_response());
-  if (!ke->usable()) return run.StepFailed(AssertionId(run, 1), "KEY_EXCHANGE", ke->first_error(), ke->response);
-  if (ke->mut_auth_requested != 0) {
-    return run.StepFailed(AssertionId(run, 1), "KEY_EXCHANGE",
-                          Error{Errc::kUnsupported, "validator: responder asks for mutual authentication"}, ke->response);
-  }
-  auto fin = TryFinish(env.probe, c->n, *ke);
-  if (!fin) return run.StepFailed(AssertionId(run, 1), "FINISH", fin.error(), env.probe.last_response());
-  const std::size_t min_size = wire::kHeaderSize + (in_clear ? c->n.np.hash_size : 0);
-  CheckResponse(run, fin->response, version, wire::Code::kFinishRsp, "FINISH_RSP", min_size, 1);
-  if (in_clear) {
-    const std::optional<Error> e = fin->parse_error ? fin->parse_error : fin->verify_data_error;
-    run.Check(AssertionId(run, 4), !e, "HMACVerify(finished_key, SpdmMessage.ResponderVerifyData, TH.HMAC.FINISH_RSP) succeeds",
-              e ? e->ToString() : "HMAC(rsp_finished_key, TH) matches");
+  for (uint8_t slot : SlotsOf(*mask)) {
+    auto c = Fresh(env, run, version, offer, slot, false);
+    if (!c) return;
+    auto ke = KeyExchangeFor(env, run, *c);
+    if (!ke) return;
+    auto fin = TryFinish(env.probe, c->n, *ke);
+    if (!fin) return run.StepFailed(AssertionId(run, 1), "FINISH", fin.error(), env.probe.last_response());
+    const std::size_t min_size = wire::kHeaderSize + (in_clear ? c->n.np.hash_size : 0);
+    CheckResponse(run, fin->response, version, wire::Code::kFinishRsp, "FINISH_RSP", min_size, 1);
+    if (in_clear) {
+      const std::optional<Error> e = fin->parse_error ? fin->parse_error : fin->verify_data_error;
+      run.Check(AssertionId(run, 4), !e,
+                "HMACVerify(finished_key, SpdmMessage.ResponderVerifyData, TH.HMAC.FINISH_RSP) succeeds",
+                e ? e->ToString() : "slot " + std::to_string(slot) + ": HMAC(rsp_finished_key, TH) matches");
+    }
   }
 }
 
 // A FINISH without mutual authentication whose RequesterVerifyData is
-// `verify_data` (not computed: the cases here expect it to be refused first).
-Bytes RawFinish(uint8_t version, uint8_t param1, uint8_t param2, std::size_t signature_size, ByteSpan verify_data) {
-  Bytes m = Header(version, wire::Code::kFinish, param1, param2);
-  m.resize(m.size() + signature_size, 0);
+// `verify_data` (for 9.5, where no handshake transcript is left to compute
+// it over).
+Bytes RawFinish(uint8_t version, ByteSpan verify_data) {
+  Bytes m = Header(version, wire::Code::kFinish);
   m.insert(m.end(), verify_data.begin(), verify_data.end());
   return m;
 }
 
-// 9.3: FINISH in NegotiatedVersion+1 and -1 during the handshake.
+// 9.3: FINISH in NegotiatedVersion-1 and +1 during the handshake, each with
+// the RequesterVerifyData computed over its own header.
 void FinishVersionMismatch(Env& env, CaseRun& run) {
   const uint8_t v = AtLeast(env, wire::kVersion11);
-  auto r = ToSession(env, run, v, "responder lists no SPDM 1.1+", 0, kNeedKeyEx, false);
-  if (!r) return;
-  const Bytes vd(r->c.n.np.hash_size, 0);
+  auto h = ToHandshake(env, run, v, "responder lists no SPDM 1.1+");
+  if (!h) return;
   for (uint8_t wrong : WrongVersions(v)) {
-    auto rsp = InSession(env.probe, r->s, RawFinish(wrong, 0, 0, 0, vd));
+    auto req = FinishFor(h->ke, wrong);
+    if (!req) return run.StepFailed(AssertionId(run, 1), "build FINISH", req.error());
+    auto rsp = env.probe.SendSecured(*h->ke.secure, *req);
     if (!rsp) return run.StepFailed(AssertionId(run, 1), "FINISH in session", rsp.error(), env.probe.last_response());
-    CheckError(run, *rsp, v, wire::ErrorCode::kVersionMismatch);
+    CheckError(run, rsp->bytes, v, wire::ErrorCode::kVersionMismatch);
   }
 }
 
-// 9.4: FINISH after GET_CAPABILITIES, before NEGOTIATE_ALGORITHMS.
+// 9.4: FINISH after GET_CAPABILITIES, before NEGOTIATE_ALGORITHMS. No hash is
+// negotiated yet: DMTF sends the 4-byte header alone.
 void FinishBeforeAlgorithms(Env& env, CaseRun& run) {
   const uint8_t v = AtLeast(env, wire::kVersion11);
   if (!env.probe.config().binding) return run.Skip(kNoBinding);
   if (v == 0) return run.Skip("responder lists no SPDM 1.1+");
-  auto half = VersionAndCapabilities(env.probe, v);
+  auto half = VersionAndCapabilities(env.probe, v, SessionOffer());
   if (!half) return run.StepFailed(AssertionId(run, 1), "GET_VERSION / GET_CAPABILITIES", half.error(), env.probe.last_response());
-  if (!half->Has(wire::cap::kKeyEx)) return run.Skip("responder lacks KEY_EX_CAP");
-  // The hash is not negotiated yet: RequesterVerifyData of SHA-384 size.
-  const Bytes vd(48, 0);
-  auto rsp = env.probe.Send(RawFinish(v, 0, 0, 0, vd));
+  if (!half->Has(kKeyExCaps)) return run.Skip(kNeedKeyEx);
+  auto rsp = env.probe.Send(Header(v, wire::Code::kFinish));
   if (!rsp) return run.StepFailed(AssertionId(run, 1), "FINISH", rsp.error(), env.probe.last_response());
   CheckError(run, *rsp, v, wire::ErrorCode::kUnexpectedRequest);
 }
@@ -399,61 +496,72 @@ void FinishInApplicationPhase(Env& env, CaseRun& run) {
   const uint8_t v = AtLeast(env, wire::kVersion11);
   auto r = ToSession(env, run, v, "responder lists no SPDM 1.1+", 0, kNeedKeyEx, true);
   if (!r) return;
-  auto rsp = InSession(env.probe, r->s, RawFinish(v, 0, 0, 0, Bytes(r->c.n.np.hash_size, 0)));
+  auto rsp = InSession(env.probe, r->s, RawFinish(v, Bytes(r->c.n.np.hash_size, 0)));
   if (!rsp) return run.StepFailed(AssertionId(run, 1), "FINISH in session", rsp.error(), env.probe.last_response());
   CheckError(run, *rsp, v, wire::ErrorCode::kUnexpectedRequest);
 }
 
-// 9.6: FINISH with Param1.Sig = 1 and a ReqSlotID (no mutual
-// authentication was negotiated), then FINISH without RequesterVerifyData.
+// 9.6: during the handshake, FINISH with Param1 0 and Param2 (ReqSlotID)
+// 1..15 (no mutual authentication was negotiated; the RequesterVerifyData is
+// that of Param2 0), then FINISH without RequesterVerifyData (4 bytes).
 void FinishInvalid(Env& env, CaseRun& run) {
   const uint8_t v = AtLeast(env, wire::kVersion11);
-  auto r = ToSession(env, run, v, "responder lists no SPDM 1.1+", 0, kNeedKeyEx, false);
-  if (!r) return;
-  const Negotiated& n = r->c.n;
-  const Bytes vd(n.np.hash_size, 0);
+  auto h = ToHandshake(env, run, v, "responder lists no SPDM 1.1+");
+  if (!h) return;
   std::vector<Bytes> requests;
   for (uint8_t slot = 1; slot <= 0x0F; ++slot) {
-    requests.push_back(RawFinish(v, wire::kFinishSignatureIncluded, slot, n.np.signature_size, vd));
+    auto req = FinishFor(h->ke, v, slot);
+    if (!req) return run.StepFailed(AssertionId(run, 1), "build FINISH", req.error());
+    requests.push_back(std::move(*req));
   }
-  requests.push_back(RawFinish(v, wire::kFinishSignatureIncluded, 0xFF, n.np.signature_size, vd));
   requests.push_back(Header(v, wire::Code::kFinish));
   for (const Bytes& req : requests) {
-    auto rsp = InSession(env.probe, r->s, req);
+    auto rsp = env.probe.SendSecured(*h->ke.secure, req);
     if (!rsp) return run.StepFailed(AssertionId(run, 1), "FINISH in session", rsp.error(), env.probe.last_response());
-    CheckError(run, *rsp, v, wire::ErrorCode::kInvalidRequest);
+    CheckError(run, rsp->bytes, v, wire::ErrorCode::kInvalidRequest);
   }
 }
 
-// 9.7 / 9.8: FINISH whose RequesterVerifyData is wrong, in the handshake's
-// record layer or in the clear.
+// 9.7 / 9.8: FINISH whose RequesterVerifyData is the right one with every
+// byte inverted, in the handshake's record layer or in the clear. As in
+// DMTF's case, a secured reply that cannot be opened (the responder tore the
+// session down) counts as the expected error.
 void FinishBadVerifyData(Env& env, CaseRun& run, bool in_clear) {
   const uint8_t v = AtLeast(env, wire::kVersion11);
-  VcaOffer offer;
-  if (in_clear) offer.flags |= wire::cap::kHandshakeInTheClear;
-  auto n0 = Begin(env, run, v, "responder lists no SPDM 1.1+", kKeyExCaps, 0, kNeedKeyEx, offer);
-  if (!n0) return;
-  if (in_clear && !n0->np.handshake_in_the_clear) return run.Skip(kNeedInTheClear);
-  auto mask = SlotMask(env, run, *n0);
-  if (!mask) return;
-  auto c = Fresh(env, run, v, offer, SlotsOf(*mask).front());
-  if (!c) return;
-  auto s = Establish(env.probe, c->n, c->chain, false);
-  if (!s) return run.StepFailed(AssertionId(run, 1), "KEY_EXCHANGE", s.error(), env.probe.last_response());
-  auto vd = crypto::RandomBytes(c->n.np.hash_size);
-  if (!vd) return run.StepFailed(AssertionId(run, 1), "random RequesterVerifyData", vd.error());
-  const Bytes req = RawFinish(v, 0, 0, 0, *vd);
-  auto rsp = in_clear ? env.probe.Send(req) : InSession(env.probe, *s, req);
-  if (!rsp) return run.StepFailed(AssertionId(run, 1), "FINISH", rsp.error(), env.probe.last_response());
-  CheckErrorNoParam2(run, *rsp, v, wire::ErrorCode::kDecryptError);
+  auto h = ToHandshake(env, run, v, "responder lists no SPDM 1.1+", in_clear);
+  if (!h) return;
+  auto req = FinishFor(h->ke, v, 0, 0xFF);
+  if (!req) return run.StepFailed(AssertionId(run, 1), "build FINISH", req.error());
+  if (in_clear) {
+    auto rsp = env.probe.Send(*req);
+    if (!rsp) return run.StepFailed(AssertionId(run, 1), "FINISH", rsp.error(), env.probe.last_response());
+    return CheckErrorNoParam2(run, *rsp, v, wire::ErrorCode::kDecryptError);
+  }
+  session::SecureSession& secure = *h->ke.secure;
+  auto record = secure.Seal(*req);
+  if (!record) return run.StepFailed(AssertionId(run, 1), "seal FINISH", record.error());
+  auto reply = env.probe.SendRecord(*record);
+  if (!reply) return run.StepFailed(AssertionId(run, 1), "FINISH in session", reply.error());
+  if (!reply->secured) return CheckErrorNoParam2(run, reply->bytes, v, wire::ErrorCode::kDecryptError);
+  auto plain = secure.Open(reply->bytes);
+  if (!plain) {
+    for (int k = 1; k <= 4; ++k) {
+      run.Check(AssertionId(run, k), true, "ERROR(DecryptError), or a secured reply that cannot be opened",
+                "secured reply does not open: " + plain.error().ToString());
+    }
+    return;
+  }
+  CheckErrorNoParam2(run, *plain, v, wire::ErrorCode::kDecryptError);
 }
 
-// 9.11: FINISH outside the session.
+// 9.11: FINISH (right RequesterVerifyData) outside the session, SPDM 1.2.
 void FinishOutsideSession(Env& env, CaseRun& run) {
   const uint8_t v = Only(env, wire::kVersion12);
-  auto r = ToSession(env, run, v, "responder does not list SPDM 1.2", 0, kNeedKeyEx, false);
-  if (!r) return;
-  auto rsp = env.probe.Send(RawFinish(v, 0, 0, 0, Bytes(r->c.n.np.hash_size, 0)));
+  auto h = ToHandshake(env, run, v, "responder does not list SPDM 1.2");
+  if (!h) return;
+  auto req = FinishFor(h->ke, v);
+  if (!req) return run.StepFailed(AssertionId(run, 1), "build FINISH", req.error());
+  auto rsp = env.probe.Send(*req);
   if (!rsp) return run.StepFailed(AssertionId(run, 1), "FINISH", rsp.error(), env.probe.last_response());
   CheckErrorNoParam2(run, *rsp, v, wire::ErrorCode::kSessionRequired);
 }
@@ -494,11 +602,15 @@ void InHandshake(Env& env, CaseRun& run, uint32_t caps, const char* caps_skip, c
   CheckError(run, *rsp, v, wire::ErrorCode::kUnexpectedRequest);
 }
 
-// "<message> outside a session" → SessionRequired (12.4, 13.5, 16.4; 1.2+).
-void OutsideSession(Env& env, CaseRun& run, uint32_t caps_any, const char* caps_skip, const Bytes& request_v0) {
+// "<message> outside a session" → SessionRequired (12.4, 13.5, 16.4; 1.2+):
+// as DMTF's setup, a session is established first (so the responder has one
+// the request could have used), then the request goes in the clear.
+void OutsideSession(Env& env, CaseRun& run, uint32_t caps, const char* caps_skip, const Bytes& request_v0,
+                    bool need_heartbeat_period) {
   const uint8_t v = AtLeast(env, wire::kVersion12);
-  auto n = Begin(env, run, v, "responder lists no SPDM 1.2+", 0, caps_any, caps_skip);
-  if (!n) return;
+  auto r = ToSession(env, run, v, "responder lists no SPDM 1.2+", caps, caps_skip, true);
+  if (!r) return;
+  if (need_heartbeat_period && HeartbeatPeriod(r->s) == 0) return run.Skip("KEY_EXCHANGE_RSP HeartbeatPeriod is 0");
   auto rsp = env.probe.Send(WithVersion(request_v0, v));
   if (!rsp) return run.StepFailed(AssertionId(run, 1), "request outside a session", rsp.error(), env.probe.last_response());
   CheckErrorNoParam2(run, *rsp, v, wire::ErrorCode::kSessionRequired);
@@ -548,6 +660,8 @@ const char* KeyUpdateOpName(wire::KeyUpdateOp op) {
 // 13.1: UpdateKey, VerifyNewKey, UpdateAllKeys, VerifyNewKey; each ACK echoes
 // the operation and the tag, and each VerifyNewKey travels under the new
 // request key.
+// (DMTF sends Tag 0 throughout; a distinct nonzero Tag per request makes the
+// echo check, which DSP0274 requires, able to fail.)
 void KeyUpdateSuccess(Env& env, CaseRun& run) {
   const uint8_t v = AtLeast(env, wire::kVersion11);
   auto r = ToSession(env, run, v, "responder lists no SPDM 1.1+", wire::cap::kKeyUpd, kNeedKeyUpd, true);
@@ -575,7 +689,7 @@ void KeyUpdateSuccess(Env& env, CaseRun& run) {
   }
 }
 
-// 13.3: KEY_UPDATE with KeyOperation UpdateKey-1 and VerifyNewKey+1.
+// 13.3: KEY_UPDATE with KeyOperation UpdateKey-1 and VerifyNewKey+1 (Tag 0).
 void KeyUpdateInvalid(Env& env, CaseRun& run) {
   const uint8_t v = AtLeast(env, wire::kVersion11);
   auto r = ToSession(env, run, v, "responder lists no SPDM 1.1+", wire::cap::kKeyUpd, kNeedKeyUpd, true);
@@ -583,7 +697,7 @@ void KeyUpdateInvalid(Env& env, CaseRun& run) {
   const uint8_t ops[] = {static_cast<uint8_t>(wire::KeyUpdateOp::kUpdateKey) - 1,
                          static_cast<uint8_t>(wire::KeyUpdateOp::kVerifyNewKey) + 1};
   for (uint8_t op : ops) {
-    auto rsp = InSession(env.probe, r->s, Header(v, wire::Code::kKeyUpdate, op, 0x55));
+    auto rsp = InSession(env.probe, r->s, Header(v, wire::Code::kKeyUpdate, op, 0));
     if (!rsp) return run.StepFailed(AssertionId(run, 1), "KEY_UPDATE in session", rsp.error(), env.probe.last_response());
     CheckError(run, *rsp, v, wire::ErrorCode::kInvalidRequest);
   }
@@ -809,13 +923,16 @@ void RunKeyExchangeRspGroup(Env& env) {
     gs::KeyExchangeSuccess(e, r, gs::Only(e, wire::kVersion11), gs::kNo11, true);
   });
   gs::RunCase(env, "8.3", "KEY_EXCHANGE with a non-negotiated version → ERROR(VersionMismatch)", gs::KeyExchangeVersionMismatch);
+  gs::RunCase(env, "8.4", "KEY_EXCHANGE before NEGOTIATE_ALGORITHMS → ERROR(UnexpectedRequest)",
+              gs::KeyExchangeBeforeAlgorithms);
   gs::RunCase(env, "8.5", "KEY_EXCHANGE inside a session → ERROR(UnexpectedRequest)", gs::KeyExchangeInSession);
   gs::RunCase(env, "8.6", "KEY_EXCHANGE with an invalid field → ERROR(InvalidRequest)", gs::KeyExchangeInvalid);
-  gs::RunCase(env, "8.7", "KEY_EXCHANGE → KEY_EXCHANGE_RSP (SPDM 1.2+)", [](Env& e, CaseRun& r) {
-    gs::KeyExchangeSuccess(e, r, gs::AtLeast(e, wire::kVersion12), gs::kNo12Plus, false);
+  // DMTF's 8.7 / 8.8 negotiate exactly SPDM 1.2.
+  gs::RunCase(env, "8.7", "KEY_EXCHANGE → KEY_EXCHANGE_RSP (SPDM 1.2)", [](Env& e, CaseRun& r) {
+    gs::KeyExchangeSuccess(e, r, gs::Only(e, wire::kVersion12), gs::kNo12, false);
   });
-  gs::RunCase(env, "8.8", "KEY_EXCHANGE → KEY_EXCHANGE_RSP with HANDSHAKE_IN_THE_CLEAR (SPDM 1.2+)", [](Env& e, CaseRun& r) {
-    gs::KeyExchangeSuccess(e, r, gs::AtLeast(e, wire::kVersion12), gs::kNo12Plus, true);
+  gs::RunCase(env, "8.8", "KEY_EXCHANGE → KEY_EXCHANGE_RSP with HANDSHAKE_IN_THE_CLEAR (SPDM 1.2)", [](Env& e, CaseRun& r) {
+    gs::KeyExchangeSuccess(e, r, gs::Only(e, wire::kVersion12), gs::kNo12, true);
   });
 }
 
@@ -854,7 +971,7 @@ void RunHeartbeatAckGroup(Env& env) {
     gs::InHandshake(e, r, wire::cap::kHbeat, gs::kNeedHbeat, gs::Header(0, wire::Code::kHeartbeat), true);
   });
   gs::RunCase(env, "12.4", "HEARTBEAT outside a session → ERROR(SessionRequired)", [](Env& e, CaseRun& r) {
-    gs::OutsideSession(e, r, wire::cap::kHbeat, "responder lacks HBEAT_CAP", gs::Header(0, wire::Code::kHeartbeat));
+    gs::OutsideSession(e, r, wire::cap::kHbeat, gs::kNeedHbeat, gs::Header(0, wire::Code::kHeartbeat), true);
   });
 }
 
@@ -867,10 +984,11 @@ void RunKeyUpdateAckGroup(Env& env) {
   });
   gs::RunCase(env, "13.3", "KEY_UPDATE with an invalid KeyOperation → ERROR(InvalidRequest)", gs::KeyUpdateInvalid);
   gs::RunCase(env, "13.4", "KEY_UPDATE during the session handshake → ERROR(UnexpectedRequest)", [&](Env& e, CaseRun& r) {
-    gs::InHandshake(e, r, wire::cap::kKeyUpd, gs::kNeedKeyUpd, gs::Header(0, wire::Code::kKeyUpdate, update_key, 0x66), false);
+    gs::InHandshake(e, r, wire::cap::kKeyUpd, gs::kNeedKeyUpd, gs::Header(0, wire::Code::kKeyUpdate, update_key, 0), false);
   });
   gs::RunCase(env, "13.5", "KEY_UPDATE outside a session → ERROR(SessionRequired)", [&](Env& e, CaseRun& r) {
-    gs::OutsideSession(e, r, wire::cap::kKeyUpd, "responder lacks KEY_UPD_CAP", gs::Header(0, wire::Code::kKeyUpdate, update_key, 0x77));
+    gs::OutsideSession(e, r, wire::cap::kKeyUpd, gs::kNeedKeyUpd, gs::Header(0, wire::Code::kKeyUpdate, update_key, 0),
+                       false);
   });
 }
 
@@ -884,8 +1002,7 @@ void RunEndSessionAckGroup(Env& env) {
     gs::InHandshake(e, r, 0, gs::kNeedKeyEx, gs::Header(0, wire::Code::kEndSession), false);
   });
   gs::RunCase(env, "16.4", "END_SESSION outside a session → ERROR(SessionRequired)", [](Env& e, CaseRun& r) {
-    gs::OutsideSession(e, r, wire::cap::kKeyEx | wire::cap::kPskMask, "responder lacks KEY_EX_CAP and PSK_CAP",
-                   gs::Header(0, wire::Code::kEndSession));
+    gs::OutsideSession(e, r, 0, gs::kNeedKeyEx, gs::Header(0, wire::Code::kEndSession), false);
   });
 }
 

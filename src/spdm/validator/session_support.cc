@@ -68,8 +68,8 @@ wire::OpaqueFormat OpaqueFormatOf(const Negotiated& n) {
   return (n.other_params & wire::alg::kOpaqueDataFmt1) != 0 ? wire::OpaqueFormat::kFmt1 : wire::OpaqueFormat::kDmtfSpecId;
 }
 
-// KEY_EXCHANGE as our requester sends it (SupportedVersionList opaque data,
-// TerminationPolicy in 1.2+), with `exchange_data` as ExchangeData.
+// KEY_EXCHANGE with SupportedVersionList opaque data and SessionPolicy 0
+// (as DMTF's validator sends it), with `exchange_data` as ExchangeData.
 Result<Bytes> BuildKeyExchange(const Negotiated& n, uint8_t slot, uint8_t meas_summary, ByteSpan exchange_data) {
   CCGPU_ASSIGN_OR_RETURN(Bytes svl, wire::SerializeSmSupportedVersions({std::begin(session_support::kSecuredVersions),
                                                                          std::end(session_support::kSecuredVersions)}));
@@ -80,7 +80,7 @@ Result<Bytes> BuildKeyExchange(const Negotiated& n, uint8_t slot, uint8_t meas_s
   ke.meas_summary_hash_type = meas_summary;
   ke.slot_id = slot;
   ke.req_session_id = session_support::kReqSessionId;
-  ke.session_policy = n.version >= wire::kVersion12 ? wire::kSessionPolicyTermination : 0;
+  ke.session_policy = 0;
   CCGPU_TRY(crypto::RandomBytes(ke.random_data));
   ke.exchange_data = exchange_data;
   ke.opaque_data = opaque;

@@ -167,8 +167,8 @@ Status VerifySpdmSignature(const Negotiated& n, const crypto::EcPublicKey& leaf,
 
 // OpaqueDataFmt the connection negotiated (fmt1 in 1.2+, else DMTF spec ID).
 wire::OpaqueFormat OpaqueFormatOf(const Negotiated& n);
-// KEY_EXCHANGE as our requester sends it (SupportedVersionList opaque data,
-// TerminationPolicy in 1.2+), with `exchange_data` as ExchangeData.
+// KEY_EXCHANGE with SupportedVersionList opaque data and SessionPolicy 0
+// (as DMTF sends it), with `exchange_data` as ExchangeData.
 Result<Bytes> BuildKeyExchange(const Negotiated& n, uint8_t slot, uint8_t meas_summary, ByteSpan exchange_data);
 // A fresh ephemeral public point of the negotiated DHE group.
 Result<Bytes> EphemeralPoint(const Negotiated& n);

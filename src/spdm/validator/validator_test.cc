@@ -148,5 +148,130 @@ TEST(ValidatorTest, UnknownGroupIsInvalidArgument) {
   EXPECT_EQ(report.error().code, Errc::kInvalidArgument);
 }
 
+// --- groups 8 KEY_EXCHANGE_RSP, 9 FINISH_RSP, 12 HEARTBEAT_ACK, 13 KEY_UPDATE_ACK, 16 END_SESSION_ACK (DMTF source audit)
+
+const CaseResult* FindCase(const Report& r, const std::string& id) {
+  for (const CaseResult& c : r.cases) {
+    if (c.id == id) return &c;
+  }
+  return nullptr;
+}
+
+std::size_t CountAssertions(const CaseResult& c, const std::string& id) {
+  std::size_t n = 0;
+  for (const AssertionResult& a : c.assertions) n += a.id == id ? 1 : 0;
+  return n;
+}
+
+// The validator over a loopback whose hook may rewrite plain responses;
+// `rewrite` sees the plain request it answers.
+Report ValidateRewritten(responder::ResponderConfig rc, const std::vector<int>& groups,
+                         std::function<void(const Bytes& request, Bytes& response)> rewrite) {
+  auto r = responder::Responder::Create(std::move(rc));
+  EXPECT_TRUE(r) << r.error().ToString();
+  if (!r) return {};
+  LoopbackExchange ex(r->get());
+  Bytes last_plain_request;
+  ex.set_tamper([&](bool to_responder, bool secured, Bytes& bytes) {
+    if (secured) return;
+    if (to_responder) {
+      last_plain_request = bytes;
+    } else {
+      rewrite(last_plain_request, bytes);
+    }
+  });
+  ValidatorConfig vc;
+  vc.groups = groups;
+  auto report = Validate(vc, &ex);
+  EXPECT_TRUE(report) << report.error().ToString();
+  return report ? *report : Report{};
+}
+
+bool IsRequest(const Bytes& m, wire::Code code, std::size_t size) {
+  return m.size() == size && m[1] == static_cast<uint8_t>(code);
+}
+
+// The cases DMTF's sources run that this validator used to skip or run
+// differently now run against our responder, and pass: 8.4 and 9.4 (before
+// NEGOTIATE_ALGORITHMS), 8.7 at SPDM 1.2, 9.6 with Param2 1..15 and the
+// 4-byte FINISH, 12.4 / 13.5 / 16.4 with a session open.
+TEST(ValidatorDmtfSessionAuditTest, OurResponderPassesTheCasesAsDmtfRunsThem) {
+  ValidatorConfig vc;
+  vc.groups = {8, 9, 12, 13, 16};
+  const Report r = ValidateResponder(testing::ResponderConfigFor(crypto::Curve::kP384), vc);
+  EXPECT_TRUE(r.ok()) << Failures(r);
+  for (const char* id : {"8.4", "8.7", "9.3", "9.4", "9.6", "9.7", "9.9", "9.11", "12.4", "13.5", "16.4"}) {
+    const CaseResult* c = FindCase(r, id);
+    ASSERT_NE(c, nullptr) << id;
+    EXPECT_FALSE(c->skipped) << id << ": " << c->skip_reason;
+    EXPECT_FALSE(c->assertions.empty()) << id;
+  }
+  // 9.6: 15 ReqSlotIDs and the short FINISH, five assertions each.
+  EXPECT_EQ(FindCase(r, "9.6")->assertions.size(), 16u * 5u);
+  // 8.N.4 is recorded twice per KEY_EXCHANGE_RSP (MutAuthRequested, SlotIDParam).
+  const CaseResult* c87 = FindCase(r, "8.7");
+  EXPECT_EQ(CountAssertions(*c87, "8.7.4"), 2 * CountAssertions(*c87, "8.7.2"));
+  // 9.3 sends NegotiatedVersion-1 and +1: two full ERROR checks.
+  EXPECT_EQ(FindCase(r, "9.3")->assertions.size(), 2u * 5u);
+}
+
+// 12.4 needs a session whose KEY_EXCHANGE_RSP HeartbeatPeriod is not 0 (as
+// DMTF's setup); 13.5 and 16.4 do not.
+TEST(ValidatorDmtfSessionAuditTest, HeartbeatOutsideSessionIsSkippedWithoutAHeartbeatPeriod) {
+  responder::ResponderConfig rc = testing::ResponderConfigFor(crypto::Curve::kP384);
+  rc.heartbeat_period = 0;
+  ValidatorConfig vc;
+  vc.groups = {12, 13, 16};
+  const Report r = ValidateResponder(std::move(rc), vc);
+  EXPECT_TRUE(r.ok()) << Failures(r);
+  EXPECT_TRUE(FindCase(r, "12.4")->skipped);
+  EXPECT_FALSE(FindCase(r, "13.5")->skipped);
+  EXPECT_FALSE(FindCase(r, "16.4")->skipped);
+}
+
+// 8.4: a KEY_EXCHANGE before NEGOTIATE_ALGORITHMS answered with
+// InvalidRequest instead of UnexpectedRequest fails 8.4.4 and nothing else.
+TEST(ValidatorDmtfSessionAuditTest, KeyExchangeBeforeAlgorithmsWithTheWrongErrorFails) {
+  const Report r = ValidateRewritten(testing::ResponderConfigFor(crypto::Curve::kP384), {8},
+                                     [](const Bytes& req, Bytes& rsp) {
+                                       if (IsRequest(req, wire::Code::kKeyExchange, 42) && rsp.size() >= 4) {
+                                         rsp[2] = static_cast<uint8_t>(wire::ErrorCode::kInvalidRequest);
+                                       }
+                                     });
+  EXPECT_EQ(FailedGroups(r), std::set<int>{8}) << Failures(r);
+  EXPECT_TRUE(FindCase(r, "8.4")->failed());
+  for (const CaseResult& c : r.cases) EXPECT_TRUE(c.id == "8.4" || !c.failed()) << c.id;
+}
+
+// 9.4: the 4-byte FINISH before NEGOTIATE_ALGORITHMS answered with
+// InvalidRequest fails 9.4.
+TEST(ValidatorDmtfSessionAuditTest, FinishBeforeAlgorithmsWithTheWrongErrorFails) {
+  const Report r = ValidateRewritten(testing::ResponderConfigFor(crypto::Curve::kP384), {9},
+                                     [](const Bytes& req, Bytes& rsp) {
+                                       if (IsRequest(req, wire::Code::kFinish, 4) && rsp.size() >= 4) {
+                                         rsp[2] = static_cast<uint8_t>(wire::ErrorCode::kInvalidRequest);
+                                       }
+                                     });
+  EXPECT_TRUE(FindCase(r, "9.4")->failed()) << Failures(r);
+  for (const CaseResult& c : r.cases) EXPECT_TRUE(c.id == "9.4" || !c.failed()) << c.id;
+}
+
+// 12.4 / 13.5 / 16.4: a responder that acknowledges the request in the clear
+// while its session is open fails the case.
+TEST(ValidatorDmtfSessionAuditTest, SessionOnlyRequestsAcknowledgedInTheClearFail) {
+  const Report r = ValidateRewritten(
+      testing::ResponderConfigFor(crypto::Curve::kP384), {12, 13, 16}, [](const Bytes& req, Bytes& rsp) {
+        if (req.size() != 4 || rsp.size() < 4) return;
+        if (req[1] == static_cast<uint8_t>(wire::Code::kHeartbeat)) {
+          rsp = Bytes{req[0], static_cast<uint8_t>(wire::Code::kHeartbeatAck), 0, 0};
+        } else if (req[1] == static_cast<uint8_t>(wire::Code::kKeyUpdate)) {
+          rsp = Bytes{req[0], static_cast<uint8_t>(wire::Code::kKeyUpdateAck), req[2], req[3]};
+        } else if (req[1] == static_cast<uint8_t>(wire::Code::kEndSession)) {
+          rsp = Bytes{req[0], static_cast<uint8_t>(wire::Code::kEndSessionAck), 0, 0};
+        }
+      });
+  for (const char* id : {"12.4", "13.5", "16.4"}) EXPECT_TRUE(FindCase(r, id)->failed()) << id << "\n" << Failures(r);
+}
+
 }  // namespace
 }  // namespace ccgpu::spdm::validator
