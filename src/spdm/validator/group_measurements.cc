@@ -2,11 +2,19 @@
 //   7.1  1.0 only: skipped (ccgpu speaks 1.1-1.3)
 //   7.2  ERROR(VersionMismatch) for a GET_MEASUREMENTS in another version
 //   7.3  ERROR(UnexpectedRequest) before NEGOTIATE_ALGORITHMS
-//   7.4  ERROR(InvalidRequest) for an absent index / an unprovisioned slot
+//   7.4  ERROR(InvalidRequest) for an unprovisioned slot / an absent index
 //   7.5  measurement block format
 //   7.6  valid MEASUREMENTS in 1.1; 7.9 the same in 1.2 (and, beyond DMTF's
 //        1.2-only case, in 1.3)
 // 7.7, 7.8 and 7.10 run inside sessions (group_session.cc).
+//
+// Checked against DMTF's own program (SPDM-Responder-Validator
+// spdm_responder_test_7_measurements.c at 4249ca28), not only its documents:
+// the same setup and skip conditions, the same request bytes where they
+// decide the answer (7.2, 7.3 and 7.4 send DMTF's hand-built requests:
+// header, and when signed Nonce | SlotIDParam, never a RequesterContext),
+// and the same assertions. Where this file checks more than DMTF's program,
+// the comment at the check says so.
 //
 // A signed MEASUREMENTS is checked over L1/L2 (DSP0274 1.2 §10.11,
 // "MEASUREMENTS signature generation"):
@@ -31,19 +39,42 @@ namespace group7 {
 constexpr uint8_t kContentChangedMask = 0x30;
 constexpr uint8_t kContentChangeNotSupported = 0x00;
 constexpr uint8_t kContentNoChangeDetected = 0x20;
-// Measurement block header: Index | MeasurementSpecification | MeasurementSize.
-constexpr std::size_t kBlockHeaderSize = 4;
 // DMTF measurement header: DMTFSpecMeasurementValueType | ...ValueSize.
 constexpr std::size_t kDmtfHeaderSize = 3;
 
-// The common TestSetup of 7.2, 7.4, 7.5, 7.6 and 7.9: VCA, then with
-// MEAS_CAP == 2 the chain of every provisioned slot (GET_DIGESTS,
-// GET_CERTIFICATE) and, with CHAL_CAP, CHALLENGE (AllMeasurements).
+// GET_MEASUREMENTS as DMTF's cases build it by hand: the header and, when
+// `sign`, Nonce(32) | SlotIDParam; nothing else in any version (a 1.3 request
+// built this way lacks the RequesterContext DSP0274 1.3 adds).
+Result<Bytes> DmtfRequest(uint8_t version, bool sign, uint8_t operation, uint8_t slot) {
+  Bytes req = {version, static_cast<uint8_t>(wire::Code::kGetMeasurements),
+               sign ? wire::meas::kSignatureRequested : uint8_t{0}, operation};
+  if (sign) {
+    CCGPU_ASSIGN_OR_RETURN(Bytes nonce, crypto::RandomBytes(wire::kNonceSize));
+    req.insert(req.end(), nonce.begin(), nonce.end());
+    req.push_back(slot);
+  }
+  return req;
+}
+
+// The common setup of 7.2, 7.4, 7.5, 7.6 and 7.9, as DMTF's program runs it
+// (its setup_vca_challenge_session): VCA; MEAS_CAP must be set, and with
+// MEAS_CAP == 2 also CERT_CAP; then, whatever MEAS_CAP is, GET_DIGESTS, slot
+// 0's chain (GET_CERTIFICATE) and CHALLENGE(slot 0, AllMeasurements). DMTF's
+// program does not run a case whose setup fails, so a responder without
+// CERT_CAP or CHAL_CAP, or without slot 0, has these cases skipped. With
+// MEAS_CAP == 2 this validator also reads every other provisioned slot's
+// chain, for the leaf keys its signature checks need.
 struct Setup {
   Negotiated n;
-  bool sign = false;                                           // MEAS_CAP == 2: ask for signatures
-  std::vector<std::pair<uint8_t, crypto::EcPublicKey>> slots;  // ValidSlotID[] and the leaf keys
-  uint8_t first_slot() const { return slots.empty() ? 0 : slots.front().first; }
+  bool sign = false;       // MEAS_CAP == 2: ask for signatures
+  uint8_t slot_mask = 0;   // DIGESTS: the provisioned slots (ValidSlotID[])
+  std::vector<std::pair<uint8_t, crypto::EcPublicKey>> keys;  // MEAS_CAP == 2: each slot's leaf key
+  const crypto::EcPublicKey* KeyOf(uint8_t slot) const {
+    for (const auto& [s, k] : keys) {
+      if (s == slot) return &k;
+    }
+    return nullptr;
+  }
 };
 
 // nullopt: the case was skipped or a step failed (recorded in `run`).
@@ -65,45 +96,61 @@ std::optional<Setup> SetUp(Probe& probe, CaseRun& run, uint8_t version) {
     run.Skip("the responder advertises MEAS_CAP == 2 without CERT_CAP");
     return std::nullopt;
   }
-  if (s.sign) {
-    auto step = [&]() -> Status {
-      CCGPU_ASSIGN_OR_RETURN(Bytes req, wire::SerializeGetDigests(wire::GetDigests{version}));
-      CCGPU_ASSIGN_OR_RETURN(Bytes rsp, probe.Send(req));
-      CCGPU_ASSIGN_OR_RETURN(wire::Digests d, wire::ParseDigests(rsp, probe.Params(n->np)));
-      if (d.provisioned_slot_mask == 0) return Fail(Errc::kUnexpectedMessage, "validator: DIGESTS lists no slot");
-      for (uint8_t slot = 0; slot < 8; ++slot) {
-        if ((d.provisioned_slot_mask & (1u << slot)) == 0) continue;
-        CCGPU_ASSIGN_OR_RETURN(SlotChain chain, ReadChain(probe, *n, slot, /*with_digests=*/false));
-        if (!chain.leaf_key) return Fail(Errc::kUnsupportedAlgorithm, "validator: leaf key is not P-256/P-384");
-        s.slots.emplace_back(slot, std::move(*chain.leaf_key));
-      }
-      return OkStatus();
-    };
-    if (Status st = step(); !st) {
-      run.StepFailed(first, "GET_DIGESTS / GET_CERTIFICATE", st.error(), probe.last_response());
-      return std::nullopt;
+  if (!n->Has(wire::cap::kCert)) {
+    run.Skip("DMTF's setup reads DIGESTS and slot 0's chain: the responder does not advertise CERT_CAP");
+    return std::nullopt;
+  }
+  if (!n->Has(wire::cap::kChal)) {
+    run.Skip("DMTF's setup sends CHALLENGE: the responder does not advertise CHAL_CAP");
+    return std::nullopt;
+  }
+  auto digests = [&]() -> Result<uint8_t> {
+    CCGPU_ASSIGN_OR_RETURN(Bytes req, wire::SerializeGetDigests(wire::GetDigests{version}));
+    CCGPU_ASSIGN_OR_RETURN(Bytes rsp, probe.Send(req));
+    CCGPU_ASSIGN_OR_RETURN(wire::Digests d, wire::ParseDigests(rsp, probe.Params(n->np)));
+    return d.provisioned_slot_mask;
+  }();
+  if (!digests) {
+    run.StepFailed(first, "GET_DIGESTS", digests.error(), probe.last_response());
+    return std::nullopt;
+  }
+  s.slot_mask = *digests;
+  if ((s.slot_mask & 1u) == 0) {
+    run.Skip("DMTF's setup reads slot 0's chain: DIGESTS does not list slot 0");
+    return std::nullopt;
+  }
+  auto chains = [&]() -> Status {
+    for (const uint8_t slot : SlotsOf(s.slot_mask)) {
+      if (slot != 0 && !s.sign) break;  // slot 0 only, as DMTF's setup
+      CCGPU_ASSIGN_OR_RETURN(SlotChain chain, ReadChain(probe, *n, slot, /*with_digests=*/false));
+      if (!s.sign) continue;
+      if (!chain.leaf_key) return Fail(Errc::kUnsupportedAlgorithm, "validator: leaf key is not P-256/P-384");
+      s.keys.emplace_back(slot, std::move(*chain.leaf_key));
     }
-    if (n->Has(wire::cap::kChal)) {
-      auto challenge = [&]() -> Status {
-        wire::Challenge c;
-        c.version = version;
-        c.slot_id = s.first_slot();
-        c.meas_summary_hash_type = wire::kMeasSummaryHashAll;
-        CCGPU_TRY(crypto::RandomBytes(c.nonce));
-        if (version >= wire::kVersion13) CCGPU_TRY(crypto::RandomBytes(c.requester_context));
-        CCGPU_ASSIGN_OR_RETURN(Bytes req, wire::SerializeChallenge(c));
-        CCGPU_ASSIGN_OR_RETURN(Bytes rsp, probe.Send(req));
-        auto h = wire::PeekHeader(rsp);
-        if (!h || h->code != static_cast<uint8_t>(wire::Code::kChallengeAuth)) {
-          return Fail(Errc::kUnexpectedMessage, "validator: CHALLENGE not answered with CHALLENGE_AUTH");
-        }
-        return OkStatus();
-      };
-      if (Status st = challenge(); !st) {
-        run.StepFailed(first, "CHALLENGE", st.error(), probe.last_response());
-        return std::nullopt;
-      }
+    return OkStatus();
+  };
+  if (Status st = chains(); !st) {
+    run.StepFailed(first, "GET_CERTIFICATE", st.error(), probe.last_response());
+    return std::nullopt;
+  }
+  auto challenge = [&]() -> Status {
+    wire::Challenge c;
+    c.version = version;
+    c.slot_id = 0;
+    c.meas_summary_hash_type = wire::kMeasSummaryHashAll;
+    CCGPU_TRY(crypto::RandomBytes(c.nonce));
+    if (version >= wire::kVersion13) CCGPU_TRY(crypto::RandomBytes(c.requester_context));
+    CCGPU_ASSIGN_OR_RETURN(Bytes req, wire::SerializeChallenge(c));
+    CCGPU_ASSIGN_OR_RETURN(Bytes rsp, probe.Send(req));
+    auto h = wire::PeekHeader(rsp);
+    if (!h || h->code != static_cast<uint8_t>(wire::Code::kChallengeAuth)) {
+      return Fail(Errc::kUnexpectedMessage, "validator: CHALLENGE not answered with CHALLENGE_AUTH");
     }
+    return OkStatus();
+  };
+  if (Status st = challenge(); !st) {
+    run.StepFailed(first, "CHALLENGE", st.error(), probe.last_response());
+    return std::nullopt;
   }
   s.n = std::move(*n);
   return s;
@@ -112,8 +159,8 @@ std::optional<Setup> SetUp(Probe& probe, CaseRun& run, uint8_t version) {
 // Case 7.6 / 7.9 for one slot: the count, all blocks, then each index.
 class SuccessFlow {
  public:
-  SuccessFlow(Probe& probe, CaseRun& run, const Setup& s, uint8_t slot, const crypto::EcPublicKey* key)
-      : probe_(probe), run_(run), s_(s), slot_(slot), key_(key) {}
+  SuccessFlow(Probe& probe, CaseRun& run, const Setup& s, uint8_t slot)
+      : probe_(probe), run_(run), s_(s), slot_(slot), key_(s.KeyOf(slot)) {}
 
   // false: an assertion or a step failed and the case stops there (later
   // steps build on the earlier responses).
@@ -128,7 +175,9 @@ class SuccessFlow {
 
  private:
   std::string Id(int k) const { return AssertionId(run_, k); }
-  std::string SlotNote() const { return s_.sign ? " (slot " + std::to_string(slot_) + ")" : std::string(); }
+  std::string SlotNote() const {
+    return s_.sign || s_.slot_mask != 1 ? " (slot " + std::to_string(slot_) + ")" : std::string();
+  }
 
   bool Step(const std::string& what, const Error& e) {
     run_.StepFailed(Id(1), what + SlotNote(), e, probe_.last_response());
@@ -188,12 +237,25 @@ class SuccessFlow {
         return false;
       }
     }
-    Status verified =
-        key_ != nullptr
-            ? VerifySpdmSignature(s_.n, *key_, session::SigningContext::kResponderMeasurements, *digest, v.signature)
-            : Status(Fail(Errc::kBadKey, "validator: no leaf key for the slot"));
-    return run_.Check(Id(k), verified.has_value(), "SPDMsignatureVerify(PubKey, Signature, L1/L2) succeeds",
-                      what + (verified ? ": verified" : ": " + verified.error().ToString()));
+    auto verify = [&](const crypto::EcPublicKey* key) -> Status {
+      if (key == nullptr) return Fail(Errc::kBadKey, "validator: no leaf key for the slot");
+      return VerifySpdmSignature(s_.n, *key, session::SigningContext::kResponderMeasurements, *digest, v.signature);
+    };
+    const Status verified = verify(key_);
+    if (!run_.Check(Id(k), verified.has_value(), "SPDMsignatureVerify(PubKey, Signature, L1/L2) succeeds",
+                    what + (verified ? ": verified" : ": " + verified.error().ToString()))) {
+      return false;
+    }
+    if (slot_ == 0) return true;
+    // Beyond DSP0274, which has each slot sign with its own key: DMTF's
+    // program sends these requests by hand, so libspdm's notion of the slot in
+    // use stays at slot 0 (its setup's GET_CERTIFICATE and CHALLENGE) and it
+    // verifies every slot's signature with slot 0's leaf key. A responder
+    // whose slots hold different keys fails DMTF's run here.
+    const Status dmtf = verify(s_.KeyOf(0));
+    return run_.Check(Id(k), dmtf.has_value(),
+                      "DMTF's program: the signature verifies under slot 0's leaf key (libspdm's slot in use)",
+                      what + (dmtf ? ": verified" : ": " + dmtf.error().ToString()));
   }
 
   // Steps 1-2: GET_MEASUREMENTS(NumberOfMeasurements).
@@ -226,13 +288,19 @@ class SuccessFlow {
     const MeasView v = ViewMeasurements(*rsp, s_.n.version, s_.sign ? s_.n.np.signature_size : 0);
     if (!CheckHeader(8, *rsp, v, s_.sign, what)) return false;
     const RecordWalk w = WalkRecord(v.record, v.number_of_blocks);
-    if (!run_.Check(
-            Id(11), v.number_of_blocks == count_ && w.blocks.size() == v.number_of_blocks,
-            "SpdmMessage.NumberOfBlocks == NumberOfMeasurements && blocks in MeasurementRecord == NumberOfBlocks",
-            what + ": NumberOfBlocks " + std::to_string(v.number_of_blocks) + ", NumberOfMeasurements " +
-                std::to_string(count_) + ", blocks read " + std::to_string(w.blocks.size()))) {
+    // DMTF's program checks NumberOfBlocks > 0 and the blocks the record
+    // holds; its document (and DSP0274 1.2 §10.11, Param1 = the number of
+    // measurement indices) also NumberOfBlocks == step 1's
+    // NumberOfMeasurements, kept here.
+    if (!run_.Check(Id(11),
+                    v.number_of_blocks > 0 && v.number_of_blocks == count_ && w.blocks.size() == v.number_of_blocks,
+                    "SpdmMessage.NumberOfBlocks > 0 && == NumberOfMeasurements && blocks in MeasurementRecord == "
+                    "NumberOfBlocks",
+                    what + ": NumberOfBlocks " + std::to_string(v.number_of_blocks) + ", NumberOfMeasurements " +
+                        std::to_string(count_) + ", blocks read " + std::to_string(w.blocks.size()))) {
       return false;
     }
+    all_count_ = v.number_of_blocks;
     if (!run_.Check(Id(12), v.record_length > 0 && w.length == v.record_length,
                     "SpdmMessage.MeasurementRecordLength > 0 && Sum(block sizes) == MeasurementRecordLength",
                     what + ": MeasurementRecordLength " + std::to_string(v.record_length) + ", blocks take " +
@@ -240,22 +308,25 @@ class SuccessFlow {
       return false;
     }
     all_record_.assign(v.record.begin(), v.record.end());
-    // ValidMeasurementIndex[], ascending; MeasurementBlock[] (re-read from the
-    // copy so that the spans outlive this response).
+    // ValidMeasurementIndex[]: the indices 1..0xFE that a block carries,
+    // ascending, as DMTF's program walks them; MeasurementBlock[] (re-read
+    // from the copy so that the spans outlive this response).
     for (const Block& b : WalkRecord(all_record_, v.number_of_blocks).blocks) {
       blocks_.push_back(b);
+      if (b.index == 0 || b.index == 0xFF) continue;
       if (std::find(indices_.begin(), indices_.end(), b.index) == indices_.end()) indices_.push_back(b.index);
     }
     std::sort(indices_.begin(), indices_.end());
     return Transcript(14, req, *rsp, v, s_.sign, what);
   }
 
-  // Steps 5-8: each ValidMeasurementIndex, unsigned but the last.
+  // Steps 5-8: each ValidMeasurementIndex, unsigned but the one whose
+  // position equals the all-response's NumberOfBlocks (DMTF's rule: the last
+  // when every block has its own index).
   bool EachIndex() {
     for (std::size_t i = 0; i < indices_.size(); ++i) {
       const uint8_t index = indices_[i];
-      const bool last = i + 1 == indices_.size();
-      const bool signed_request = s_.sign && last;
+      const bool signed_request = s_.sign && i + 1 == all_count_;
       Bytes req;
       auto rsp = Exchange(index, signed_request, req);
       if (!rsp) return false;
@@ -265,7 +336,6 @@ class SuccessFlow {
       if (!run_.Check(Id(18), v.number_of_blocks == 1, "SpdmMessage.NumberOfBlocks == 1",
                       what + ": " + std::to_string(v.number_of_blocks)))
         return false;
-      const RecordWalk w = WalkRecord(v.record, 1);
       const Block* expected = nullptr;
       int copies = 0;
       for (const Block& b : blocks_) {
@@ -274,14 +344,14 @@ class SuccessFlow {
           ++copies;
         }
       }
-      const bool one_block =
-          w.blocks.size() == 1 && kBlockHeaderSize + w.blocks[0].measurement.size() == v.record_length;
-      if (!run_.Check(
-              Id(19), v.record_length > 0 && one_block && copies == 1,
-              "SpdmMessage.MeasurementRecordLength > 0 && size of the MeasurementBlock == MeasurementRecordLength",
-              what + ": MeasurementRecordLength " + std::to_string(v.record_length) + ", block takes " +
-                  std::to_string(w.length) + ", blocks with this index in the all-response " +
-                  std::to_string(copies))) {
+      // The block of this index in the all-response: exactly one, as long as
+      // this response's record.
+      if (!run_.Check(Id(19), copies == 1 && v.record_length > 0 && v.record_length == expected->whole.size(),
+                      "SpdmMessage.MeasurementRecordLength > 0 && == size of MeasurementBlock[i] (one block with "
+                      "this index in the all-response)",
+                      what + ": MeasurementRecordLength " + std::to_string(v.record_length) + ", MeasurementBlock[i] " +
+                          std::to_string(expected != nullptr ? expected->whole.size() : 0) +
+                          " bytes, blocks with this index in the all-response " + std::to_string(copies))) {
         return false;
       }
       if (!run_.Check(Id(20), std::ranges::equal(v.record, expected->whole),
@@ -301,6 +371,7 @@ class SuccessFlow {
   const crypto::EcPublicKey* key_;
   std::optional<session::MeasurementTranscript> l_;
   uint8_t count_ = 0;
+  std::size_t all_count_ = 0;  // NumberOfBlocks of the all-response
   Bytes all_record_;
   std::vector<Block> blocks_;
   std::vector<uint8_t> indices_;
@@ -316,12 +387,10 @@ void RunSuccessCase(Env& env, const std::string& id, uint8_t version, const std:
   }
   std::optional<Setup> s = SetUp(env.probe, run, version);
   if (s) {
-    if (s->sign) {
-      for (const auto& [slot, key] : s->slots) {
-        if (!SuccessFlow(env.probe, run, *s, slot, &key).Run()) break;
-      }
-    } else {
-      SuccessFlow(env.probe, run, *s, 0, nullptr).Run();
+    // Every provisioned slot, signed or not (DMTF's program walks the
+    // DIGESTS slot mask in both cases; unsigned requests name no slot).
+    for (const uint8_t slot : SlotsOf(s->slot_mask)) {
+      if (!SuccessFlow(env.probe, run, *s, slot).Run()) break;
     }
   }
   env.Add(std::move(run));
@@ -357,20 +426,20 @@ void CheckErrorEach(CaseRun& run, const std::vector<std::pair<std::string, Bytes
   }
 }
 
-// 7.2: GET_MEASUREMENTS in NegotiatedVersion+1 and NegotiatedVersion-1.
+// 7.2: GET_MEASUREMENTS(NumberOfMeasurements, unsigned: the 4-byte header
+// DMTF's program sends) in NegotiatedVersion-1, then NegotiatedVersion+1.
 void RunVersionMismatch(Env& env) {
   CaseRun run("7.2", "GET_MEASUREMENTS in a version other than the negotiated one: ERROR(VersionMismatch)");
   const uint8_t version = env.Highest();
   std::optional<Setup> s = version != 0 ? SetUp(env.probe, run, version) : std::nullopt;
   if (version == 0) run.Skip("the responder lists no version ccgpu speaks");
   if (s) {
-    for (const uint8_t wrong : {static_cast<uint8_t>(version + 1), static_cast<uint8_t>(version - 1)}) {
-      auto req = MeasurementsRequest(version, s->sign, wire::meas::kOpTotalCount, s->first_slot());
+    for (const uint8_t wrong : {static_cast<uint8_t>(version - 1), static_cast<uint8_t>(version + 1)}) {
+      auto req = DmtfRequest(wrong, /*sign=*/false, wire::meas::kOpTotalCount, 0);
       if (!req) {
         run.StepFailed(AssertionId(run, 1), "GET_MEASUREMENTS", req.error());
         break;
       }
-      (*req)[0] = wrong;  // SPDMVersion
       auto rsp = env.probe.Send(*req);
       if (!rsp) {
         run.StepFailed(AssertionId(run, 1), "GET_MEASUREMENTS in " + ByteHex(wrong), rsp.error(),
@@ -409,10 +478,12 @@ void RunUnexpectedRequest(Env& env) {
   } else if (sign && (flags & wire::cap::kCert) == 0) {
     run.Skip("the responder advertises MEAS_CAP == 2 without CERT_CAP");
   } else {
-    // DMTF's step reads SPDMVersion=NegotiatedVersion+1, which would test
-    // VersionMismatch (7.2); the case and DMTF's program use the version
-    // GET_CAPABILITIES settled.
-    auto req = MeasurementsRequest(version, sign, wire::meas::kOpTotalCount, 0);
+    // DMTF's document reads SPDMVersion=NegotiatedVersion+1, which would test
+    // VersionMismatch (7.2); DMTF's program sends the version
+    // GET_CAPABILITIES settled, unsigned: the 4-byte header (in 1.3 without
+    // the RequesterContext, so a responder must judge the state before the
+    // length to answer UnexpectedRequest).
+    auto req = DmtfRequest(version, /*sign=*/false, wire::meas::kOpTotalCount, 0);
     auto rsp = req ? probe.Send(*req) : Result<Bytes>(tl::unexpected(req.error()));
     if (!rsp) {
       run.StepFailed(AssertionId(run, 1), "GET_MEASUREMENTS", rsp.error(), probe.last_response());
@@ -431,7 +502,7 @@ std::optional<std::vector<Block>> ReadAllBlocks(Probe& probe, CaseRun& run, cons
     run.StepFailed(AssertionId(run, 1), "GET_MEASUREMENTS(AllMeasurements)", e, probe.last_response());
     return std::nullopt;
   };
-  auto req = MeasurementsRequest(s.n.version, s.sign, wire::meas::kOpAll, s.first_slot());
+  auto req = MeasurementsRequest(s.n.version, s.sign, wire::meas::kOpAll, 0);
   if (!req) return fail(req.error());
   auto rsp = probe.Send(*req);
   if (!rsp) return fail(rsp.error());
@@ -447,24 +518,20 @@ std::optional<std::vector<Block>> ReadAllBlocks(Probe& probe, CaseRun& run, cons
   return std::move(w.blocks);
 }
 
-// 7.4: absent indices, then (1.1+, MEAS_CAP == 2) unprovisioned slots.
+// 7.4: unprovisioned slots (DMTF's program), then absent indices (DMTF's
+// document only).
 void RunInvalidRequest(Env& env) {
   CaseRun run("7.4", "GET_MEASUREMENTS with an invalid field: ERROR(InvalidRequest)");
   const uint8_t version = env.Highest();
   std::optional<Setup> s = version != 0 ? SetUp(env.probe, run, version) : std::nullopt;
   if (version == 0) run.Skip("the responder lists no version ccgpu speaks");
-  Bytes record;
-  std::optional<std::vector<Block>> blocks = s ? ReadAllBlocks(env.probe, run, *s, record) : std::nullopt;
-  if (!blocks) {
+  if (!s) {
     env.Add(std::move(run));
     return;
   }
-  auto valid = [&](unsigned index) {
-    return std::any_of(blocks->begin(), blocks->end(), [&](const Block& b) { return b.index == index; });
-  };
-  auto ask = [&](uint8_t operation, bool sign, uint8_t slot, const std::string& label,
-                 std::vector<std::pair<std::string, Bytes>>& out) {
-    auto req = MeasurementsRequest(version, sign, operation, slot);
+  // Sends `req`, keeping the response under `label`; false after recording a
+  // step that could not be carried out.
+  auto ask = [&](Result<Bytes> req, const std::string& label, std::vector<std::pair<std::string, Bytes>>& out) {
     if (!req) {
       run.StepFailed(AssertionId(run, 1), "GET_MEASUREMENTS " + label, req.error());
       return false;
@@ -477,24 +544,44 @@ void RunInvalidRequest(Env& env) {
     out.emplace_back(label, std::move(*rsp));
     return true;
   };
-  // Steps 1-2: InvalidMeasurementIndex[] = 1..0xFE not in a valid block.
-  std::vector<std::pair<std::string, Bytes>> by_index;
-  for (unsigned index = 1; index <= 0xFE; ++index) {
-    if (valid(index)) continue;
-    if (!ask(static_cast<uint8_t>(index), s->sign, s->first_slot(), "index " + std::to_string(index), by_index)) break;
-  }
-  CheckErrorEach(run, by_index, version, wire::ErrorCode::kInvalidRequest);
-  // Steps 3-4: a signed request for a valid index naming InvalidSlotID[]:
-  // the slots DIGESTS does not list, and 8..0xF.
-  if (s->sign && !blocks->empty()) {
-    std::vector<std::pair<std::string, Bytes>> by_slot;
-    for (uint8_t slot = 0; slot <= 0x0F; ++slot) {
-      const bool provisioned =
-          std::any_of(s->slots.begin(), s->slots.end(), [&](const auto& p) { return p.first == slot; });
-      if (provisioned) continue;
-      if (!ask(blocks->front().index, true, slot, "SlotID " + std::to_string(slot), by_slot)) break;
+  // DMTF's program: a signed GET_MEASUREMENTS(NumberOfMeasurements), built
+  // as it builds it (Nonce | SlotIDParam, no RequesterContext), naming each
+  // InvalidSlotID: 0..0xE not in the DIGESTS slot mask (0xF names a
+  // provisioned public key, which DMTF leaves out). Sent whatever MEAS_CAP
+  // is. In 1.3 that request is also too short; the same slots are asked
+  // again with a well-formed 1.3 request, so that the slot itself is judged.
+  std::vector<std::pair<std::string, Bytes>> by_slot, by_slot_13;
+  for (uint8_t slot = 0; slot < 0x0F; ++slot) {
+    if (slot < 8 && (s->slot_mask & (1u << slot)) != 0) continue;
+    const std::string label = "SlotID " + std::to_string(slot);
+    if (!ask(DmtfRequest(version, /*sign=*/true, wire::meas::kOpTotalCount, slot), label, by_slot)) break;
+    if (version >= wire::kVersion13 &&
+        !ask(MeasurementsRequest(version, /*sign=*/true, wire::meas::kOpTotalCount, slot),
+             label + " (with RequesterContext)", by_slot_13)) {
+      break;
     }
-    CheckErrorEach(run, by_slot, version, wire::ErrorCode::kInvalidRequest);
+  }
+  CheckErrorEach(run, by_slot, version, wire::ErrorCode::kInvalidRequest);
+  CheckErrorEach(run, by_slot_13, version, wire::ErrorCode::kInvalidRequest);
+  // DMTF's document (its program no longer sends these): each
+  // InvalidMeasurementIndex, 1..0xFE not carried by a block of the
+  // all-response. DSP0274 1.2 §10.11 answers an absent index with
+  // InvalidRequest.
+  Bytes record;
+  std::optional<std::vector<Block>> blocks = ReadAllBlocks(env.probe, run, *s, record);
+  if (blocks) {
+    auto valid = [&](unsigned index) {
+      return std::any_of(blocks->begin(), blocks->end(), [&](const Block& b) { return b.index == index; });
+    };
+    std::vector<std::pair<std::string, Bytes>> by_index;
+    for (unsigned index = 1; index <= 0xFE; ++index) {
+      if (valid(index)) continue;
+      if (!ask(MeasurementsRequest(version, s->sign, static_cast<uint8_t>(index), 0), "index " + std::to_string(index),
+               by_index)) {
+        break;
+      }
+    }
+    CheckErrorEach(run, by_index, version, wire::ErrorCode::kInvalidRequest);
   }
   env.Add(std::move(run));
 }

@@ -273,5 +273,78 @@ TEST(ValidatorDmtfSessionAuditTest, SessionOnlyRequestsAcknowledgedInTheClearFai
   for (const char* id : {"12.4", "13.5", "16.4"}) EXPECT_TRUE(FindCase(r, id)->failed()) << id << "\n" << Failures(r);
 }
 
+// --- groups 7 MEASUREMENTS (DMTF source audit)
+
+// The group-7 case with id `id` (the first, for 7.9's 1.2 and 1.3 runs).
+const CaseResult* Case(const Report& r, const std::string& id) {
+  for (const CaseResult& c : r.cases) {
+    if (c.id == id) return &c;
+  }
+  return nullptr;
+}
+
+// DMTF's setup for 7.2, 7.4, 7.5, 7.6 and 7.9 sends CHALLENGE whatever
+// MEAS_CAP is; a responder without CHAL_CAP has those cases skipped, not
+// failed, and 7.3 (GET_VERSION and GET_CAPABILITIES only) still runs.
+TEST(ValidatorTest, MeasurementCasesWhoseDmtfSetupSendsChallengeAreSkippedWithoutChalCap) {
+  responder::ResponderConfig rc = testing::ResponderConfigFor(crypto::Curve::kP384);
+  rc.capabilities &= ~wire::cap::kChal;
+  ValidatorConfig vc;
+  vc.groups = {7};
+  const Report r = ValidateResponder(std::move(rc), vc);
+  EXPECT_TRUE(r.ok()) << Failures(r);
+  for (const char* id : {"7.2", "7.4", "7.5", "7.6", "7.9"}) {
+    const CaseResult* c = Case(r, id);
+    ASSERT_NE(c, nullptr) << id;
+    EXPECT_TRUE(c->skipped) << id;
+    EXPECT_NE(c->skip_reason.find("CHAL_CAP"), std::string::npos) << id << ": " << c->skip_reason;
+  }
+  const CaseResult* c73 = Case(r, "7.3");
+  ASSERT_NE(c73, nullptr);
+  EXPECT_FALSE(c73->skipped);
+  EXPECT_FALSE(c73->assertions.empty());
+}
+
+// MEAS_CAP == 1: the success cases run unsigned, and 7.4 still sends DMTF's
+// signed requests for the unprovisioned slots, which such a responder must
+// refuse with InvalidRequest too.
+TEST(ValidatorTest, ResponderWithUnsignedMeasurementsOnlyPassesGroup7) {
+  responder::ResponderConfig rc = testing::ResponderConfigFor(crypto::Curve::kP384);
+  rc.capabilities = (rc.capabilities & ~wire::cap::kMeasMask) | wire::cap::kMeasNoSig;
+  ValidatorConfig vc;
+  vc.groups = {7};
+  const Report r = ValidateResponder(std::move(rc), vc);
+  EXPECT_TRUE(r.ok()) << Failures(r);
+  for (const char* id : {"7.2", "7.3", "7.4", "7.5", "7.6", "7.9"}) {
+    const CaseResult* c = Case(r, id);
+    ASSERT_NE(c, nullptr) << id;
+    EXPECT_FALSE(c->skipped) << id << ": " << c->skip_reason;
+    EXPECT_FALSE(c->assertions.empty()) << id;
+  }
+  bool asked_slot_1 = false;
+  for (const AssertionResult& a : Case(r, "7.4")->assertions) {
+    asked_slot_1 = asked_slot_1 || a.detail.find("SlotID 1 ") != std::string::npos;
+  }
+  EXPECT_TRUE(asked_slot_1) << "7.4 did not ask the unprovisioned slots";
+}
+
+// In 1.3 DMTF's 7.4 request (Nonce | SlotIDParam, no RequesterContext) is
+// also too short; 7.4 asks each unprovisioned slot both ways.
+TEST(ValidatorTest, InvalidSlotCaseSendsDmtfsRequestAndAWellFormedOneIn13) {
+  ValidatorConfig vc;
+  vc.groups = {7};
+  const Report r = ValidateResponder(testing::ResponderConfigFor(crypto::Curve::kP256), vc);
+  EXPECT_TRUE(r.ok()) << Failures(r);
+  const CaseResult* c = Case(r, "7.4");
+  ASSERT_NE(c, nullptr);
+  bool dmtf = false, well_formed = false;
+  for (const AssertionResult& a : c->assertions) {
+    dmtf = dmtf || a.detail.find("(SlotID 1 … SlotID 14)") != std::string::npos;
+    well_formed = well_formed || a.detail.find("SlotID 14 (with RequesterContext))") != std::string::npos;
+  }
+  EXPECT_TRUE(dmtf) << Failures(r);
+  EXPECT_TRUE(well_formed);
+}
+
 }  // namespace
 }  // namespace ccgpu::spdm::validator
