@@ -8,6 +8,7 @@
 
 #include <set>
 #include <string>
+#include <vector>
 
 #include "spdm/responder/loopback.h"
 #include "spdm/responder/responder.h"
@@ -344,6 +345,134 @@ TEST(ValidatorTest, InvalidSlotCaseSendsDmtfsRequestAndAWellFormedOneIn13) {
   }
   EXPECT_TRUE(dmtf) << Failures(r);
   EXPECT_TRUE(well_formed);
+}
+
+// --- groups 1 VERSION, 2 CAPABILITIES, 3 ALGORITHMS (DMTF source audit)
+
+// A responder that misbehaves in VCA in one of the ways DMTF's sources probe
+// for: ccgpu's responder behind a decorator that changes its answers.
+enum class VcaMisbehaviour {
+  kForgetsStateAfterError,     // after an ERROR: UnexpectedRequest to all but GET_VERSION
+  kRepeatsCapabilities,        // an identical second GET_CAPABILITIES gets CAPABILITIES again
+  kVersionBeforeOrder,         // NEGOTIATE_ALGORITHMS in SPDMVersion 0: VersionMismatch
+  kIgnoresLengthPastMaximum,   // NEGOTIATE_ALGORITHMS Length > 128: bytes past 48 ignored
+};
+
+class MisbehavingExchange final : public requester::MessageExchange {
+ public:
+  MisbehavingExchange(responder::Responder* r, VcaMisbehaviour m) : inner_(r), m_(m) {}
+
+  Result<requester::ExchangeMessage> Exchange(bool secured, ByteSpan request) override {
+    if (secured || request.size() < 4) return inner_.Exchange(secured, request);
+    const uint8_t code = request[1];
+    switch (m_) {
+      case VcaMisbehaviour::kForgetsStateAfterError: {
+        if (code == 0x84) lost_ = false;  // GET_VERSION
+        if (lost_) return Error(0x10, wire::ErrorCode::kUnexpectedRequest);
+        auto r = inner_.Exchange(secured, request);
+        if (r && r->bytes.size() >= 2 && r->bytes[1] == 0x7F) lost_ = true;
+        return r;
+      }
+      case VcaMisbehaviour::kRepeatsCapabilities: {
+        if (code == 0x84) last_caps_request_.clear();  // GET_VERSION starts over
+        if (code == 0xE1 && !last_caps_request_.empty() && Bytes(request.begin(), request.end()) == last_caps_request_) {
+          return requester::ExchangeMessage{false, last_caps_response_};
+        }
+        auto r = inner_.Exchange(secured, request);
+        if (code == 0xE1 && r && r->bytes.size() >= 2 && r->bytes[1] == 0x61) {
+          last_caps_request_.assign(request.begin(), request.end());
+          last_caps_response_ = r->bytes;
+        }
+        return r;
+      }
+      case VcaMisbehaviour::kVersionBeforeOrder:
+        if (code == 0xE3 && request[0] == 0) return Error(0x10, wire::ErrorCode::kVersionMismatch);
+        return inner_.Exchange(secured, request);
+      case VcaMisbehaviour::kIgnoresLengthPastMaximum:
+        if (code == 0xE3 && request.size() > wire::kMaxNegotiateAlgorithmsLength) {
+          Bytes cut(request.begin(), request.begin() + 48);
+          cut[4] = 48;
+          cut[5] = 0;
+          return inner_.Exchange(secured, cut);
+        }
+        return inner_.Exchange(secured, request);
+    }
+    return inner_.Exchange(secured, request);
+  }
+
+ private:
+  static Result<requester::ExchangeMessage> Error(uint8_t version, wire::ErrorCode code) {
+    return requester::ExchangeMessage{false, Bytes{version, 0x7F, static_cast<uint8_t>(code), 0}};
+  }
+  LoopbackExchange inner_;
+  VcaMisbehaviour m_;
+  bool lost_ = false;
+  Bytes last_caps_request_, last_caps_response_;
+};
+
+// Cases (N.M) with at least one failed assertion.
+std::set<std::string> FailedCases(const Report& r) {
+  std::set<std::string> out;
+  for (const CaseResult& c : r.cases) {
+    if (c.failed()) out.insert(c.id);
+  }
+  return out;
+}
+
+Report ValidateMisbehaving(VcaMisbehaviour m) {
+  auto r = responder::Responder::Create(testing::ResponderConfigFor(crypto::Curve::kP384));
+  EXPECT_TRUE(r) << r.error().ToString();
+  if (!r) return {};
+  MisbehavingExchange ex(r->get(), m);
+  ValidatorConfig vc;
+  vc.groups = {1, 2, 3};
+  auto report = Validate(vc, &ex);
+  EXPECT_TRUE(report) << report.error().ToString();
+  return report ? *report : Report{};
+}
+
+TEST(ValidatorVcaAuditTest, OurResponderPassesGroupsOneToThreeInEveryVersionSet) {
+  for (const std::vector<uint8_t>& versions :
+       {std::vector<uint8_t>{wire::kVersion11}, std::vector<uint8_t>{wire::kVersion12},
+        std::vector<uint8_t>{wire::kVersion13}, std::vector<uint8_t>{wire::kVersion11, wire::kVersion12},
+        std::vector<uint8_t>{wire::kVersion11, wire::kVersion12, wire::kVersion13}}) {
+    responder::ResponderConfig rc = testing::ResponderConfigFor(crypto::Curve::kP384);
+    rc.versions = versions;
+    ValidatorConfig vc;
+    vc.groups = {1, 2, 3};
+    const Report r = ValidateResponder(std::move(rc), vc);
+    EXPECT_TRUE(r.ok()) << Failures(r);
+    EXPECT_GT(r.assertions_passed(), 0u);
+  }
+}
+
+// DMTF's 2.4, 2.2 and 3.4 send their invalid requests back to back after one
+// setup: a responder that forgets its state after an ERROR fails them.
+TEST(ValidatorVcaAuditTest, ResponderThatForgetsStateAfterAnErrorFailsTheInvalidRequestCases) {
+  const std::set<std::string> failed = FailedCases(ValidateMisbehaving(VcaMisbehaviour::kForgetsStateAfterError));
+  EXPECT_TRUE(failed.count("2.4")) << ::testing::PrintToString(failed);
+  EXPECT_TRUE(failed.count("3.2")) << ::testing::PrintToString(failed);
+  EXPECT_TRUE(failed.count("3.4")) << ::testing::PrintToString(failed);
+}
+
+// DMTF's 2.6 sends the first GET_CAPABILITIES again unchanged and expects
+// ERROR(UnexpectedRequest).
+TEST(ValidatorVcaAuditTest, ResponderThatAnswersARepeatedGetCapabilitiesFailsCase2_6) {
+  const std::set<std::string> failed = FailedCases(ValidateMisbehaving(VcaMisbehaviour::kRepeatsCapabilities));
+  EXPECT_EQ(failed, std::set<std::string>{"2.6"});
+}
+
+// DMTF's 3.3 sends NEGOTIATE_ALGORITHMS in SPDMVersion 0 before
+// GET_CAPABILITIES: out of order is the error, not the version.
+TEST(ValidatorVcaAuditTest, ResponderThatJudgesTheVersionBeforeTheOrderFailsCase3_3) {
+  const std::set<std::string> failed = FailedCases(ValidateMisbehaving(VcaMisbehaviour::kVersionBeforeOrder));
+  EXPECT_EQ(failed, std::set<std::string>{"3.3"});
+}
+
+// DMTF's 3.4 sends a NEGOTIATE_ALGORITHMS whose Length (and size) is 48 + 129.
+TEST(ValidatorVcaAuditTest, ResponderThatIgnoresLengthPastTheMaximumFailsCase3_4) {
+  const std::set<std::string> failed = FailedCases(ValidateMisbehaving(VcaMisbehaviour::kIgnoresLengthPastMaximum));
+  EXPECT_EQ(failed, std::set<std::string>{"3.4"});
 }
 
 }  // namespace
