@@ -148,5 +148,83 @@ TEST(ValidatorTest, UnknownGroupIsInvalidArgument) {
   EXPECT_EQ(report.error().code, Errc::kInvalidArgument);
 }
 
+// --- groups 4 DIGESTS, 5 CERTIFICATE, 6 CHALLENGE_AUTH (DMTF source audit)
+
+const CaseResult* FindCase(const Report& r, const std::string& id) {
+  for (const CaseResult& c : r.cases) {
+    if (c.id == id) return &c;
+  }
+  return nullptr;
+}
+
+// Every case of DMTF's current sources for groups 4-6 that applies to a 1.1-1.3
+// responder runs against ours and passes (none is skipped).
+TEST(ValidatorCertGroupsTest, EveryDmtfCaseOfGroups4To6RunsAndPasses) {
+  ValidatorConfig vc;
+  vc.groups = {4, 5, 6};
+  const Report r = ValidateResponder(testing::ResponderConfigFor(crypto::Curve::kP384), vc);
+  EXPECT_TRUE(r.ok()) << Failures(r);
+  for (const char* id : {"4.1", "4.2", "4.3", "5.1", "5.2", "5.4", "5.6", "6.1", "6.2", "6.3", "6.4", "6.6", "6.11",
+                         "6.12", "6.13", "6.14", "6.15", "6.16", "6.17", "6.18"}) {
+    const CaseResult* c = FindCase(r, id);
+    ASSERT_NE(c, nullptr) << id;
+    EXPECT_FALSE(c->skipped) << id << ": " << c->skip_reason;
+    EXPECT_FALSE(c->assertions.empty()) << id;
+  }
+}
+
+// 4.3 (SPDM 1.3 DIGESTS): a SupportedSlotMask without slot 0 fails 4.3.4 and
+// 4.3.5 (the provisioned slot 0 is not among the supported ones).
+TEST(ValidatorCertGroupsTest, Digests13WithoutSupportedSlotMaskFails43) {
+  responder::ResponderConfig rc = testing::ResponderConfigFor(crypto::Curve::kP384);
+  rc.fault = Fault::kNoSupportedSlotMask;
+  ValidatorConfig vc;
+  vc.groups = {4};
+  const Report r = ValidateResponder(std::move(rc), vc);
+  std::set<std::string> failed;
+  for (const CaseResult& c : r.cases) {
+    for (const AssertionResult& a : c.assertions) {
+      if (!a.passed) failed.insert(a.id);
+    }
+  }
+  EXPECT_EQ(failed, (std::set<std::string>{"4.3.4", "4.3.5"})) << Failures(r);
+}
+
+// 4.3 also fails on a DIGESTS in the wrong version; the SPDM 1.2 responder
+// skips it (DMTF runs it only when 1.3 is listed).
+TEST(ValidatorCertGroupsTest, Digests13CaseFailsOnWrongVersionAndIsSkippedBelow13) {
+  responder::ResponderConfig rc = testing::ResponderConfigFor(crypto::Curve::kP384);
+  rc.fault = Fault::kWrongVersion;
+  ValidatorConfig vc;
+  vc.groups = {4};
+  const Report bad = ValidateResponder(rc, vc);
+  const CaseResult* c = FindCase(bad, "4.3");
+  ASSERT_NE(c, nullptr);
+  EXPECT_TRUE(c->failed()) << Failures(bad);
+
+  rc.fault = Fault::kNone;
+  rc.versions = {wire::kVersion11, wire::kVersion12};
+  const Report below = ValidateResponder(rc, vc);
+  EXPECT_TRUE(below.ok()) << Failures(below);
+  c = FindCase(below, "4.3");
+  ASSERT_NE(c, nullptr);
+  EXPECT_TRUE(c->skipped);
+}
+
+// The A2 cases (6.15-6.18: a CHALLENGE, then B, then the checked CHALLENGE)
+// check the second CHALLENGE_AUTH's signature over A || B || C.
+TEST(ValidatorCertGroupsTest, BadChallengeSignatureFailsTheA2Cases) {
+  responder::ResponderConfig rc = testing::ResponderConfigFor(crypto::Curve::kP384);
+  rc.fault = Fault::kBadChallengeSignature;
+  ValidatorConfig vc;
+  vc.groups = {6};
+  const Report r = ValidateResponder(std::move(rc), vc);
+  for (const char* id : {"6.11", "6.12", "6.13", "6.14", "6.15", "6.16", "6.17", "6.18"}) {
+    const CaseResult* c = FindCase(r, id);
+    ASSERT_NE(c, nullptr) << id;
+    EXPECT_TRUE(c->failed()) << id << "\n" << Failures(r);
+  }
+}
+
 }  // namespace
 }  // namespace ccgpu::spdm::validator
