@@ -17,6 +17,7 @@
 #include <optional>
 #include <string>
 #include <variant>
+#include <utility>
 #include <vector>
 
 #include "crypto/rng.h"
@@ -607,8 +608,11 @@ void CertificateGroup(Env& env) {
         // Each slot is read twice: in portions of 0x400 (libspdm's
         // LIBSPDM_MAX_CERT_CHAIN_BLOCK_LEN where it defines it) and of 100
         // bytes (DMTF's fallback where libspdm does not).
-        for (const uint16_t block : {kPortion, kDmtfFallbackBlock})
-        for (uint8_t slot : SlotsOf(digests->slot_mask)) {
+        std::vector<std::pair<uint16_t, uint8_t>> reads;  // (Length, slot)
+        for (const uint16_t block : {kPortion, kDmtfFallbackBlock}) {
+          for (uint8_t slot : SlotsOf(digests->slot_mask)) reads.emplace_back(block, slot);
+        }
+        for (const auto& [block, slot] : reads) {
           const std::string where = SlotText(slot) + " (Length " + std::to_string(block) + ")";
           Bytes chain;
           uint8_t cert_info = 0;
@@ -779,7 +783,7 @@ enum class MessageB { kB1, kB2, kB3, kB4 };
 struct ChallengeCase {
   const char* id;
   const char* title;
-  bool a2;  // A2: VCA done earlier and a CHALLENGE completed since
+  bool a2;  // A2: a CHALLENGE completed after VCA (B and C start over, A is kept)
   MessageB b;
 };
 
@@ -1079,14 +1083,16 @@ void ChallengeAuthGroup(Env& env) {
     env.Add(std::move(run));
   }
 
-  // 6.11-6.18: DMTF's case numbers (its sources; its doc/6 numbers them 6.7-6.14): SPDM 1.2/1.3, at the highest of them the responder lists.
+  // 6.11-6.18 (DMTF's case ids; its doc/6 numbers them 6.7-6.14): SPDM 1.2/1.3,
+  // at the highest of them the responder lists.
   static const ChallengeCase kCases12[] = {
-      {"6.11", "CHALLENGE_AUTH in SPDM 1.2+ after VCA, GET_DIGESTS, GET_CERTIFICATE (A1, B1, C1) [DMTF doc 6.7]", false, MessageB::kB1},
+      {"6.11", "CHALLENGE_AUTH in SPDM 1.2+ after VCA, GET_DIGESTS, GET_CERTIFICATE (A1, B1, C1) [DMTF doc 6.7]", false,
+       MessageB::kB1},
       {"6.12", "CHALLENGE_AUTH in SPDM 1.2+ right after VCA (A1, B2, C1) [DMTF doc 6.8]", false, MessageB::kB2},
       {"6.13", "CHALLENGE_AUTH in SPDM 1.2+ after VCA, GET_DIGESTS (A1, B3, C1) [DMTF doc 6.9]", false, MessageB::kB3},
       {"6.14", "CHALLENGE_AUTH in SPDM 1.2+ after VCA, GET_CERTIFICATE (A1, B4, C1) [DMTF doc 6.10]", false, MessageB::kB4},
-      {"6.15", "CHALLENGE_AUTH in SPDM 1.2+ after a CHALLENGE, GET_DIGESTS, GET_CERTIFICATE (A2, B1, C1) [DMTF doc 6.11]", true,
-       MessageB::kB1},
+      {"6.15", "CHALLENGE_AUTH in SPDM 1.2+ after a CHALLENGE, GET_DIGESTS, GET_CERTIFICATE (A2, B1, C1) [DMTF doc 6.11]",
+       true, MessageB::kB1},
       {"6.16", "CHALLENGE_AUTH in SPDM 1.2+ right after a CHALLENGE (A2, B2, C1) [DMTF doc 6.12]", true, MessageB::kB2},
       {"6.17", "CHALLENGE_AUTH in SPDM 1.2+ after a CHALLENGE, GET_DIGESTS (A2, B3, C1) [DMTF doc 6.13]", true, MessageB::kB3},
       {"6.18", "CHALLENGE_AUTH in SPDM 1.2+ after a CHALLENGE, GET_CERTIFICATE (A2, B4, C1) [DMTF doc 6.14]", true, MessageB::kB4},
