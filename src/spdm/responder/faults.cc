@@ -22,6 +22,7 @@ std::string_view FaultName(Fault f) {
     case Fault::kResponseNotReadyOnce: return "response-not-ready-once";
     case Fault::kBusyOnce: return "busy-once";
     case Fault::kWrongSessionId: return "wrong-session-id";
+    case Fault::kNoSupportedSlotMask: return "no-supported-slot-mask";
   }
   return "";
 }

@@ -28,6 +28,7 @@ enum class Fault : uint8_t {
   kResponseNotReadyOnce,      // first signed GET_MEASUREMENTS: ERROR(ResponseNotReady), then RESPOND_IF_READY
   kBusyOnce,                  // first GET_DIGESTS: ERROR(Busy)
   kWrongSessionId,            // KEY_UPDATE_ACK sealed under another SessionID
+  kNoSupportedSlotMask,       // 1.3 DIGESTS: Param1 SupportedSlotMask 0 (slot 0 provisioned but not "supported")
 };
 
 // The fault's name as used in tests and on the command line ("bad-signature"

@@ -17,6 +17,7 @@ Result<Bytes> Responder::OnGetDigests(const wire::GetDigests&, const Ctx& ctx) {
   wire::Digests d;
   d.version = neg_.version;
   d.supported_slot_mask = neg_.version >= wire::kVersion13 ? 0x01 : 0;
+  if (config_.fault == Fault::kNoSupportedSlotMask) d.supported_slot_mask = 0;
   d.provisioned_slot_mask = 0x01;
   Bytes digest = cert_chain_hash_;
   if (config_.fault == Fault::kBadCertChainDigest) FlipBit(digest, 3);

@@ -1,16 +1,23 @@
 // Groups 4 DIGESTS, 5 CERTIFICATE, 6 CHALLENGE_AUTH (DMTF doc/4-6).
 //
-// Numbering follows DMTF's documents. Where they differ between revisions,
-// the union is run: 4.3 / 5.3 / 6.5 (a request before NEGOTIATE_ALGORITHMS)
-// appear in some revisions only. One assertion is ccgpu's own: 4.1.6
-// (Digest[i] == Hash(CertChain of slot i)), which DSP0274 requires of DIGESTS
-// (1.2 §10.7) but DMTF checks only from group 5 (5.1.6).
+// Numbering follows DMTF's sources (spdm_responder_test_{4,5,6}_*.c, the case
+// ids its report prints); where they differ from its documents or between
+// revisions:
+//   4.3   DMTF's current sources: DIGESTS in SPDM 1.3. Earlier revisions'
+//         4.3 (GET_DIGESTS before NEGOTIATE_ALGORITHMS) runs as 4.3u.
+//   5.3, 6.5  earlier revisions only (a request before NEGOTIATE_ALGORITHMS);
+//         still run.
+//   6.11-6.18 the SPDM 1.2+ CHALLENGE cases (doc/6 numbers them 6.7-6.14).
+// Two assertions are ccgpu's own: 4.1.6 (Digest[i] == Hash(CertChain of slot
+// i), DSP0274 1.2 §10.7; DMTF checks it in 5.1.6) and the whole of 5.5 past
+// what DMTF's documents list (its sources do not implement 5.5).
 #include <algorithm>
 #include <array>
 #include <bit>
 #include <optional>
 #include <string>
 #include <variant>
+#include <utility>
 #include <vector>
 
 #include "crypto/rng.h"
@@ -23,8 +30,10 @@ namespace ccgpu::spdm::validator::internal {
 namespace group_cert {
 
 constexpr std::size_t kCertificateHeaderSize = 8;  // header | PortionLength | RemainderLength
-constexpr uint16_t kPortion = 0x400;               // DMTF's GET_CERTIFICATE Length
+constexpr uint16_t kPortion = 0x400;               // DMTF's GET_CERTIFICATE Length (libspdm's block)
+constexpr uint16_t kDmtfFallbackBlock = 100;       // DMTF's Length where libspdm defines no block size
 constexpr int kMaxSlots = 8;
+constexpr std::size_t kCertChainHeaderSize = 4;    // CertChain: Length u16 | Reserved u16
 
 std::string SlotText(uint8_t slot) { return "slot " + std::to_string(slot); }
 
@@ -148,6 +157,15 @@ Bytes ChallengeBytes(uint8_t version, uint8_t slot, uint8_t meas_type, const wir
   Bytes b{version, static_cast<uint8_t>(wire::Code::kChallenge), slot, meas_type};
   b.insert(b.end(), nonce.begin(), nonce.end());
   if (version >= wire::kVersion13) b.insert(b.end(), context.begin(), context.end());
+  return b;
+}
+
+// The CHALLENGE of SPDM 1.1/1.2 (header | Nonce(32), zero Nonce), in any
+// version: DMTF's 6.4 and 6.6 send this form even in 1.3.
+constexpr std::size_t kChallenge12Size = wire::kHeaderSize + wire::kNonceSize;
+Bytes Challenge36(uint8_t version, uint8_t slot, uint8_t meas_type) {
+  Bytes b{version, static_cast<uint8_t>(wire::Code::kChallenge), slot, meas_type};
+  b.resize(kChallenge12Size, 0);
   return b;
 }
 
@@ -311,6 +329,90 @@ std::optional<bool> BasicConstraintsCa(ByteSpan value) {
 // ---------------------------------------------------------------------------
 // Group 4: DIGESTS
 
+// DSP0274 1.3 Table "KeyUsageMask": KeyExUse, ChallengeUse, MeasurementUse,
+// EndpointInfoUse (bits 0-3), StandardsKeyUse (14), VendorKeyUse (15); the
+// rest reserved.
+constexpr uint16_t kKeyUsageDefined = 0xC00F;
+constexpr uint16_t kKeyUsageSpdmUses = 0x000F;
+// CertificateInfo.CertModel (bits 2:0): 0 none, 1 DeviceCert, 2 AliasCert,
+// 3 GenericCert; 4-7 reserved.
+constexpr uint8_t kCertModelMask = 0x07;
+constexpr uint8_t kCertModelGeneric = 3;
+
+// 4.3 (DMTF's current sources): DIGESTS in SPDM 1.3, with
+// SupportedSlotMask and, on a multi-key connection, the key arrays.
+void DigestsSuccess13(Env& env) {
+  Probe& probe = env.probe;
+  CaseRun run("4.3", "GET_DIGESTS returns valid DIGESTS in SPDM 1.3 (SupportedSlotMask, multi-key arrays)");
+  auto n = Start(env, run, wire::kVersion13, wire::cap::kCert, "CERT_CAP");
+  if (!n) {
+    env.Add(std::move(run));
+    return;
+  }
+  // MultiKeyConnRsp (DSP0274 1.3 §10.5): MULTI_KEY_CAP 01, or 10 with
+  // MultiKeyConn selected in ALGORITHMS (the validator does not ask for it).
+  const uint32_t mk = n->responder_flags & wire::cap::kMultiKeyMask;
+  const bool multi_key = mk == wire::cap::kMultiKeyOnly ||
+                         (mk == wire::cap::kMultiKeyNeg && (n->other_params & wire::alg::kMultiKeyConn) != 0);
+  auto rsp = probe.Send(GetDigestsBytes(n->version));
+  if (!rsp) {
+    run.StepFailed(AssertionId(run, 1), "GET_DIGESTS", rsp.error());
+    env.Add(std::move(run));
+    return;
+  }
+  const Bytes& r = *rsp;
+  const std::string seen = "response " + HexPrefix(r);
+  const bool has_header = r.size() >= wire::kHeaderSize;
+  run.Check("4.3.1", has_header, "sizeof(SpdmMessage) >= sizeof(DIGESTS)", seen);
+  run.Check("4.3.2", has_header && r[1] == static_cast<uint8_t>(wire::Code::kDigests),
+            "SpdmMessage.RequestResponseCode == DIGESTS", seen);
+  run.Check("4.3.3", has_header && r[0] == n->version, "SpdmMessage.SPDMVersion == " + ByteHex(n->version), seen);
+  const uint8_t supported = has_header ? r[2] : 0;
+  const uint8_t provisioned = has_header ? r[3] : 0;
+  const std::string masks = "SupportedSlotMask " + ByteHex(supported) + ", ProvisionedSlotMask " + ByteHex(provisioned);
+  run.Check("4.3.4", (supported & 1u) != 0, "SpdmMessage.Param1.SupportedSlotMask.bit_0 == 1", masks);
+  run.Check("4.3.5", has_header && (provisioned & ~supported) == 0,
+            "SpdmMessage.Param2.ProvisionedSlotMask is a subset of Param1.SupportedSlotMask", masks);
+  const std::size_t count = static_cast<std::size_t>(std::popcount(provisioned));
+  const std::size_t h = n->np.hash_size;
+  if (!multi_key) {
+    run.Check("4.3.6", has_header && r.size() >= wire::kHeaderSize + h * count,
+              "sizeof(SpdmMessage) >= sizeof(DIGESTS) + HashSize * SlotCount (not a multi-key connection)",
+              std::to_string(r.size()) + " bytes, " + std::to_string(count) + " slots of " + std::to_string(h));
+    env.Add(std::move(run));
+    return;
+  }
+  // Digest[n] | KeyPairID[n] (1 byte) | CertificateInfo[n] (1) | KeyUsageMask[n] (2).
+  const std::size_t arrays_at = wire::kHeaderSize + h * count;
+  const bool sized = has_header && r.size() >= arrays_at + count * 4;
+  run.Check("4.3.7", sized,
+            "sizeof(SpdmMessage) >= sizeof(DIGESTS) + SlotCount * (HashSize + KeyPairID + CertificateInfo + KeyUsageMask)",
+            std::to_string(r.size()) + " bytes, " + std::to_string(count) + " slots of " + std::to_string(h));
+  if (!sized) {
+    env.Add(std::move(run));
+    return;
+  }
+  const std::size_t info_at = arrays_at + count;
+  const std::size_t usage_at = info_at + count;
+  for (std::size_t k = 0; k < count; ++k) {
+    const uint8_t model = r[info_at + k] & kCertModelMask;
+    run.Check("4.3.8", model <= kCertModelGeneric, "CertificateInfo[i].CertModel <= GenericCert (3)",
+              "entry " + std::to_string(k) + ": CertModel " + std::to_string(model));
+  }
+  for (std::size_t k = 0; k < count; ++k) {
+    const uint16_t usage = Le16(r, usage_at + 2 * k);
+    run.Check("4.3.9", (usage & ~kKeyUsageDefined) == 0, "KeyUsageMask[i] sets no reserved bit",
+              "entry " + std::to_string(k) + ": KeyUsageMask " + HexPrefix(ByteSpan(r).subspan(usage_at + 2 * k, 2)));
+  }
+  if ((provisioned & 1u) != 0) {
+    const uint16_t usage = Le16(r, usage_at);
+    run.Check("4.3.10", (usage & kKeyUsageSpdmUses) != 0,
+              "slot 0 KeyUsageMask has KeyExUse, ChallengeUse, MeasurementUse or EndpointInfoUse",
+              "KeyUsageMask " + HexPrefix(ByteSpan(r).subspan(usage_at, 2)));
+  }
+  env.Add(std::move(run));
+}
+
 void DigestsGroup(Env& env) {
   Probe& probe = env.probe;
   const uint8_t v = env.Highest();
@@ -363,7 +465,8 @@ void DigestsGroup(Env& env) {
   {  // 4.2
     CaseRun run("4.2", "GET_DIGESTS in a version other than the negotiated one: ERROR(VersionMismatch)");
     if (auto n = Start(env, run, v, wire::cap::kCert, "CERT_CAP")) {
-      for (uint8_t bad : {static_cast<uint8_t>(n->version + 1), static_cast<uint8_t>(n->version - 1)}) {
+      // DMTF's order: NegotiatedVersion - 1, then + 1.
+      for (uint8_t bad : {static_cast<uint8_t>(n->version - 1), static_cast<uint8_t>(n->version + 1)}) {
         auto rsp = probe.Send(GetDigestsBytes(bad));
         if (!rsp) {
           run.StepFailed(AssertionId(run, 1), "GET_DIGESTS version " + ByteHex(bad), rsp.error());
@@ -375,8 +478,11 @@ void DigestsGroup(Env& env) {
     env.Add(std::move(run));
   }
 
-  // 4.3
-  RunBeforeAlgorithmsCase(env, "4.3", "GET_DIGESTS before NEGOTIATE_ALGORITHMS: ERROR(UnexpectedRequest)",
+  DigestsSuccess13(env);
+
+  // Earlier DMTF revisions' 4.3 (DMTF's current sources number their SPDM 1.3
+  // DIGESTS case 4.3 instead, above); kept under its own id.
+  RunBeforeAlgorithmsCase(env, "4.3u", "GET_DIGESTS before NEGOTIATE_ALGORITHMS: ERROR(UnexpectedRequest)",
                           wire::cap::kCert, "CERT_CAP", &GetDigestsBytes);
 }
 
@@ -499,13 +605,20 @@ void CertificateGroup(Env& env) {
       if (!digests) {
         run.StepFailed("5.1.1", "GET_DIGESTS", digests.error(), probe.last_response());
       } else {
-        for (uint8_t slot : SlotsOf(digests->slot_mask)) {
-          const std::string where = SlotText(slot);
+        // Each slot is read twice: in portions of 0x400 (libspdm's
+        // LIBSPDM_MAX_CERT_CHAIN_BLOCK_LEN where it defines it) and of 100
+        // bytes (DMTF's fallback where libspdm does not).
+        std::vector<std::pair<uint16_t, uint8_t>> reads;  // (Length, slot)
+        for (const uint16_t block : {kPortion, kDmtfFallbackBlock}) {
+          for (uint8_t slot : SlotsOf(digests->slot_mask)) reads.emplace_back(block, slot);
+        }
+        for (const auto& [block, slot] : reads) {
+          const std::string where = SlotText(slot) + " (Length " + std::to_string(block) + ")";
           Bytes chain;
           uint8_t cert_info = 0;
           bool complete = false;
-          for (int round = 0; round < 256 && chain.size() <= 0xFFFF; ++round) {
-            const Bytes req = GetCertificateBytes(n->version, slot, 0, static_cast<uint16_t>(chain.size()), kPortion);
+          for (int round = 0; round < 1024 && chain.size() <= 0xFFFF; ++round) {
+            const Bytes req = GetCertificateBytes(n->version, slot, 0, static_cast<uint16_t>(chain.size()), block);
             auto rsp = probe.Send(req);
             if (!rsp) {
               run.StepFailed("5.1.1", "GET_CERTIFICATE " + where, rsp.error());
@@ -521,8 +634,8 @@ void CertificateGroup(Env& env) {
             const bool is_cert = has_fixed && r[1] == static_cast<uint8_t>(wire::Code::kCertificate);
             run.Check("5.1.2", is_cert, "SpdmMessage.RequestResponseCode == CERTIFICATE", seen);
             run.Check("5.1.3", has_fixed && r[0] == n->version, "SpdmMessage.SPDMVersion == " + ByteHex(n->version), seen);
-            run.Check("5.1.4", portion > 0 && portion <= kPortion,
-                      "0 < SpdmMessage.PortionLength <= GET_CERTIFICATE.Length (0x400)",
+            run.Check("5.1.4", portion > 0 && portion <= block,
+                      "0 < SpdmMessage.PortionLength <= GET_CERTIFICATE.Length",
                       where + ": PortionLength " + std::to_string(portion));
             if (!sized || !is_cert || portion == 0) break;
             cert_info = r[3];
@@ -534,7 +647,10 @@ void CertificateGroup(Env& env) {
           }
           if (!complete) continue;
           const uint16_t length = chain.size() >= 2 ? Le16(chain, 0) : 0;
-          run.Check("5.1.5", length == chain.size(), "CertChain.Length == sizeof(CertChain)",
+          // DMTF also requires more than the chain's header and RootHash.
+          const std::size_t least = kCertChainHeaderSize + n->np.hash_size;
+          run.Check("5.1.5", chain.size() > least && length == chain.size(),
+                    "sizeof(CertChain) > sizeof(header) + HashSize and CertChain.Length == sizeof(CertChain)",
                     where + ": Length " + std::to_string(length) + ", " + std::to_string(chain.size()) + " bytes read");
           auto h = crypto::Hash(n->hash, chain);
           const Bytes& d = digests->digest[slot];
@@ -557,7 +673,7 @@ void CertificateGroup(Env& env) {
       if (!digests) {
         run.StepFailed(AssertionId(run, 1), "GET_DIGESTS", digests.error(), probe.last_response());
       } else {
-        for (uint8_t bad : {static_cast<uint8_t>(n->version + 1), static_cast<uint8_t>(n->version - 1)}) {
+        for (uint8_t bad : {static_cast<uint8_t>(n->version - 1), static_cast<uint8_t>(n->version + 1)}) {
           auto rsp = probe.Send(GetCertificateBytes(bad, 0, 0, 0, kPortion));
           if (!rsp) {
             run.StepFailed(AssertionId(run, 1), "GET_CERTIFICATE version " + ByteHex(bad), rsp.error());
@@ -667,7 +783,7 @@ enum class MessageB { kB1, kB2, kB3, kB4 };
 struct ChallengeCase {
   const char* id;
   const char* title;
-  bool a2;  // A2: VCA done earlier and a CHALLENGE completed since
+  bool a2;  // A2: a CHALLENGE completed after VCA (B and C start over, A is kept)
   MessageB b;
 };
 
@@ -728,10 +844,12 @@ bool ChallengeAndCheck(CaseRun& run, Probe& probe, const Negotiated& n, const Sl
                        ByteSpan message_b) {
   const auto id = [&run](int k) { return AssertionId(run, k); };
   const std::string where = SlotText(s.slot) + ", " + MeasText(meas_type);
-  wire::Nonce nonce{};
+  // DMTF sends this CHALLENGE with an all-zero Nonce (1.3: a random
+  // RequesterContext).
+  const wire::Nonce nonce{};
   wire::RequesterContext context{};
-  if (!crypto::RandomBytes(nonce) || !crypto::RandomBytes(context)) {
-    run.StepFailed(id(1), "random nonce", Error{Errc::kCryptoFailure, "validator: RandomBytes"});
+  if (!crypto::RandomBytes(context)) {
+    run.StepFailed(id(1), "random RequesterContext", Error{Errc::kCryptoFailure, "validator: RandomBytes"});
     return false;
   }
   const Bytes req = ChallengeBytes(n.version, s.slot, meas_type, nonce, context);
@@ -832,46 +950,38 @@ void RunChallengeCase(Env& env, const ChallengeCase& cc, uint8_t version) {
     meas_types.push_back(wire::kMeasSummaryHashAll);
   }
 
+  // DMTF's order: for each provisioned slot and each MeasurementSummaryHashType,
+  // a fresh VCA; A2: a CHALLENGE of the same slot and type (which completes
+  // M1/M2, so B and C start over while A is kept); then B's messages, then
+  // the CHALLENGE whose CHALLENGE_AUTH is checked.
   for (const SlotSetup& s : slots) {
-    std::optional<Negotiated> n;
-    if (cc.a2) {
-      // A2 setup: VCA, GET_DIGESTS, GET_CERTIFICATE, CHALLENGE; the steps then
-      // run without a new VCA (A kept, B and C start over).
-      auto fresh = Vca(probe, version);
-      if (!fresh) {
-        run.StepFailed(AssertionId(run, 1), "VCA", fresh.error(), probe.last_response());
-        break;
-      }
-      n = std::move(*fresh);
-      auto b = RunMessageB(probe, *n, s.slot, MessageB::kB1);
-      Bytes rsp;
-      Status setup = [&]() -> Status {
-        CCGPU_TRY(b);
-        wire::Nonce nonce{};
-        CCGPU_TRY(crypto::RandomBytes(nonce));
-        CCGPU_ASSIGN_OR_RETURN(rsp, probe.Send(ChallengeBytes(n->version, s.slot, wire::kMeasSummaryHashNone, nonce, {})));
-        auto h = wire::PeekHeader(rsp);
-        if (!h || h->code != static_cast<uint8_t>(wire::Code::kChallengeAuth)) {
-          return Fail(Errc::kUnexpectedMessage, "validator: setup CHALLENGE not answered with CHALLENGE_AUTH");
-        }
-        return OkStatus();
-      }();
-      if (!setup) {
-        run.StepFailed(AssertionId(run, 1), "setup GET_DIGESTS, GET_CERTIFICATE, CHALLENGE " + SlotText(s.slot),
-                       setup.error(), probe.last_response());
-        break;
-      }
-    }
     bool stop = false;
     for (uint8_t t : meas_types) {
-      if (!cc.a2) {
-        auto fresh = Vca(probe, version);
-        if (!fresh) {
-          run.StepFailed(AssertionId(run, 1), "VCA", fresh.error(), probe.last_response());
+      auto n = Vca(probe, version);
+      if (!n) {
+        run.StepFailed(AssertionId(run, 1), "VCA", n.error(), probe.last_response());
+        stop = true;
+        break;
+      }
+      if (cc.a2) {
+        Status first = [&]() -> Status {
+          wire::Nonce nonce{};
+          wire::RequesterContext context{};
+          CCGPU_TRY(crypto::RandomBytes(nonce));
+          CCGPU_TRY(crypto::RandomBytes(context));
+          CCGPU_ASSIGN_OR_RETURN(Bytes rsp, probe.Send(ChallengeBytes(n->version, s.slot, t, nonce, context)));
+          auto h = wire::PeekHeader(rsp);
+          if (!h || h->code != static_cast<uint8_t>(wire::Code::kChallengeAuth)) {
+            return Fail(Errc::kUnexpectedMessage, "validator: the first CHALLENGE not answered with CHALLENGE_AUTH");
+          }
+          return OkStatus();
+        }();
+        if (!first) {
+          run.StepFailed(AssertionId(run, 1), "first CHALLENGE " + SlotText(s.slot) + ", " + MeasText(t),
+                         first.error(), probe.last_response());
           stop = true;
           break;
         }
-        n = std::move(*fresh);
       }
       auto b = RunMessageB(probe, *n, s.slot, cc.b);
       if (!b) {
@@ -905,17 +1015,19 @@ void ChallengeAuthGroup(Env& env) {
   {  // 6.4
     CaseRun run("6.4", "CHALLENGE in a version other than the negotiated one: ERROR(VersionMismatch)");
     if (auto n = Start(env, run, v, wire::cap::kCert | wire::cap::kChal, "CERT_CAP and CHAL_CAP")) {
-      auto digests = ReadDigests(probe, *n);
-      auto slots = digests ? SlotsOf(digests->slot_mask) : std::vector<uint8_t>{};
-      auto chain = digests && !slots.empty() ? ReadChain(probe, *n, slots[0], false)
-                                             : Result<SlotChain>(tl::unexpected(Error{Errc::kNotFound, "validator: no provisioned slot"}));
-      if (!digests) {
-        run.StepFailed(AssertionId(run, 1), "GET_DIGESTS", digests.error(), probe.last_response());
-      } else if (!chain) {
-        run.StepFailed(AssertionId(run, 1), "GET_CERTIFICATE", chain.error(), probe.last_response());
+      // TestSetup as DMTF's: GET_DIGESTS and every provisioned slot's chain.
+      Status setup = [&]() -> Status {
+        CCGPU_ASSIGN_OR_RETURN(SlotDigests d, ReadDigests(probe, *n));
+        for (uint8_t slot : SlotsOf(d.slot_mask)) CCGPU_TRY(ReadChain(probe, *n, slot, false));
+        return OkStatus();
+      }();
+      if (!setup) {
+        run.StepFailed(AssertionId(run, 1), "GET_DIGESTS, GET_CERTIFICATE", setup.error(), probe.last_response());
       } else {
-        for (uint8_t bad : {static_cast<uint8_t>(n->version + 1), static_cast<uint8_t>(n->version - 1)}) {
-          auto rsp = probe.Send(ChallengeBytes(bad, slots[0], wire::kMeasSummaryHashNone, {}, {}));
+        // DMTF sends slot 0, NoMeasurement, a 36-byte CHALLENGE (no
+        // RequesterContext) in NegotiatedVersion - 1, then + 1.
+        for (uint8_t bad : {static_cast<uint8_t>(n->version - 1), static_cast<uint8_t>(n->version + 1)}) {
+          auto rsp = probe.Send(Challenge36(bad, 0, wire::kMeasSummaryHashNone));
           if (!rsp) {
             run.StepFailed(AssertionId(run, 1), "CHALLENGE version " + ByteHex(bad), rsp.error());
             continue;
@@ -950,6 +1062,14 @@ void ChallengeAuthGroup(Env& env) {
         // Reserved MeasurementSummaryHashType values next to the defined ones.
         requests.push_back(ChallengeBytes(n->version, 0, wire::kMeasSummaryHashTcb + 1, {}, {}));
         requests.push_back(ChallengeBytes(n->version, 0, wire::kMeasSummaryHashAll - 1, {}, {}));
+        // 1.3: DMTF sends each of these as the 36-byte CHALLENGE of 1.2 (no
+        // RequesterContext); send that form too, which must also be refused.
+        if (n->version >= wire::kVersion13) {
+          const std::size_t well_formed = requests.size();
+          for (std::size_t i = 0; i < well_formed; ++i) {
+            requests.push_back(Bytes(requests[i].begin(), requests[i].begin() + kChallenge12Size));
+          }
+        }
         for (const Bytes& req : requests) {
           auto rsp = probe.Send(req);
           if (!rsp) {
@@ -963,17 +1083,19 @@ void ChallengeAuthGroup(Env& env) {
     env.Add(std::move(run));
   }
 
-  // 6.7-6.14: SPDM 1.2/1.3, at the highest of them the responder lists.
+  // 6.11-6.18 (DMTF's case ids; its doc/6 numbers them 6.7-6.14): SPDM 1.2/1.3,
+  // at the highest of them the responder lists.
   static const ChallengeCase kCases12[] = {
-      {"6.7", "CHALLENGE_AUTH in SPDM 1.2+ after VCA, GET_DIGESTS, GET_CERTIFICATE (A1, B1, C1)", false, MessageB::kB1},
-      {"6.8", "CHALLENGE_AUTH in SPDM 1.2+ right after VCA (A1, B2, C1)", false, MessageB::kB2},
-      {"6.9", "CHALLENGE_AUTH in SPDM 1.2+ after VCA, GET_DIGESTS (A1, B3, C1)", false, MessageB::kB3},
-      {"6.10", "CHALLENGE_AUTH in SPDM 1.2+ after VCA, GET_CERTIFICATE (A1, B4, C1)", false, MessageB::kB4},
-      {"6.11", "CHALLENGE_AUTH in SPDM 1.2+ after a CHALLENGE, GET_DIGESTS, GET_CERTIFICATE (A2, B1, C1)", true,
+      {"6.11", "CHALLENGE_AUTH in SPDM 1.2+ after VCA, GET_DIGESTS, GET_CERTIFICATE (A1, B1, C1) [DMTF doc 6.7]", false,
        MessageB::kB1},
-      {"6.12", "CHALLENGE_AUTH in SPDM 1.2+ right after a CHALLENGE (A2, B2, C1)", true, MessageB::kB2},
-      {"6.13", "CHALLENGE_AUTH in SPDM 1.2+ after a CHALLENGE, GET_DIGESTS (A2, B3, C1)", true, MessageB::kB3},
-      {"6.14", "CHALLENGE_AUTH in SPDM 1.2+ after a CHALLENGE, GET_CERTIFICATE (A2, B4, C1)", true, MessageB::kB4},
+      {"6.12", "CHALLENGE_AUTH in SPDM 1.2+ right after VCA (A1, B2, C1) [DMTF doc 6.8]", false, MessageB::kB2},
+      {"6.13", "CHALLENGE_AUTH in SPDM 1.2+ after VCA, GET_DIGESTS (A1, B3, C1) [DMTF doc 6.9]", false, MessageB::kB3},
+      {"6.14", "CHALLENGE_AUTH in SPDM 1.2+ after VCA, GET_CERTIFICATE (A1, B4, C1) [DMTF doc 6.10]", false, MessageB::kB4},
+      {"6.15", "CHALLENGE_AUTH in SPDM 1.2+ after a CHALLENGE, GET_DIGESTS, GET_CERTIFICATE (A2, B1, C1) [DMTF doc 6.11]",
+       true, MessageB::kB1},
+      {"6.16", "CHALLENGE_AUTH in SPDM 1.2+ right after a CHALLENGE (A2, B2, C1) [DMTF doc 6.12]", true, MessageB::kB2},
+      {"6.17", "CHALLENGE_AUTH in SPDM 1.2+ after a CHALLENGE, GET_DIGESTS (A2, B3, C1) [DMTF doc 6.13]", true, MessageB::kB3},
+      {"6.18", "CHALLENGE_AUTH in SPDM 1.2+ after a CHALLENGE, GET_CERTIFICATE (A2, B4, C1) [DMTF doc 6.14]", true, MessageB::kB4},
   };
   const uint8_t v12 = env.Listed(wire::kVersion13) ? wire::kVersion13 : wire::kVersion12;
   for (const ChallengeCase& c : kCases12) RunChallengeCase(env, c, v12);

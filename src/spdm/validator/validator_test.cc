@@ -39,6 +39,14 @@ std::string Failures(const Report& r) {
   return s;
 }
 
+// The first case with id `id` (7.9 runs once per version: its 1.2 run).
+const CaseResult* FindCase(const Report& r, const std::string& id) {
+  for (const CaseResult& c : r.cases) {
+    if (c.id == id) return &c;
+  }
+  return nullptr;
+}
+
 // Groups (the number before the first dot) with at least one failed assertion.
 std::set<int> FailedGroups(const Report& r) {
   std::set<int> g;
@@ -150,13 +158,6 @@ TEST(ValidatorTest, UnknownGroupIsInvalidArgument) {
 }
 
 // --- groups 8 KEY_EXCHANGE_RSP, 9 FINISH_RSP, 12 HEARTBEAT_ACK, 13 KEY_UPDATE_ACK, 16 END_SESSION_ACK (DMTF source audit)
-
-const CaseResult* FindCase(const Report& r, const std::string& id) {
-  for (const CaseResult& c : r.cases) {
-    if (c.id == id) return &c;
-  }
-  return nullptr;
-}
 
 std::size_t CountAssertions(const CaseResult& c, const std::string& id) {
   std::size_t n = 0;
@@ -276,14 +277,6 @@ TEST(ValidatorDmtfSessionAuditTest, SessionOnlyRequestsAcknowledgedInTheClearFai
 
 // --- groups 7 MEASUREMENTS (DMTF source audit)
 
-// The group-7 case with id `id` (the first, for 7.9's 1.2 and 1.3 runs).
-const CaseResult* Case(const Report& r, const std::string& id) {
-  for (const CaseResult& c : r.cases) {
-    if (c.id == id) return &c;
-  }
-  return nullptr;
-}
-
 // DMTF's setup for 7.2, 7.4, 7.5, 7.6 and 7.9 sends CHALLENGE whatever
 // MEAS_CAP is; a responder without CHAL_CAP has those cases skipped, not
 // failed, and 7.3 (GET_VERSION and GET_CAPABILITIES only) still runs.
@@ -295,12 +288,12 @@ TEST(ValidatorTest, MeasurementCasesWhoseDmtfSetupSendsChallengeAreSkippedWithou
   const Report r = ValidateResponder(std::move(rc), vc);
   EXPECT_TRUE(r.ok()) << Failures(r);
   for (const char* id : {"7.2", "7.4", "7.5", "7.6", "7.9"}) {
-    const CaseResult* c = Case(r, id);
+    const CaseResult* c = FindCase(r, id);
     ASSERT_NE(c, nullptr) << id;
     EXPECT_TRUE(c->skipped) << id;
     EXPECT_NE(c->skip_reason.find("CHAL_CAP"), std::string::npos) << id << ": " << c->skip_reason;
   }
-  const CaseResult* c73 = Case(r, "7.3");
+  const CaseResult* c73 = FindCase(r, "7.3");
   ASSERT_NE(c73, nullptr);
   EXPECT_FALSE(c73->skipped);
   EXPECT_FALSE(c73->assertions.empty());
@@ -317,13 +310,13 @@ TEST(ValidatorTest, ResponderWithUnsignedMeasurementsOnlyPassesGroup7) {
   const Report r = ValidateResponder(std::move(rc), vc);
   EXPECT_TRUE(r.ok()) << Failures(r);
   for (const char* id : {"7.2", "7.3", "7.4", "7.5", "7.6", "7.9"}) {
-    const CaseResult* c = Case(r, id);
+    const CaseResult* c = FindCase(r, id);
     ASSERT_NE(c, nullptr) << id;
     EXPECT_FALSE(c->skipped) << id << ": " << c->skip_reason;
     EXPECT_FALSE(c->assertions.empty()) << id;
   }
   bool asked_slot_1 = false;
-  for (const AssertionResult& a : Case(r, "7.4")->assertions) {
+  for (const AssertionResult& a : FindCase(r, "7.4")->assertions) {
     asked_slot_1 = asked_slot_1 || a.detail.find("SlotID 1 ") != std::string::npos;
   }
   EXPECT_TRUE(asked_slot_1) << "7.4 did not ask the unprovisioned slots";
@@ -336,7 +329,7 @@ TEST(ValidatorTest, InvalidSlotCaseSendsDmtfsRequestAndAWellFormedOneIn13) {
   vc.groups = {7};
   const Report r = ValidateResponder(testing::ResponderConfigFor(crypto::Curve::kP256), vc);
   EXPECT_TRUE(r.ok()) << Failures(r);
-  const CaseResult* c = Case(r, "7.4");
+  const CaseResult* c = FindCase(r, "7.4");
   ASSERT_NE(c, nullptr);
   bool dmtf = false, well_formed = false;
   for (const AssertionResult& a : c->assertions) {
@@ -473,6 +466,77 @@ TEST(ValidatorVcaAuditTest, ResponderThatJudgesTheVersionBeforeTheOrderFailsCase
 TEST(ValidatorVcaAuditTest, ResponderThatIgnoresLengthPastTheMaximumFailsCase3_4) {
   const std::set<std::string> failed = FailedCases(ValidateMisbehaving(VcaMisbehaviour::kIgnoresLengthPastMaximum));
   EXPECT_EQ(failed, std::set<std::string>{"3.4"});
+}
+
+// --- groups 4 DIGESTS, 5 CERTIFICATE, 6 CHALLENGE_AUTH (DMTF source audit)
+
+// Every case of DMTF's current sources for groups 4-6 that applies to a 1.1-1.3
+// responder runs against ours and passes (none is skipped).
+TEST(ValidatorCertGroupsTest, EveryDmtfCaseOfGroups4To6RunsAndPasses) {
+  ValidatorConfig vc;
+  vc.groups = {4, 5, 6};
+  const Report r = ValidateResponder(testing::ResponderConfigFor(crypto::Curve::kP384), vc);
+  EXPECT_TRUE(r.ok()) << Failures(r);
+  for (const char* id : {"4.1", "4.2", "4.3", "5.1", "5.2", "5.4", "5.6", "6.1", "6.2", "6.3", "6.4", "6.6", "6.11",
+                         "6.12", "6.13", "6.14", "6.15", "6.16", "6.17", "6.18"}) {
+    const CaseResult* c = FindCase(r, id);
+    ASSERT_NE(c, nullptr) << id;
+    EXPECT_FALSE(c->skipped) << id << ": " << c->skip_reason;
+    EXPECT_FALSE(c->assertions.empty()) << id;
+  }
+}
+
+// 4.3 (SPDM 1.3 DIGESTS): a SupportedSlotMask without slot 0 fails 4.3.4 and
+// 4.3.5 (the provisioned slot 0 is not among the supported ones).
+TEST(ValidatorCertGroupsTest, Digests13WithoutSupportedSlotMaskFails43) {
+  responder::ResponderConfig rc = testing::ResponderConfigFor(crypto::Curve::kP384);
+  rc.fault = Fault::kNoSupportedSlotMask;
+  ValidatorConfig vc;
+  vc.groups = {4};
+  const Report r = ValidateResponder(std::move(rc), vc);
+  std::set<std::string> failed;
+  for (const CaseResult& c : r.cases) {
+    for (const AssertionResult& a : c.assertions) {
+      if (!a.passed) failed.insert(a.id);
+    }
+  }
+  EXPECT_EQ(failed, (std::set<std::string>{"4.3.4", "4.3.5"})) << Failures(r);
+}
+
+// 4.3 also fails on a DIGESTS in the wrong version; the SPDM 1.2 responder
+// skips it (DMTF runs it only when 1.3 is listed).
+TEST(ValidatorCertGroupsTest, Digests13CaseFailsOnWrongVersionAndIsSkippedBelow13) {
+  responder::ResponderConfig rc = testing::ResponderConfigFor(crypto::Curve::kP384);
+  rc.fault = Fault::kWrongVersion;
+  ValidatorConfig vc;
+  vc.groups = {4};
+  const Report bad = ValidateResponder(rc, vc);
+  const CaseResult* c = FindCase(bad, "4.3");
+  ASSERT_NE(c, nullptr);
+  EXPECT_TRUE(c->failed()) << Failures(bad);
+
+  rc.fault = Fault::kNone;
+  rc.versions = {wire::kVersion11, wire::kVersion12};
+  const Report below = ValidateResponder(rc, vc);
+  EXPECT_TRUE(below.ok()) << Failures(below);
+  c = FindCase(below, "4.3");
+  ASSERT_NE(c, nullptr);
+  EXPECT_TRUE(c->skipped);
+}
+
+// The A2 cases (6.15-6.18: a CHALLENGE, then B, then the checked CHALLENGE)
+// check the second CHALLENGE_AUTH's signature over A || B || C.
+TEST(ValidatorCertGroupsTest, BadChallengeSignatureFailsTheA2Cases) {
+  responder::ResponderConfig rc = testing::ResponderConfigFor(crypto::Curve::kP384);
+  rc.fault = Fault::kBadChallengeSignature;
+  ValidatorConfig vc;
+  vc.groups = {6};
+  const Report r = ValidateResponder(std::move(rc), vc);
+  for (const char* id : {"6.11", "6.12", "6.13", "6.14", "6.15", "6.16", "6.17", "6.18"}) {
+    const CaseResult* c = FindCase(r, id);
+    ASSERT_NE(c, nullptr) << id;
+    EXPECT_TRUE(c->failed()) << id << "\n" << Failures(r);
+  }
 }
 
 }  // namespace
