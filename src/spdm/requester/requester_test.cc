@@ -246,7 +246,7 @@ TEST(RetryFaults, ResponseNotReadyIsCollectedWithRespondIfReady) {
 }
 
 TEST(Faults, EveryNamedFaultHasAName) {
-  for (int f = 0; f <= static_cast<int>(Fault::kWrongSessionId); ++f) {
+  for (int f = 0; f <= static_cast<int>(responder::kLastFault); ++f) {
     EXPECT_FALSE(responder::FaultName(static_cast<Fault>(f)).empty()) << f;
   }
 }

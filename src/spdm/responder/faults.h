@@ -30,6 +30,8 @@ enum class Fault : uint8_t {
   kWrongSessionId,            // KEY_UPDATE_ACK sealed under another SessionID
   kNoSupportedSlotMask,       // 1.3 DIGESTS: Param1 SupportedSlotMask 0 (slot 0 provisioned but not "supported")
 };
+// The last named fault (tests walk kNone … kLastFault): keep it the enum's last.
+inline constexpr Fault kLastFault = Fault::kNoSupportedSlotMask;
 
 // The fault's name as used in tests and on the command line ("bad-signature"
 // style), or "" for an unknown value.
