@@ -1,4 +1,4 @@
-// Group 7 MEASUREMENTS (DMTF doc/7), the cases outside sessions:
+// Group 7 MEASUREMENTS (DMTF doc/7):
 //   7.1  1.0 only: skipped (ccgpu speaks 1.1-1.3)
 //   7.2  ERROR(VersionMismatch) for a GET_MEASUREMENTS in another version
 //   7.3  ERROR(UnexpectedRequest) before NEGOTIATE_ALGORITHMS
@@ -6,15 +6,23 @@
 //   7.5  measurement block format
 //   7.6  valid MEASUREMENTS in 1.1; 7.9 the same in 1.2 (and, beyond DMTF's
 //        1.2-only case, in 1.3)
-// 7.7, 7.8 and 7.10 run inside sessions (group_session.cc).
+//   7.7  7.6 inside a session (1.1); 7.10 7.9 inside a session (1.2, and
+//        beyond DMTF's case in 1.3)
+//   7.8  ERROR(UnexpectedRequest) for a GET_MEASUREMENTS in the session
+//        handshake
+// RunMeasurementsGroup runs the cases outside sessions,
+// RunMeasurementsInSessionCases 7.7, 7.8 and 7.10 (skipped without a
+// secured-message binding).
 //
 // Checked against DMTF's own program (SPDM-Responder-Validator
 // spdm_responder_test_7_measurements.c at 4249ca28), not only its documents:
 // the same setup and skip conditions, the same request bytes where they
-// decide the answer (7.2, 7.3 and 7.4 send DMTF's hand-built requests:
+// decide the answer (7.2, 7.3, 7.4 and 7.8 send DMTF's hand-built requests:
 // header, and when signed Nonce | SlotIDParam, never a RequesterContext),
-// and the same assertions. Where this file checks more than DMTF's program,
-// the comment at the check says so.
+// and the same assertions. Like DMTF's program, the in-session success cases
+// are the out-of-session ones run through one session that the setup opens
+// on slot 0. Where this file checks more than DMTF's program, the comment at
+// the check says so.
 //
 // A signed MEASUREMENTS is checked over L1/L2 (DSP0274 1.2 §10.11,
 // "MEASUREMENTS signature generation"):
@@ -22,7 +30,8 @@
 //              GET_MEASUREMENTS_n || MEASUREMENTS_n (without its Signature)
 //   1.1:  L1 = the same without VCA,
 // where the run of pairs starts after VCA, after the previous signed response
-// or after an ERROR to GET_MEASUREMENTS.
+// or after an ERROR to GET_MEASUREMENTS; inside a session the pairs are the
+// session's (its VCA is the connection's).
 #include <algorithm>
 #include <optional>
 #include <string>
@@ -56,20 +65,34 @@ Result<Bytes> DmtfRequest(uint8_t version, bool sign, uint8_t operation, uint8_t
   return req;
 }
 
-// The common setup of 7.2, 7.4, 7.5, 7.6 and 7.9, as DMTF's program runs it
-// (its setup_vca_challenge_session): VCA; MEAS_CAP must be set, and with
+// What DMTF's group-7 setup offers in GET_CAPABILITIES: CERT, CHAL,
+// ENCRYPT, MAC, KEY_EX, ENCAP, HBEAT, KEY_UPD (for every case, in a session
+// or not).
+VcaOffer DmtfOffer() {
+  VcaOffer offer;
+  offer.flags |= wire::cap::kEncap;
+  return offer;
+}
+
+// The common setup of 7.2, 7.4-7.10, as DMTF's program runs it (its
+// setup_vca_challenge_session): VCA; MEAS_CAP must be set, and with
 // MEAS_CAP == 2 also CERT_CAP; then, whatever MEAS_CAP is, GET_DIGESTS, slot
-// 0's chain (GET_CERTIFICATE) and CHALLENGE(slot 0, AllMeasurements). DMTF's
-// program does not run a case whose setup fails, so a responder without
-// CERT_CAP or CHAL_CAP, or without slot 0, has these cases skipped. With
-// MEAS_CAP == 2 this validator also reads every other provisioned slot's
-// chain, for the leaf keys its signature checks need.
+// 0's chain (GET_CERTIFICATE) and CHALLENGE(slot 0, AllMeasurements); for the
+// in-session cases KEY_EX_CAP must be set and a session is opened on slot 0
+// (KEY_EXCHANGE with MeasurementSummaryHashType All, SessionPolicy 0, then
+// FINISH). DMTF's program does not run a case whose setup fails, so a
+// responder without CERT_CAP or CHAL_CAP, or without slot 0, has these cases
+// skipped. With MEAS_CAP == 2 this validator also reads every other
+// provisioned slot's chain, for the leaf keys its signature checks need.
 struct Setup {
   Negotiated n;
   bool sign = false;       // MEAS_CAP == 2: ask for signatures
   uint8_t slot_mask = 0;   // DIGESTS: the provisioned slots (ValidSlotID[])
-  std::vector<std::pair<uint8_t, crypto::EcPublicKey>> keys;  // MEAS_CAP == 2: each slot's leaf key
+  SlotChain slot0;         // slot 0's chain (the session's, and libspdm's slot in use)
+  std::vector<std::pair<uint8_t, crypto::EcPublicKey>> keys;  // MEAS_CAP == 2: each other slot's leaf key
+  std::optional<OpenSession> session;  // the in-session cases: application phase
   const crypto::EcPublicKey* KeyOf(uint8_t slot) const {
+    if (slot == 0) return slot0.leaf_key ? &*slot0.leaf_key : nullptr;
     for (const auto& [s, k] : keys) {
       if (s == slot) return &k;
     }
@@ -77,10 +100,17 @@ struct Setup {
   }
 };
 
+constexpr const char* kNoBinding = "the transport carries no secured messages (no binding configured)";
+
 // nullopt: the case was skipped or a step failed (recorded in `run`).
-std::optional<Setup> SetUp(Probe& probe, CaseRun& run, uint8_t version) {
+// `with_session`: the setup of 7.7 / 7.10 (ends in an open session).
+std::optional<Setup> SetUp(Probe& probe, CaseRun& run, uint8_t version, bool with_session = false) {
   const std::string first = AssertionId(run, 1);
-  auto n = Vca(probe, version);
+  if (with_session && !probe.config().binding) {
+    run.Skip(kNoBinding);
+    return std::nullopt;
+  }
+  auto n = Vca(probe, version, DmtfOffer());
   if (!n) {
     run.StepFailed(first, "VCA", n.error(), probe.last_response());
     return std::nullopt;
@@ -123,9 +153,12 @@ std::optional<Setup> SetUp(Probe& probe, CaseRun& run, uint8_t version) {
     for (const uint8_t slot : SlotsOf(s.slot_mask)) {
       if (slot != 0 && !s.sign) break;  // slot 0 only, as DMTF's setup
       CCGPU_ASSIGN_OR_RETURN(SlotChain chain, ReadChain(probe, *n, slot, /*with_digests=*/false));
-      if (!s.sign) continue;
-      if (!chain.leaf_key) return Fail(Errc::kUnsupportedAlgorithm, "validator: leaf key is not P-256/P-384");
-      s.keys.emplace_back(slot, std::move(*chain.leaf_key));
+      if (s.sign && !chain.leaf_key) return Fail(Errc::kUnsupportedAlgorithm, "validator: leaf key is not P-256/P-384");
+      if (slot == 0) {
+        s.slot0 = std::move(chain);
+      } else {
+        s.keys.emplace_back(slot, std::move(*chain.leaf_key));
+      }
     }
     return OkStatus();
   };
@@ -152,15 +185,30 @@ std::optional<Setup> SetUp(Probe& probe, CaseRun& run, uint8_t version) {
     run.StepFailed(first, "CHALLENGE", st.error(), probe.last_response());
     return std::nullopt;
   }
+  if (with_session) {
+    if (!n->Has(wire::cap::kKeyEx)) {
+      run.Skip("DMTF's setup opens a session: the responder does not advertise KEY_EX_CAP");
+      return std::nullopt;
+    }
+    auto session = Establish(probe, *n, s.slot0, /*finish=*/true, wire::kMeasSummaryHashAll);
+    if (!session) {
+      run.StepFailed(first, "session setup on slot 0 (KEY_EXCHANGE, FINISH)", session.error(), probe.last_response());
+      return std::nullopt;
+    }
+    s.session.emplace(std::move(*session));
+  }
   s.n = std::move(*n);
   return s;
 }
 
-// Case 7.6 / 7.9 for one slot: the count, all blocks, then each index.
+// Case 7.6 / 7.9 for one slot: the count, all blocks, then each index;
+// 7.7 / 7.10 the same inside the setup's session (DMTF runs one program for
+// both, with every slot's requests in the one session opened on slot 0).
 class SuccessFlow {
  public:
-  SuccessFlow(Probe& probe, CaseRun& run, const Setup& s, uint8_t slot)
-      : probe_(probe), run_(run), s_(s), slot_(slot), key_(s.KeyOf(slot)) {}
+  SuccessFlow(Probe& probe, CaseRun& run, Setup& s, uint8_t slot)
+      : probe_(probe), run_(run), s_(s), slot_(slot), key_(s.KeyOf(slot)),
+        session_(s.session ? &*s.session : nullptr) {}
 
   // false: an assertion or a step failed and the case stops there (later
   // steps build on the earlier responses).
@@ -192,12 +240,24 @@ class SuccessFlow {
       return std::nullopt;
     }
     req = std::move(*r);
-    auto rsp = probe_.Send(req);
+    auto rsp = session_ != nullptr ? InSession(req) : probe_.Send(req);
     if (!rsp) {
       Step("GET_MEASUREMENTS " + ByteHex(operation), rsp.error());
       return std::nullopt;
     }
     return std::move(*rsp);
+  }
+
+  // `req` sealed in the session; the reply must come back sealed too (a
+  // requester cannot take a MEASUREMENTS in the clear for a request it sent
+  // in a session: DMTF's program records such an exchange as a send/receive
+  // failure).
+  Result<Bytes> InSession(ByteSpan req) {
+    CCGPU_ASSIGN_OR_RETURN(requester::ExchangeMessage reply, probe_.SendSecured(*session_->secure, req));
+    if (!reply.secured) {
+      return Fail(Errc::kUnexpectedMessage, "validator: in-session GET_MEASUREMENTS answered in the clear");
+    }
+    return std::move(reply.bytes);
   }
 
   // The size, code and version assertions (first, first+1, first+2).
@@ -249,8 +309,9 @@ class SuccessFlow {
     if (slot_ == 0) return true;
     // Beyond DSP0274, which has each slot sign with its own key: DMTF's
     // program sends these requests by hand, so libspdm's notion of the slot in
-    // use stays at slot 0 (its setup's GET_CERTIFICATE and CHALLENGE) and it
-    // verifies every slot's signature with slot 0's leaf key. A responder
+    // use stays at slot 0 (its setup's GET_CERTIFICATE and CHALLENGE, and in
+    // 7.7 / 7.10 its KEY_EXCHANGE) and it verifies every slot's signature with
+    // slot 0's leaf key, in a session or not. A responder
     // whose slots hold different keys fails DMTF's run here.
     const Status dmtf = verify(s_.KeyOf(0));
     return run_.Check(Id(k), dmtf.has_value(),
@@ -369,6 +430,7 @@ class SuccessFlow {
   const Setup& s_;
   uint8_t slot_;
   const crypto::EcPublicKey* key_;
+  OpenSession* session_;  // 7.7 / 7.10: the setup's session; else nullptr
   std::optional<session::MeasurementTranscript> l_;
   uint8_t count_ = 0;
   std::size_t all_count_ = 0;  // NumberOfBlocks of the all-response
@@ -377,18 +439,21 @@ class SuccessFlow {
   std::vector<uint8_t> indices_;
 };
 
-// 7.6 (1.1), 7.9 (1.2, and 1.3).
-void RunSuccessCase(Env& env, const std::string& id, uint8_t version, const std::string& title) {
+// 7.6 (1.1), 7.9 (1.2, and 1.3); with `in_session` 7.7 (1.1), 7.10 (1.2,
+// and 1.3).
+void RunSuccessCase(Env& env, const std::string& id, uint8_t version, const std::string& title,
+                    bool in_session = false) {
   CaseRun run(id, title);
   if (!env.Listed(version)) {
     run.Skip("the responder does not list SPDM " + std::to_string(version >> 4) + "." + std::to_string(version & 15));
     env.Add(std::move(run));
     return;
   }
-  std::optional<Setup> s = SetUp(env.probe, run, version);
+  std::optional<Setup> s = SetUp(env.probe, run, version, in_session);
   if (s) {
     // Every provisioned slot, signed or not (DMTF's program walks the
-    // DIGESTS slot mask in both cases; unsigned requests name no slot).
+    // DIGESTS slot mask in both cases; unsigned requests name no slot), in
+    // the one session when in a session.
     for (const uint8_t slot : SlotsOf(s->slot_mask)) {
       if (!SuccessFlow(env.probe, run, *s, slot).Run()) break;
     }
@@ -630,6 +695,51 @@ void RunBlockFormat(Env& env) {
   env.Add(std::move(run));
 }
 
+// 7.8: DMTF's setup at 1.2, else 1.1 (its version list holds only those
+// two), KEY_EX_CAP, then KEY_EXCHANGE on slot 0 without a measurement
+// summary hash and, before FINISH, an unsigned GET_MEASUREMENTS
+// (NumberOfMeasurements, the 4-byte header) sealed with the handshake keys:
+// until FINISH_RSP a session carries only FINISH (and the encapsulated
+// requests of mutual authentication), DSP0274 1.2 KEY_EXCHANGE / FINISH.
+void RunUnexpectedRequestInHandshake(Env& env) {
+  CaseRun run("7.8", "GET_MEASUREMENTS during the session handshake: ERROR(UnexpectedRequest)");
+  const uint8_t version = env.Listed(wire::kVersion12)   ? wire::kVersion12
+                          : env.Listed(wire::kVersion11) ? wire::kVersion11
+                                                         : 0;
+  std::optional<Setup> s;
+  if (!env.probe.config().binding) {
+    run.Skip(kNoBinding);
+  } else if (version == 0) {
+    run.Skip("the responder lists neither SPDM 1.2 nor 1.1 (DMTF's setup negotiates one of them)");
+  } else {
+    s = SetUp(env.probe, run, version);
+  }
+  if (s && !s->n.Has(wire::cap::kKeyEx)) {
+    run.Skip("the responder does not advertise KEY_EX_CAP");
+    s.reset();
+  }
+  if (s) {
+    auto handshake = Establish(env.probe, s->n, s->slot0, /*finish=*/false, wire::kMeasSummaryHashNone);
+    auto req = DmtfRequest(version, /*sign=*/false, wire::meas::kOpTotalCount, 0);
+    if (!handshake) {
+      run.StepFailed(AssertionId(run, 1), "KEY_EXCHANGE on slot 0", handshake.error(), env.probe.last_response());
+    } else if (!req) {
+      run.StepFailed(AssertionId(run, 1), "GET_MEASUREMENTS", req.error());
+    } else if (auto reply = env.probe.SendSecured(*handshake->secure, *req); !reply) {
+      run.StepFailed(AssertionId(run, 1), "GET_MEASUREMENTS in the handshake", reply.error(),
+                     env.probe.last_response());
+    } else if (!reply->secured) {
+      // DMTF's program (libspdm) takes no reply in the clear for a request
+      // it sent in a session: a send/receive failure there.
+      run.StepFailed(AssertionId(run, 1), "GET_MEASUREMENTS in the handshake",
+                     Error{Errc::kUnexpectedMessage, "validator: the reply came back in the clear"}, reply->bytes);
+    } else {
+      CheckError(run, reply->bytes, version, wire::ErrorCode::kUnexpectedRequest, 1);
+    }
+  }
+  env.Add(std::move(run));
+}
+
 }  // namespace group7
 
 void RunMeasurementsGroup(Env& env) {
@@ -646,6 +756,17 @@ void RunMeasurementsGroup(Env& env) {
   group7::RunSuccessCase(env, "7.9", wire::kVersion12, "valid MEASUREMENTS in SPDM 1.2 (count, all, each index)");
   group7::RunSuccessCase(env, "7.9", wire::kVersion13,
                          "valid MEASUREMENTS in SPDM 1.3 (DMTF's 1.2 case 7.9, also run at 1.3)");
+}
+
+void RunMeasurementsInSessionCases(Env& env) {
+  group7::RunSuccessCase(env, "7.7", wire::kVersion11,
+                         "valid MEASUREMENTS in a session in SPDM 1.1 (count, all, each index)", /*in_session=*/true);
+  group7::RunUnexpectedRequestInHandshake(env);
+  group7::RunSuccessCase(env, "7.10", wire::kVersion12,
+                         "valid MEASUREMENTS in a session in SPDM 1.2 (count, all, each index)", /*in_session=*/true);
+  group7::RunSuccessCase(env, "7.10", wire::kVersion13,
+                         "valid MEASUREMENTS in a session in SPDM 1.3 (DMTF's 1.2 case 7.10, also run at 1.3)",
+                         /*in_session=*/true);
 }
 
 }  // namespace ccgpu::spdm::validator::internal

@@ -278,7 +278,7 @@ void RunDigestsGroup(Env& env);          // 4  group_cert.cc
 void RunCertificateGroup(Env& env);      // 5  group_cert.cc
 void RunChallengeAuthGroup(Env& env);    // 6  group_cert.cc
 void RunMeasurementsGroup(Env& env);     // 7  group_measurements.cc (outside sessions)
-void RunMeasurementsInSessionCases(Env& env);  // 7.7, 7.8, 7.10: group_session.cc
+void RunMeasurementsInSessionCases(Env& env);  // 7.7, 7.8, 7.10: group_measurements.cc
 void RunKeyExchangeRspGroup(Env& env);   // 8  group_session.cc
 void RunFinishRspGroup(Env& env);        // 9  group_session.cc
 void RunHeartbeatAckGroup(Env& env);     // 12 group_session.cc

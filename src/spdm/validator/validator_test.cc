@@ -539,5 +539,121 @@ TEST(ValidatorCertGroupsTest, BadChallengeSignatureFailsTheA2Cases) {
   }
 }
 
+// --- groups 7 MEASUREMENTS, session cases 7.7, 7.8 and 7.10 (DMTF source audit)
+
+// The session cases run from DMTF's group-7 setup, which sends CHALLENGE
+// (CHAL_CAP) and, for them, opens a session (KEY_EX_CAP): without either
+// they are skipped, naming the capability, while 7.6 still runs without
+// KEY_EX_CAP.
+TEST(ValidatorMeasurementsSessionAuditTest, SessionCasesAreSkippedWithoutChalCapOrKeyExCap) {
+  for (const uint32_t cap : {wire::cap::kChal, wire::cap::kKeyEx}) {
+    responder::ResponderConfig rc = testing::ResponderConfigFor(crypto::Curve::kP384);
+    rc.capabilities &= ~cap;
+    ValidatorConfig vc;
+    vc.groups = {7};
+    const Report r = ValidateResponder(std::move(rc), vc);
+    EXPECT_TRUE(r.ok()) << Failures(r);
+    const char* name = cap == wire::cap::kChal ? "CHAL_CAP" : "KEY_EX_CAP";
+    for (const char* id : {"7.7", "7.8", "7.10"}) {
+      const CaseResult* c = FindCase(r, id);
+      ASSERT_NE(c, nullptr) << id;
+      EXPECT_TRUE(c->skipped) << id;
+      EXPECT_NE(c->skip_reason.find(name), std::string::npos) << id << ": " << c->skip_reason;
+    }
+    EXPECT_EQ(FindCase(r, "7.6")->skipped, cap == wire::cap::kChal);
+  }
+}
+
+// 7.7 and 7.10 run DMTF's count / all / each-index flow inside the session,
+// signed (SlotID and, in 1.2, ContentChanged checked at 7.10.14 as at
+// 7.10.7 and 7.10.21); 7.8 negotiates 1.2 although 1.3 is listed (DMTF's
+// setup offers 1.2 and 1.1 only).
+TEST(ValidatorMeasurementsSessionAuditTest, OurResponderPassesTheSessionCasesAsDmtfRunsThem) {
+  ValidatorConfig vc;
+  vc.groups = {7};
+  const Report r = ValidateResponder(testing::ResponderConfigFor(crypto::Curve::kP384), vc);
+  EXPECT_TRUE(r.ok()) << Failures(r);
+  for (const char* id : {"7.7", "7.8", "7.10"}) {
+    const CaseResult* c = FindCase(r, id);
+    ASSERT_NE(c, nullptr) << id;
+    EXPECT_FALSE(c->skipped) << id << ": " << c->skip_reason;
+  }
+  bool content_changed_14 = false, version_12 = false;
+  for (const AssertionResult& a : FindCase(r, "7.10")->assertions) {
+    content_changed_14 =
+        content_changed_14 || (a.id == "7.10.14" && a.what.find("ContentChanged") != std::string::npos);
+  }
+  for (const AssertionResult& a : FindCase(r, "7.8")->assertions) {
+    version_12 = version_12 || (a.id == "7.8.3" && a.what.find("0x12") != std::string::npos);
+  }
+  EXPECT_TRUE(content_changed_14);
+  EXPECT_TRUE(version_12);
+}
+
+// The in-session cases catch what breaks measurements inside a session: a
+// bad signature fails both; a record fault (which the responder commits once)
+// fails the first session case, 7.7.
+TEST(ValidatorMeasurementsSessionAuditTest, SessionMeasurementFaultsFailTheSessionCases) {
+  for (const Fault f : {Fault::kBadMeasurementSignature, Fault::kReplayedRecord, Fault::kSkippedSequenceNumber}) {
+    responder::ResponderConfig rc = testing::ResponderConfigFor(crypto::Curve::kP384);
+    rc.fault = f;
+    ValidatorConfig vc;
+    vc.groups = {7};
+    const Report r = ValidateResponder(std::move(rc), vc);
+    std::vector<const char*> ids = {"7.7"};
+    if (f == Fault::kBadMeasurementSignature) ids.push_back("7.10");
+    for (const char* id : ids) {
+      const CaseResult* c = FindCase(r, id);
+      ASSERT_NE(c, nullptr) << id;
+      EXPECT_TRUE(c->failed()) << responder::FaultName(f) << " " << id << "\n" << Failures(r);
+    }
+  }
+}
+
+// A responder that answers the first secured request after KEY_EXCHANGE with
+// an ERROR(UnexpectedRequest) in the clear: a requester in a session (libspdm
+// in DMTF's program) takes no such reply, so 7.8 fails although the ERROR's
+// fields are the ones 7.8.1-5 expect.
+class ClearErrorInHandshakeExchange final : public requester::MessageExchange {
+ public:
+  explicit ClearErrorInHandshakeExchange(responder::Responder* r) : inner_(r) {}
+
+  Result<requester::ExchangeMessage> Exchange(bool secured, ByteSpan request) override {
+    if (!secured && request.size() >= 2 && request[1] == static_cast<uint8_t>(wire::Code::kKeyExchange)) {
+      pending_ = true;
+      version_ = request[0];
+    } else if (secured && pending_) {
+      pending_ = false;
+      return requester::ExchangeMessage{
+          false, Bytes{version_, static_cast<uint8_t>(wire::Code::kError),
+                       static_cast<uint8_t>(wire::ErrorCode::kUnexpectedRequest), 0}};
+    }
+    return inner_.Exchange(secured, request);
+  }
+
+ private:
+  LoopbackExchange inner_;
+  bool pending_ = false;
+  uint8_t version_ = 0;
+};
+
+TEST(ValidatorMeasurementsSessionAuditTest, ErrorInTheClearDuringTheHandshakeFailsCase7_8) {
+  auto r = responder::Responder::Create(testing::ResponderConfigFor(crypto::Curve::kP384));
+  ASSERT_TRUE(r) << r.error().ToString();
+  ClearErrorInHandshakeExchange ex(r->get());
+  ValidatorConfig vc;
+  vc.groups = {7};
+  auto report = Validate(vc, &ex);
+  ASSERT_TRUE(report) << report.error().ToString();
+  const CaseResult* c = FindCase(*report, "7.8");
+  ASSERT_NE(c, nullptr);
+  EXPECT_TRUE(c->failed());
+  bool in_clear = false;
+  for (const AssertionResult& a : c->assertions) {
+    in_clear = in_clear || a.detail.find("in the clear") != std::string::npos;
+  }
+  EXPECT_TRUE(in_clear) << Failures(*report);
+}
+
 }  // namespace
 }  // namespace ccgpu::spdm::validator
