@@ -143,13 +143,6 @@ constexpr std::chrono::milliseconds kMaxSleep{2};
 constexpr std::chrono::microseconds kEmptySlotWatch{200};
 constexpr std::chrono::microseconds kFullRingWatch{20};
 
-// Unannounced naps of a waiter whose watch found its core contended
-// (WaitFor): 50, 100, … 800 µs, then the announced sleep. A 16-slot ring of
-// 256 KiB chunks holds ~800 µs of one core's sealing, so the first naps
-// cannot let the other side run out of slots.
-constexpr std::chrono::microseconds kQuietNapFirst{50};
-constexpr std::chrono::microseconds kQuietNapLast{800};
-
 }  // namespace
 
 Status SlotRing::WaitFor(std::atomic<uint64_t>& word, std::atomic<uint32_t>& waiters,
@@ -158,30 +151,13 @@ Status SlotRing::WaitFor(std::atomic<uint64_t>& word, std::atomic<uint32_t>& wai
   // when it stores the word (it checks the waiter count, see Store), so a
   // waiting stage costs no CPU on a 2-core machine. How long to watch
   // depends on which side waits (kEmptySlotWatch, kFullRingWatch).
-  auto ready = [&] { return word.load(std::memory_order_acquire) == want; };
-  const WatchEnd watched = Watch([&] { return !ready(); }, watch);
-  if (watched == WatchEnd::kClear) return OkStatus();
-  if (watched == WatchEnd::kContended) {
-    // More runnable threads than cores: this waiter must leave its core to
-    // the others, but an announced sleep would make the other side pay a
-    // futex wake-up (a cross-CPU interrupt, ~µs on a VM) for every slot it
-    // stores. Sleep unannounced for short, growing periods instead (the
-    // other side runs at full speed; we pick up several slots per wake),
-    // then fall back to the announced sleep below.
-    for (auto nap = kQuietNapFirst; nap <= kQuietNapLast; nap *= 2) {
-      const auto now = std::chrono::steady_clock::now();
-      if (now >= deadline) break;
-      const uint64_t seen = word.load(std::memory_order_acquire);
-      if (seen == want) return OkStatus();
-      FutexWait(word, static_cast<uint32_t>(seen),
-                std::min<std::chrono::nanoseconds>(nap, deadline - now));
-      if (ready()) return OkStatus();
-    }
+  if (SpinWhile([&] { return word.load(std::memory_order_acquire) != want; }, watch)) {
+    return OkStatus();
   }
   for (;;) {
     const auto now = std::chrono::steady_clock::now();
     if (now >= deadline) {
-      if (ready()) return OkStatus();
+      if (word.load(std::memory_order_acquire) == want) return OkStatus();
       return Fail(Errc::kTimeout, "ring: slot not ready before deadline");
     }
     // Announce, then re-check (seq_cst on both sides: either we see the new
@@ -193,7 +169,7 @@ Status SlotRing::WaitFor(std::atomic<uint64_t>& word, std::atomic<uint32_t>& wai
                 std::min<std::chrono::nanoseconds>(kMaxSleep, deadline - now));
     }
     waiters.fetch_sub(1, std::memory_order_relaxed);
-    if (ready()) return OkStatus();
+    if (word.load(std::memory_order_acquire) == want) return OkStatus();
   }
 }
 

@@ -180,62 +180,22 @@ TEST(WorkerPoolTest, RunsOnRequestedWidthAndWaits) {
 }
 
 TEST(SpinWhileTest, ReturnsAsSoonAsTheOtherSideActsAndGivesUpAtItsLimit) {
-  // Cleared by another thread: the watch ends well before its limit, either
-  // because it saw the change or because its core was wanted (a loaded
-  // machine); never at the limit.
+  // Cleared by another thread: SpinWhile sees it well before its limit.
   std::atomic<bool> busy{true};
   std::thread other([&] {
     std::this_thread::sleep_for(std::chrono::microseconds(200));
     busy.store(false, std::memory_order_release);
   });
   const auto start = Clock::now();
-  const WatchEnd end = Watch([&] { return busy.load(std::memory_order_acquire); }, std::chrono::seconds(10));
-  EXPECT_NE(end, WatchEnd::kLimit);
+  EXPECT_TRUE(SpinWhile([&] { return busy.load(std::memory_order_acquire); }, std::chrono::seconds(10)));
   EXPECT_LT(Clock::now() - start, std::chrono::seconds(5));
   other.join();
-  // Never cleared: false; at the limit unless the core was wanted first.
+  // Never cleared: it returns false once the limit has passed, not before.
   const auto again = Clock::now();
-  const WatchEnd never = Watch([] { return true; }, std::chrono::microseconds(300));
-  EXPECT_NE(never, WatchEnd::kClear);
-  if (never == WatchEnd::kLimit) {
-    EXPECT_GE(Clock::now() - again, std::chrono::microseconds(300));
-  }
   EXPECT_FALSE(SpinWhile([] { return true; }, std::chrono::microseconds(300)));
+  EXPECT_GE(Clock::now() - again, std::chrono::microseconds(300));
   // Already clear: true at once.
   EXPECT_TRUE(SpinWhile([] { return false; }));
-}
-
-TEST(SpinWhileTest, StopsWatchingWhenAnotherThreadWantsItsCore) {
-  // Watcher and a busy thread pinned to one CPU: the watcher's first yield
-  // hands the core over for a scheduler slice, so it must stop watching
-  // (kContended) long before its 2 s limit instead of taking half the core.
-  cpu_set_t mine;
-  CPU_ZERO(&mine);
-  if (sched_getaffinity(0, sizeof mine, &mine) != 0 || CPU_COUNT(&mine) < 1) GTEST_SKIP() << "no affinity";
-  int cpu = 0;
-  while (!CPU_ISSET(cpu, &mine)) ++cpu;
-  cpu_set_t one;
-  CPU_ZERO(&one);
-  CPU_SET(cpu, &one);
-  std::atomic<bool> stop{false}, running{false};
-  std::thread hog([&] {
-    (void)pthread_setaffinity_np(pthread_self(), sizeof one, &one);
-    running = true;
-    while (!stop.load(std::memory_order_relaxed)) {
-    }
-  });
-  cpu_set_t before;
-  ASSERT_EQ(pthread_getaffinity_np(pthread_self(), sizeof before, &before), 0);
-  ASSERT_EQ(pthread_setaffinity_np(pthread_self(), sizeof one, &one), 0);
-  while (!running) std::this_thread::yield();
-  const auto start = Clock::now();
-  const WatchEnd end = Watch([] { return true; }, std::chrono::seconds(2));
-  const auto took = Clock::now() - start;
-  stop = true;
-  hog.join();
-  ASSERT_EQ(pthread_setaffinity_np(pthread_self(), sizeof before, &before), 0);
-  EXPECT_EQ(end, WatchEnd::kContended);
-  EXPECT_LT(took, std::chrono::seconds(1));
 }
 
 }  // namespace

@@ -30,23 +30,10 @@ inline void CpuRelax() {
 #endif
 }
 
-// A yield that returns later than this gave the core to another thread:
-// this core is wanted, and watching on would take CPU from the thread that
-// wanted it (on 2 cores: two sealers and a device-side reader).
-inline constexpr std::chrono::microseconds kYieldGaveCoreAway{20};
-
-enum class WatchEnd {
-  kClear,      // busy() became false
-  kLimit,      // the limit passed
-  kContended,  // a yield gave the core away: stop watching, sleep
-};
-
-// Watches `busy()` for up to `limit`: a pause loop for the first kPauseSpin,
-// then yields between checks. Stops early (kContended) when a yield shows
-// that another runnable thread wanted this core: then watching is not free,
-// it takes the CPU of a thread doing work.
+// Watches `busy()` for up to `limit`; returns whether it stopped being busy
+// (false: the caller should sleep on its own condition).
 template <typename Busy>
-WatchEnd Watch(Busy busy, std::chrono::microseconds limit = kSpinBeforeSleep) {
+bool SpinWhile(Busy busy, std::chrono::microseconds limit = kSpinBeforeSleep) {
   const auto start = std::chrono::steady_clock::now();
   const auto pause_until = start + std::min(limit, kPauseSpin);
   const auto until = start + limit;
@@ -56,22 +43,10 @@ WatchEnd Watch(Busy busy, std::chrono::microseconds limit = kSpinBeforeSleep) {
       continue;
     }
     const auto now = std::chrono::steady_clock::now();
-    if (now >= until) return WatchEnd::kLimit;
-    if (now >= pause_until) {
-      sched_yield();
-      if (std::chrono::steady_clock::now() - now > kYieldGaveCoreAway) {
-        return busy() ? WatchEnd::kContended : WatchEnd::kClear;
-      }
-    }
+    if (now >= until) return false;
+    if (now >= pause_until) sched_yield();
   }
-  return WatchEnd::kClear;
-}
-
-// Watch() as a yes/no: whether `busy()` stopped being busy (false: the
-// caller should sleep on its own condition).
-template <typename Busy>
-bool SpinWhile(Busy busy, std::chrono::microseconds limit = kSpinBeforeSleep) {
-  return Watch(busy, limit) == WatchEnd::kClear;
+  return true;
 }
 
 }  // namespace ccgpu::channel
