@@ -109,6 +109,7 @@ echo "== the conformance cases (ccgpu spdm validate) pass against GPU 1's respon
 rc=0; out=$("$CCGPU" spdm validate --port "$((PORT + 1))" --continue 2>&1) || rc=$?
 [[ $rc -eq 0 ]] || fail "validate exit $rc: $(grep -v '^case .* \(PASS\|SKIP\) ' <<<"$out")"
 expect_in "$out" " 0 failed;" "validate"
+echo "   $(grep " failed;" <<<"$out")"
 out=$(attest 1 "$WORK/dev1_after_validate.json") || fail "attest gpu1 after validation: $out"
 
 echo "== stale nonce fails at the nonce step"
