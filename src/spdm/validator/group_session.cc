@@ -19,6 +19,7 @@
 // case is skipped where DMTF's setup would not run it.
 #include <algorithm>
 #include <array>
+#include <optional>
 #include <vector>
 
 #include "crypto/rng.h"
@@ -351,17 +352,39 @@ void KeyExchangeVersionMismatch(Env& env, CaseRun& run) {
   }
 }
 
+// The opening of 8.4 and 9.4: GET_VERSION and GET_CAPABILITIES, no
+// NEGOTIATE_ALGORITHMS. The version to use, or nullopt once the case has been
+// skipped or failed.
+std::optional<uint8_t> OpenWithoutAlgorithms(Env& env, CaseRun& run) {
+  const uint8_t v = AtLeast(env, wire::kVersion11);
+  if (!env.probe.config().binding) {
+    run.Skip(kNoBinding);
+    return std::nullopt;
+  }
+  if (v == 0) {
+    run.Skip("responder lists no SPDM 1.1+");
+    return std::nullopt;
+  }
+  auto half = VersionAndCapabilities(env.probe, v, SessionOffer());
+  if (!half) {
+    run.StepFailed(AssertionId(run, 1), "GET_VERSION / GET_CAPABILITIES", half.error(), env.probe.last_response());
+    return std::nullopt;
+  }
+  if (!half->Has(kKeyExCaps)) {
+    run.Skip(kNeedKeyEx);
+    return std::nullopt;
+  }
+  return v;
+}
+
 // 8.4: KEY_EXCHANGE after GET_CAPABILITIES, before NEGOTIATE_ALGORITHMS.
 // DMTF sends it with no ExchangeData (no DHE group is negotiated yet):
 // header, ReqSessionID 0, SessionPolicy 0, Reserved, RandomData (zeros),
 // OpaqueDataLength 0, 42 bytes.
 void KeyExchangeBeforeAlgorithms(Env& env, CaseRun& run) {
-  const uint8_t v = AtLeast(env, wire::kVersion11);
-  if (!env.probe.config().binding) return run.Skip(kNoBinding);
-  if (v == 0) return run.Skip("responder lists no SPDM 1.1+");
-  auto half = VersionAndCapabilities(env.probe, v, SessionOffer());
-  if (!half) return run.StepFailed(AssertionId(run, 1), "GET_VERSION / GET_CAPABILITIES", half.error(), env.probe.last_response());
-  if (!half->Has(kKeyExCaps)) return run.Skip(kNeedKeyEx);
+  const auto opened = OpenWithoutAlgorithms(env, run);
+  if (!opened) return;
+  const uint8_t v = *opened;
   Bytes req = Header(v, wire::Code::kKeyExchange, wire::kMeasSummaryHashNone, 0);
   req.resize(req.size() + 2 + 1 + 1 + 32 + 2, 0);
   auto rsp = env.probe.Send(req);
@@ -481,12 +504,9 @@ void FinishVersionMismatch(Env& env, CaseRun& run) {
 // 9.4: FINISH after GET_CAPABILITIES, before NEGOTIATE_ALGORITHMS. No hash is
 // negotiated yet: DMTF sends the 4-byte header alone.
 void FinishBeforeAlgorithms(Env& env, CaseRun& run) {
-  const uint8_t v = AtLeast(env, wire::kVersion11);
-  if (!env.probe.config().binding) return run.Skip(kNoBinding);
-  if (v == 0) return run.Skip("responder lists no SPDM 1.1+");
-  auto half = VersionAndCapabilities(env.probe, v, SessionOffer());
-  if (!half) return run.StepFailed(AssertionId(run, 1), "GET_VERSION / GET_CAPABILITIES", half.error(), env.probe.last_response());
-  if (!half->Has(kKeyExCaps)) return run.Skip(kNeedKeyEx);
+  const auto opened = OpenWithoutAlgorithms(env, run);
+  if (!opened) return;
+  const uint8_t v = *opened;
   auto rsp = env.probe.Send(Header(v, wire::Code::kFinish));
   if (!rsp) return run.StepFailed(AssertionId(run, 1), "FINISH", rsp.error(), env.probe.last_response());
   CheckError(run, *rsp, v, wire::ErrorCode::kUnexpectedRequest);
