@@ -29,9 +29,7 @@ const char* HashName(HashAlg alg) {
 Result<Bytes> Hash(HashAlg alg, ByteSpan data) {
   internal::Sha2State sha(alg);
   sha.Update(data);
-  Bytes out(sha.size());
-  sha.FinalInto(out);
-  return out;
+  return sha.Final();
 }
 
 Hasher::Hasher(HashAlg alg, std::unique_ptr<HasherState> state)
@@ -71,9 +69,7 @@ Result<Bytes> Hasher::Peek() const {
     return Fail(Errc::kStateError, "hash: Peek after Finish");
   }
   internal::Sha2State copy = state_->sha;
-  Bytes out(copy.size());
-  copy.FinalInto(out);
-  return out;
+  return copy.Final();
 }
 
 Result<Bytes> Hasher::Finish() {
@@ -81,9 +77,7 @@ Result<Bytes> Hasher::Finish() {
     return Fail(Errc::kStateError, "hash: Finish called twice");
   }
   finished_ = true;
-  Bytes out(state_->sha.size());
-  state_->sha.FinalInto(out);
-  return out;
+  return state_->sha.Final();
 }
 
 }  // namespace ccgpu::crypto

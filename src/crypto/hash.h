@@ -17,8 +17,8 @@ std::size_t DigestSize(HashAlg alg);
 // "SHA-256", "SHA-384", "SHA-512" (for messages and reports).
 const char* HashName(HashAlg alg);
 
-// The digest of `data`. kUnsupportedAlgorithm if OpenSSL lacks the digest,
-// kCryptoFailure if OpenSSL fails internally.
+// The digest of `data`. Cannot fail today (the SHA-2 functions are always
+// there); a Result so that a future digest may.
 Result<Bytes> Hash(HashAlg alg, ByteSpan data);
 
 struct HasherState;  // a SHA-2 state (sha2_state.h); opaque here
@@ -28,7 +28,7 @@ struct HasherState;  // a SHA-2 state (sha2_state.h); opaque here
 // forked. Not thread-safe: one thread at a time per object.
 class Hasher {
  public:
-  // kUnsupportedAlgorithm / kCryptoFailure.
+  // Cannot fail today (see Hash).
   static Result<Hasher> Create(HashAlg alg);
 
   Hasher(const Hasher& other);  // aborts only if OpenSSL cannot copy (OOM)

@@ -12,7 +12,7 @@
 namespace ccgpu::crypto {
 
 // HMAC-`alg`(key, data), full length (DigestSize(alg)). Any key length,
-// including empty. kCryptoFailure / kUnsupportedAlgorithm from OpenSSL.
+// including empty. Cannot fail today (see Hash).
 Result<Bytes> Hmac(HashAlg alg, ByteSpan key, ByteSpan data);
 
 // Checks a full-length `tag` in constant time. kAuthFailed if it differs or
@@ -30,8 +30,8 @@ struct HmacKeyState;  // the two padded hash states (mac.cc); opaque here
 // destroyed. Move-only; MAC calls on one object may run on several threads.
 class HmacKey {
  public:
-  // kUnsupportedAlgorithm if the digest is unavailable, kCryptoFailure.
-  // Any key length, as Hmac(); the key bytes are not kept.
+  // Any key length, as Hmac(); the key bytes are not kept. Cannot fail
+  // today (a Result as Hash's is).
   static Result<HmacKey> Create(HashAlg alg, ByteSpan key);
 
   HmacKey(HmacKey&&) noexcept;

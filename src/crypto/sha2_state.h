@@ -74,6 +74,12 @@ class Sha2State {
       case HashAlg::kSha512: SHA512_Final(out.data(), &u_.s512); break;
     }
   }
+  // FinalInto a new buffer.
+  Bytes Final() {
+    Bytes out(size());
+    FinalInto(out);
+    return out;
+  }
 
  private:
   HashAlg alg_;
