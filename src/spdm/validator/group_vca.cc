@@ -205,6 +205,17 @@ std::optional<Bytes> SendStep(Probe& probe, CaseRun& run, ByteSpan request, cons
   return std::move(*rsp);
 }
 
+// CapabilitiesStep as a case's setup: on failure records it as the case's
+// first assertion and returns nullopt.
+std::optional<Bytes> CapabilitiesSetup(Probe& probe, CaseRun& run, ByteSpan get_capabilities) {
+  auto rsp = CapabilitiesStep(probe, get_capabilities);
+  if (!rsp) {
+    run.StepFailed(AssertionId(run, 1), "GET_VERSION, GET_CAPABILITIES", rsp.error(), probe.last_response());
+    return std::nullopt;
+  }
+  return std::move(*rsp);
+}
+
 // The responder's CAPABILITIES flags (0 when the message is too short).
 uint32_t ResponderFlags(ByteSpan caps) { return FieldAt(caps, 8, 4).value_or(0); }
 
@@ -459,11 +470,8 @@ void Case2_6(Env& env) {
     m.max_spdm_msg_size += 1;
     if (auto b = wire::SerializeGetCapabilities(m)) seconds.emplace_back("DataTransferSize+1", std::move(*b));
   }
-  auto setup = CapabilitiesStep(env.probe, *first);
-  if (!setup) {
-    run.StepFailed(AssertionId(run, 1), "GET_VERSION, GET_CAPABILITIES", setup.error(), env.probe.last_response());
-    return env.Add(std::move(run));
-  }
+  auto setup = CapabilitiesSetup(env.probe, run, *first);
+  if (!setup) return env.Add(std::move(run));
   for (const auto& [what, request] : seconds) {
     auto rsp = SendStep(env.probe, run, request, "second GET_CAPABILITIES, " + what);
     if (!rsp) break;
@@ -504,11 +512,8 @@ void Case3_2(Env& env) {
     run.StepFailed(AssertionId(run, 1), "building the requests", caps ? na.error() : caps.error());
     return env.Add(std::move(run));
   }
-  auto setup = CapabilitiesStep(env.probe, *caps);
-  if (!setup) {
-    run.StepFailed(AssertionId(run, 1), "GET_VERSION, GET_CAPABILITIES", setup.error(), env.probe.last_response());
-    return env.Add(std::move(run));
-  }
+  auto setup = CapabilitiesSetup(env.probe, run, *caps);
+  if (!setup) return env.Add(std::move(run));
   for (const uint8_t bad : {static_cast<uint8_t>(v - 1), static_cast<uint8_t>(v + 1)}) {
     auto rsp =
         SendStep(env.probe, run, WithVersion(*na, bad), "NEGOTIATE_ALGORITHMS (SPDMVersion " + HexValue(bad) + ")");
@@ -609,11 +614,8 @@ void Case3_4(Env& env) {
     for (std::size_t i = 0; i < 4; ++i) b[kFirstAlgCount + kAlgStructSize * i] = 0x2F;
     steps.emplace_back("AlgCount_0..3 0x2F", std::move(b));
   }
-  auto setup = CapabilitiesStep(env.probe, *caps);
-  if (!setup) {
-    run.StepFailed(AssertionId(run, 1), "GET_VERSION, GET_CAPABILITIES", setup.error(), env.probe.last_response());
-    return env.Add(std::move(run));
-  }
+  auto setup = CapabilitiesSetup(env.probe, run, *caps);
+  if (!setup) return env.Add(std::move(run));
   for (const auto& [what, request] : steps) {
     auto rsp = SendStep(env.probe, run, request, "NEGOTIATE_ALGORITHMS, " + what);
     if (!rsp) break;
@@ -642,11 +644,8 @@ void AlgorithmsSuccess(Env& env, const std::string& id, uint8_t version) {
     run.StepFailed(a(1), "building the requests", caps_req ? na.error() : caps_req.error());
     return env.Add(std::move(run));
   }
-  auto caps = CapabilitiesStep(env.probe, *caps_req);
-  if (!caps) {
-    run.StepFailed(a(1), "GET_VERSION, GET_CAPABILITIES", caps.error(), env.probe.last_response());
-    return env.Add(std::move(run));
-  }
+  auto caps = CapabilitiesSetup(env.probe, run, *caps_req);
+  if (!caps) return env.Add(std::move(run));
   const uint32_t f = ResponderFlags(*caps);
   auto rsp = SendStep(env.probe, run, *na, "NEGOTIATE_ALGORITHMS");
   if (!rsp) return env.Add(std::move(run));

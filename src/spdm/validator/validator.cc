@@ -349,8 +349,6 @@ MeasView ViewMeasurements(ByteSpan rsp, uint8_t version, std::size_t signature_s
   return v;
 }
 
-
-
 RecordWalk WalkRecord(ByteSpan record, unsigned number_of_blocks) {
   RecordWalk w;
   ByteReader r(record);
