@@ -466,7 +466,7 @@ void DigestsGroup(Env& env) {
     CaseRun run("4.2", "GET_DIGESTS in a version other than the negotiated one: ERROR(VersionMismatch)");
     if (auto n = Start(env, run, v, wire::cap::kCert, "CERT_CAP")) {
       // DMTF's order: NegotiatedVersion - 1, then + 1.
-      for (uint8_t bad : {static_cast<uint8_t>(n->version - 1), static_cast<uint8_t>(n->version + 1)}) {
+      for (uint8_t bad : WrongVersions(n->version)) {
         auto rsp = probe.Send(GetDigestsBytes(bad));
         if (!rsp) {
           run.StepFailed(AssertionId(run, 1), "GET_DIGESTS version " + ByteHex(bad), rsp.error());
@@ -673,7 +673,7 @@ void CertificateGroup(Env& env) {
       if (!digests) {
         run.StepFailed(AssertionId(run, 1), "GET_DIGESTS", digests.error(), probe.last_response());
       } else {
-        for (uint8_t bad : {static_cast<uint8_t>(n->version - 1), static_cast<uint8_t>(n->version + 1)}) {
+        for (uint8_t bad : WrongVersions(n->version)) {
           auto rsp = probe.Send(GetCertificateBytes(bad, 0, 0, 0, kPortion));
           if (!rsp) {
             run.StepFailed(AssertionId(run, 1), "GET_CERTIFICATE version " + ByteHex(bad), rsp.error());
@@ -1026,7 +1026,7 @@ void ChallengeAuthGroup(Env& env) {
       } else {
         // DMTF sends slot 0, NoMeasurement, a 36-byte CHALLENGE (no
         // RequesterContext) in NegotiatedVersion - 1, then + 1.
-        for (uint8_t bad : {static_cast<uint8_t>(n->version - 1), static_cast<uint8_t>(n->version + 1)}) {
+        for (uint8_t bad : WrongVersions(n->version)) {
           auto rsp = probe.Send(Challenge36(bad, 0, wire::kMeasSummaryHashNone));
           if (!rsp) {
             run.StepFailed(AssertionId(run, 1), "CHALLENGE version " + ByteHex(bad), rsp.error());

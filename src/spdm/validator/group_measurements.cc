@@ -65,15 +65,6 @@ Result<Bytes> DmtfRequest(uint8_t version, bool sign, uint8_t operation, uint8_t
   return req;
 }
 
-// What DMTF's group-7 setup offers in GET_CAPABILITIES: CERT, CHAL,
-// ENCRYPT, MAC, KEY_EX, ENCAP, HBEAT, KEY_UPD (for every case, in a session
-// or not).
-VcaOffer DmtfOffer() {
-  VcaOffer offer;
-  offer.flags |= wire::cap::kEncap;
-  return offer;
-}
-
 // The common setup of 7.2, 7.4-7.10, as DMTF's program runs it (its
 // setup_vca_challenge_session): VCA; MEAS_CAP must be set, and with
 // MEAS_CAP == 2 also CERT_CAP; then, whatever MEAS_CAP is, GET_DIGESTS, slot
@@ -100,8 +91,6 @@ struct Setup {
   }
 };
 
-constexpr const char* kNoBinding = "the transport carries no secured messages (no binding configured)";
-
 // nullopt: the case was skipped or a step failed (recorded in `run`).
 // `with_session`: the setup of 7.7 / 7.10 (ends in an open session).
 std::optional<Setup> SetUp(Probe& probe, CaseRun& run, uint8_t version, bool with_session = false) {
@@ -110,7 +99,7 @@ std::optional<Setup> SetUp(Probe& probe, CaseRun& run, uint8_t version, bool wit
     run.Skip(kNoBinding);
     return std::nullopt;
   }
-  auto n = Vca(probe, version, DmtfOffer());
+  auto n = Vca(probe, version, OfferWithEncap());
   if (!n) {
     run.StepFailed(first, "VCA", n.error(), probe.last_response());
     return std::nullopt;
@@ -499,7 +488,7 @@ void RunVersionMismatch(Env& env) {
   std::optional<Setup> s = version != 0 ? SetUp(env.probe, run, version) : std::nullopt;
   if (version == 0) run.Skip("the responder lists no version ccgpu speaks");
   if (s) {
-    for (const uint8_t wrong : {static_cast<uint8_t>(version - 1), static_cast<uint8_t>(version + 1)}) {
+    for (const uint8_t wrong : WrongVersions(version)) {
       auto req = DmtfRequest(wrong, /*sign=*/false, wire::meas::kOpTotalCount, 0);
       if (!req) {
         run.StepFailed(AssertionId(run, 1), "GET_MEASUREMENTS", req.error());

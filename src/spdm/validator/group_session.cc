@@ -31,7 +31,6 @@ namespace ccgpu::spdm::validator::internal {
 
 namespace groupsession {
 
-constexpr const char* kNoBinding = "the transport carries no secured messages (no binding configured)";
 constexpr const char* kNeedKeyEx = "responder lacks KEY_EX_CAP or CERT_CAP (the validator authenticates sessions with a certificate)";
 constexpr const char* kNeedInTheClear = "responder does not set HANDSHAKE_IN_THE_CLEAR_CAP";
 constexpr uint32_t kKeyExCaps = wire::cap::kKeyEx | wire::cap::kCert;
@@ -50,8 +49,7 @@ std::string Seen(ByteSpan rsp) { return "response " + HexPrefix(rsp, 24) + " (" 
 // MAC, KEY_EX, ENCAP, HBEAT, KEY_UPD; HANDSHAKE_IN_THE_CLEAR for the
 // in-the-clear cases).
 VcaOffer SessionOffer(bool in_clear = false) {
-  VcaOffer offer;
-  offer.flags |= wire::cap::kEncap;
+  VcaOffer offer = OfferWithEncap();
   if (in_clear) offer.flags |= wire::cap::kHandshakeInTheClear;
   return offer;
 }
@@ -255,11 +253,6 @@ Bytes Header(uint8_t version, wire::Code code, uint8_t param1 = 0, uint8_t param
   return Bytes{version, static_cast<uint8_t>(code), param1, param2};
 }
 
-// NegotiatedVersion-1 then NegotiatedVersion+1, the versions (in DMTF's
-// order) its VersionMismatch cases send.
-std::array<uint8_t, 2> WrongVersions(uint8_t v) {
-  return {static_cast<uint8_t>(v - 1), static_cast<uint8_t>(v + 1)};
-}
 
 // ---------------------------------------------------------------------------
 // KEY_EXCHANGE / FINISH, step by step (8.1/8.2/8.7/8.8, 9.1/9.2/9.9/9.10)

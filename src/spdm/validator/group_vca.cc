@@ -514,7 +514,7 @@ void Case3_2(Env& env) {
   }
   auto setup = CapabilitiesSetup(env.probe, run, *caps);
   if (!setup) return env.Add(std::move(run));
-  for (const uint8_t bad : {static_cast<uint8_t>(v - 1), static_cast<uint8_t>(v + 1)}) {
+  for (const uint8_t bad : WrongVersions(v)) {
     auto rsp =
         SendStep(env.probe, run, WithVersion(*na, bad), "NEGOTIATE_ALGORITHMS (SPDMVersion " + HexValue(bad) + ")");
     if (!rsp) break;

@@ -132,6 +132,16 @@ std::string ErrorName(wire::ErrorCode code) {
   return "0x" + HexPrefix(Bytes{static_cast<uint8_t>(code)});
 }
 
+VcaOffer OfferWithEncap() {
+  VcaOffer offer;
+  offer.flags |= wire::cap::kEncap;
+  return offer;
+}
+
+std::array<uint8_t, 2> WrongVersions(uint8_t v) {
+  return {static_cast<uint8_t>(v - 1), static_cast<uint8_t>(v + 1)};
+}
+
 std::string ByteHex(uint8_t b) { return "0x" + HexPrefix(Bytes{b}); }
 
 std::vector<uint8_t> SlotsOf(uint8_t mask) {

@@ -9,6 +9,7 @@
 #ifndef CCGPU_SPDM_VALIDATOR_VALIDATOR_INTERNAL_H_
 #define CCGPU_SPDM_VALIDATOR_VALIDATOR_INTERNAL_H_
 
+#include <array>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -113,6 +114,15 @@ struct VcaOffer {
   uint16_t dhe = wire::alg::kSecp256r1 | wire::alg::kSecp384r1;
   uint16_t aead = wire::alg::kAes256Gcm | wire::alg::kChaCha20Poly1305;
 };
+// The offer of DMTF's group 7-16 setups: the default plus ENCAP_CAP.
+VcaOffer OfferWithEncap();
+
+// Skip reason of the session cases on a transport without secured messages.
+inline constexpr const char* kNoBinding = "the transport carries no secured messages (no binding configured)";
+
+// NegotiatedVersion-1 then NegotiatedVersion+1: the versions, in DMTF's
+// order, that its VersionMismatch cases send.
+std::array<uint8_t, 2> WrongVersions(uint8_t v);
 
 // What VCA settled, and the exact bytes exchanged.
 struct Negotiated {
