@@ -20,7 +20,7 @@
 // is also faster than OpenSSL 3.0's AES-NI code. It is checked against
 // OpenSSL record by record and against Wycheproof.
 //
-// CPUs without AVX2+VAES+VPCLMULQDQ (and non-x86 builds) report
+// CPUs without AVX2+VAES+VPCLMULQDQ+PREFETCHW (and non-x86 builds) report
 // Supported() == false; AeadPrimitive then uses OpenSSL on private copies.
 #ifndef CCGPU_CRYPTO_GCM_SINGLE_FETCH_H_
 #define CCGPU_CRYPTO_GCM_SINGLE_FETCH_H_
