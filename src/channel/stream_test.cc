@@ -466,5 +466,40 @@ TEST(TransferTest, BatchedSmallCopiesRoundTripAndTamperPoisonsAll) {
             Errc::kInvalidArgument);
 }
 
+// ---- chunk size by transfer length (session 8) ----
+
+TEST(ChunkSizeForTest, LargeTransfersUseTheLargestChunk) {
+  EXPECT_EQ(ChunkSizeFor(1ull << 30, 8, 256 * 1024), 256u * 1024);
+  EXPECT_EQ(ChunkSizeFor(64ull << 20, 2, 256 * 1024), 256u * 1024);
+  // 2 x (T + 1) chunks of 256 KiB fit exactly: not cut.
+  EXPECT_EQ(ChunkSizeFor(6ull * 256 * 1024, 2, 256 * 1024), 256u * 1024);
+}
+
+TEST(ChunkSizeForTest, SmallTransfersAreCutSoEveryThreadHasWork) {
+  // 1 MiB on 8 threads: 18 chunks wanted, 58255 B rounded up to 4 KiB.
+  const uint32_t c = ChunkSizeFor(1u << 20, 8, 256 * 1024);
+  EXPECT_EQ(c, 60u * 1024);
+  EXPECT_EQ(TransferPlan({1, 0, 1u << 20, c, 0}).chunk_count(), 18u);
+  // 512 KiB on 2 threads: 6 chunks wanted.
+  EXPECT_EQ(ChunkSizeFor(512 * 1024, 2, 256 * 1024), 88u * 1024);
+  // Never below kMinSplitChunk, however many threads...
+  EXPECT_EQ(ChunkSizeFor(256 * 1024, 16, 256 * 1024), kMinSplitChunk);
+  EXPECT_EQ(ChunkSizeFor(4096, 2, 256 * 1024), kMinSplitChunk);
+  EXPECT_EQ(ChunkSizeFor(0, 2, 256 * 1024), kMinSplitChunk);
+  // ...and never above the largest chunk the rings hold.
+  EXPECT_EQ(ChunkSizeFor(1u << 20, 2, 4096), 4096u);
+  // 0 threads counts as 1: 4 chunks.
+  EXPECT_EQ(ChunkSizeFor(1u << 20, 0, 1u << 20), 256u * 1024);
+  EXPECT_EQ(ChunkSizeFor(1u << 20, 1, 1u << 20), 256u * 1024);
+}
+
+TEST(TransferTest, RoundTripsOnTheCutChunkSizes) {
+  for (std::size_t size : {std::size_t{300 * 1024 + 5}, std::size_t{(1u << 20) - 1}}) {
+    for (std::size_t threads : {std::size_t{1}, std::size_t{2}, std::size_t{5}}) {
+      RoundTrip(size, ChunkSizeFor(size, threads, 256 * 1024), threads);
+    }
+  }
+}
+
 }  // namespace
 }  // namespace ccgpu::channel

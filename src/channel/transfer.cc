@@ -86,6 +86,14 @@ tl::expected<void, TransferError> Consume(const SlotRing& ring, WorkerPool& pool
 
 }  // namespace
 
+uint32_t ChunkSizeFor(uint64_t length, std::size_t parallelism, uint32_t max_chunk) {
+  const uint64_t want = 2 * (uint64_t{std::max<std::size_t>(parallelism, 1)} + 1);
+  constexpr uint64_t kPage = 4096;
+  uint64_t c = (length + want - 1) / want;
+  c = std::max<uint64_t>((c + kPage - 1) / kPage * kPage, kMinSplitChunk);
+  return static_cast<uint32_t>(std::min<uint64_t>(c, max_chunk));
+}
+
 ChunkInfo TransferPlan::Chunk(uint64_t i) const {
   ChunkInfo c;
   c.transfer_id = transfer_id;

@@ -36,6 +36,16 @@ struct TransferPlan {
   ChunkInfo Chunk(uint64_t i) const;
 };
 
+// The chunk size for a transfer of `length` bytes sealed or opened on
+// `parallelism` threads, given the largest chunk `max_chunk`. Large
+// transfers use `max_chunk`. A transfer that would be only a few chunks
+// is cut into about 2 × (parallelism + 1) chunks (multiples of 4 KiB, at
+// least kMinSplitChunk), so each thread has work and the other end works
+// on earlier chunks meanwhile: a 1 MiB batch in 256 KiB chunks is four
+// chunks, which leaves four of eight threads idle.
+inline constexpr uint32_t kMinSplitChunk = 32 * 1024;
+uint32_t ChunkSizeFor(uint64_t length, std::size_t parallelism, uint32_t max_chunk);
+
 // Where and why a transfer failed.
 struct TransferError {
   Error error;               // kAuthFailed, kReplay, kMalformed, kTimeout, …

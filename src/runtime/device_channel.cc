@@ -88,7 +88,8 @@ struct DeviceChannel::State {
   SteadyClock::time_point Deadline() const { return SteadyClock::now() + opt.timeout; }
 
   TransferPlan NextPlan(uint64_t dst_offset, uint64_t length, bool h2d_dir) {
-    TransferPlan plan{next_transfer++, dst_offset, length, opt.chunk_size, 0};
+    TransferPlan plan{next_transfer++, dst_offset, length,
+                      channel::ChunkSizeFor(length, opt.threads, opt.chunk_size), 0};
     uint64_t& ticket = h2d_dir ? h2d_ticket : d2h_ticket;
     plan.first_ticket = ticket;
     ticket += plan.chunk_count();

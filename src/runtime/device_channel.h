@@ -79,7 +79,9 @@ Status ToStatus(const TransferStatus& s);
 struct DeviceChannelOptions {
   uint32_t channel_id = 1;
   channel::ChannelGeometry geometry;      // ring sizes (sent in OPEN_CHANNEL)
-  uint32_t chunk_size = 256 * 1024;       // ≤ geometry.max_chunk()
+  // The largest chunk (≤ geometry.max_chunk()); transfers of only a few
+  // chunks are cut smaller (channel::ChunkSizeFor).
+  uint32_t chunk_size = 256 * 1024;
   std::size_t threads = 2;                // sealing/opening threads, caller included
   channel::RotationPolicy rotation;       // key rotation limits (both ends)
   std::chrono::milliseconds timeout{30000};  // per operation

@@ -137,11 +137,12 @@ Result<Rig> MakeRig(uint32_t slots, uint32_t payload) {
   return Rig{std::move(region), ring};
 }
 
-TransferPlan NextPlan(Rig& rig, std::size_t length, uint32_t chunk) {
+// Chunks as the runtime cuts them (channel::ChunkSizeFor), `chunk` the largest.
+TransferPlan NextPlan(Rig& rig, std::size_t length, uint32_t chunk, std::size_t threads) {
   TransferPlan plan;
   plan.transfer_id = rig.next_transfer++;
   plan.length = length;
-  plan.chunk_size = chunk;
+  plan.chunk_size = channel::ChunkSizeFor(length, threads, chunk);
   plan.first_ticket = rig.next_ticket;
   rig.next_ticket += plan.chunk_count();
   return plan;
@@ -330,11 +331,11 @@ int RunBench(const BenchOptions& opt) {
         std::vector<Bytes> images;
         TransferPlan d2h_plan;
         if (m == "d2h" || m == "plain-d2h") {
-          d2h_plan = NextPlan(rig, size, opt.chunk);
+          d2h_plan = NextPlan(rig, size, opt.chunk, t);
           rig.next_ticket -= d2h_plan.chunk_count();  // tickets are taken per run below
           for (uint64_t i = 0; i < d2h_plan.chunk_count(); ++i) {
             const auto c = d2h_plan.Chunk(i);
-            const ByteSpan pt = ByteSpan(src).subspan(i * opt.chunk, c.length);
+            const ByteSpan pt = ByteSpan(src).subspan(i * d2h_plan.chunk_size, c.length);
             if (m == "plain-d2h") {
               images.emplace_back(pt.begin(), pt.end());
             } else {
@@ -347,12 +348,12 @@ int RunBench(const BenchOptions& opt) {
         const std::size_t base_rss = PeakRss();
         auto rate = Measure(opt.min_seconds, size, [&]() -> Status {
           if (m == "plain-h2d") {
-            TransferPlan plan = NextPlan(rig, size, opt.chunk);
+            TransferPlan plan = NextPlan(rig, size, opt.chunk, t);
             return RunPair(peer, [&] { return SendPlain(rig.ring, guest_pool, t, plan, src, Later()); },
                            [&] { return SinkConsume(rig.ring, plan); });
           }
           if (m == "h2d") {
-            TransferPlan plan = NextPlan(rig, size, opt.chunk);
+            TransferPlan plan = NextPlan(rig, size, opt.chunk, t);
             return RunPair(peer, [&] { return SendSealed(*sealer, rig.ring, guest_pool, t, plan, src, Later()); },
                            [&] { return SinkConsume(rig.ring, plan); });
           }
@@ -369,7 +370,7 @@ int RunBench(const BenchOptions& opt) {
                            });
           }
           // h2d-emulated and peer: both ends in software.
-          TransferPlan plan = NextPlan(rig, size, opt.chunk);
+          TransferPlan plan = NextPlan(rig, size, opt.chunk, t);
           return RunPair(peer, [&] { return SendSealed(*sealer, rig.ring, guest_pool, t, plan, src, Later()); },
                          [&] { return ToStatus(ReceiveSealed(*opener, rig.ring, device_pool, t, plan, dst, Later())); });
         });
@@ -390,7 +391,7 @@ int RunBench(const BenchOptions& opt) {
     std::vector<Bytes> srcs(256, Bytes(4096, 0x77));
     std::vector<ByteSpan> src_spans(srcs.begin(), srcs.end());
     auto rate = Measure(opt.min_seconds, 256 * 4096, [&]() -> Status {
-      TransferPlan plan = NextPlan(rig, 256 * 4096, opt.chunk);
+      TransferPlan plan = NextPlan(rig, 256 * 4096, opt.chunk, max_threads);
       return RunPair(peer, [&] { return SendBatchSealed(*sealer, rig.ring, guest_pool, max_threads, plan, src_spans, Later()); },
                      [&] { return SinkConsume(rig.ring, plan); });
     });
@@ -537,7 +538,7 @@ void AddBenchCommand(CLI::App& app, Action& action) {
   auto opt = std::make_shared<BenchOptions>();
   transfer->add_option("--sizes", opt->sizes, "Transfer sizes (e.g. 4K 1M 1G)")->delimiter(',');
   transfer->add_option("--threads", opt->threads, "Thread counts (default 1..cores)")->delimiter(',');
-  transfer->add_option("--chunk", opt->chunk, "Chunk size in bytes")->check(CLI::Range(4096u, 16u << 20));
+  transfer->add_option("--chunk", opt->chunk, "Largest chunk in bytes (transfers of few chunks are cut smaller, as the runtime does)")->check(CLI::Range(4096u, 16u << 20));
   transfer->add_option("--ring-slots", opt->ring_slots, "Ring depth (power of two)");
   transfer->add_option("--min-seconds", opt->min_seconds, "Minimum measuring time per row and round");
   transfer->add_option("--rounds", opt->rounds, "Interleaved rounds per row; each row reports its median")
