@@ -3,6 +3,8 @@
 #include <array>
 #include <cstring>
 #include <map>
+#include <span>
+#include <string_view>
 
 #include "base/encoding.h"
 
@@ -24,21 +26,54 @@ Result<SecretBytes> InitialSecret(ByteSpan ems, const StreamId& id) {
 
 uint64_t UnitsFor(std::size_t length) { return (uint64_t{length} + 15) / 16 + 1; }
 
+// Little-endian fields into a fixed-size stack buffer. The AAD and the
+// header are built for every chunk; through ByteWriter (checked,
+// out-of-line appends into a heap buffer) they were ~15 % of sealing a
+// 4 KiB chunk (perf of channel_bench BM_SealChunk/4096). The layouts are
+// fixed, so a write past the end is a bug here: it aborts.
+class FixedLe {
+ public:
+  explicit FixedLe(std::span<uint8_t> out) : p_(out.data()), end_(out.data() + out.size()) {}
+  ~FixedLe() { CCGPU_CHECK(p_ == end_); }  // every byte written
+  FixedLe(const FixedLe&) = delete;
+  FixedLe& operator=(const FixedLe&) = delete;
+  FixedLe& Put(uint64_t v, std::size_t width) {
+    CCGPU_CHECK(width <= static_cast<std::size_t>(end_ - p_));
+    for (std::size_t i = 0; i < width; ++i) p_[i] = static_cast<uint8_t>(v >> (8 * i));
+    p_ += width;
+    return *this;
+  }
+  FixedLe& Raw(std::string_view bytes) {
+    CCGPU_CHECK(bytes.size() <= static_cast<std::size_t>(end_ - p_));
+    std::memcpy(p_, bytes.data(), bytes.size());
+    p_ += bytes.size();
+    return *this;
+  }
+
+ private:
+  uint8_t* p_;
+  uint8_t* end_;
+};
+
+constexpr std::size_t kAadSize = kAadLabel.size() + 4 + 1 + 1 + 1 + 1 + 4 + 8 + 4 + 4 + 8;
+using ChunkAad = std::array<uint8_t, kAadSize>;
+
 // AAD for a chunk, from trusted (expected or sender-side) values.
-Result<Bytes> BuildAad(const StreamId& id, const ChunkInfo& info, uint32_t epoch) {
-  ByteWriter w(64);
-  w.Append(AsBytes(kAadLabel))
-      .U32(id.channel_id)
-      .U8(static_cast<uint8_t>(id.direction))
-      .U8(id.engine)
-      .U8(kChunkVersion)
-      .U8(info.last ? 1 : 0)
-      .U32(epoch)
-      .U64(info.transfer_id)
-      .U32(info.chunk_index)
-      .U32(info.length)
-      .U64(info.dst_offset);
-  return std::move(w).Finish();
+ChunkAad BuildAad(const StreamId& id, const ChunkInfo& info, uint32_t epoch) {
+  ChunkAad aad;
+  FixedLe(aad)
+      .Raw(kAadLabel)
+      .Put(id.channel_id, 4)
+      .Put(static_cast<uint8_t>(id.direction), 1)
+      .Put(id.engine, 1)
+      .Put(kChunkVersion, 1)
+      .Put(info.last ? 1 : 0, 1)
+      .Put(epoch, 4)
+      .Put(info.transfer_id, 8)
+      .Put(info.chunk_index, 4)
+      .Put(info.length, 4)
+      .Put(info.dst_offset, 8);
+  return aad;
 }
 
 Status PolicyOk(const RotationPolicy& p) {
@@ -133,7 +168,7 @@ Result<std::size_t> StreamSealer::SealChunkGather(const ChunkInfo& info,
     ctx = s.ctx;
     epoch = s.epoch;
   }
-  CCGPU_ASSIGN_OR_RETURN(Bytes aad, BuildAad(s.id, info, epoch));
+  const ChunkAad aad = BuildAad(s.id, info, epoch);
   const std::size_t total = kChunkOverhead + length;
   const std::span<uint8_t> body = out.subspan(kChunkHeaderSize, total - kChunkHeaderSize);
   // Chunks are sealed into ring slots and link regions the host can write
@@ -141,11 +176,19 @@ Result<std::size_t> StreamSealer::SealChunkGather(const ChunkInfo& info,
   constexpr auto kSink = crypto::OutputSink::kShared;
   CCGPU_ASSIGN_OR_RETURN(uint64_t seq, pieces.size() == 1 ? ctx->Seal(aad, pieces[0], body, kSink)
                                                           : ctx->SealGather(aad, pieces, body, kSink));
-  ByteWriter h(kChunkHeaderSize);
-  h.U8(kChunkVersion).U8(info.last ? 1 : 0).U16(0).U32(epoch).U64(seq)
-      .U64(info.transfer_id).U32(info.chunk_index).U32(info.length).U64(info.dst_offset);
-  CCGPU_ASSIGN_OR_RETURN(Bytes header, std::move(h).Finish());
-  std::copy(header.begin(), header.end(), out.begin());
+  static_assert(kChunkHeaderSize == 1 + 1 + 2 + 4 + 8 + 8 + 4 + 4 + 8, "chunk header layout");
+  std::array<uint8_t, kChunkHeaderSize> header;
+  FixedLe(header)
+      .Put(kChunkVersion, 1)
+      .Put(info.last ? 1 : 0, 1)
+      .Put(0, 2)
+      .Put(epoch, 4)
+      .Put(seq, 8)
+      .Put(info.transfer_id, 8)
+      .Put(info.chunk_index, 4)
+      .Put(info.length, 4)
+      .Put(info.dst_offset, 8);
+  std::memcpy(out.data(), header.data(), header.size());
   return total;
 }
 
@@ -231,7 +274,7 @@ Status StreamOpener::OpenChunk(const ChunkInfo& expect, ByteSpan sealed,
   CCGPU_TRY(r.ExpectEnd("chunk.header"));
   const ByteSpan body = sealed.subspan(kChunkHeaderSize);
   // The AAD comes from the expected values, so any header change fails below.
-  CCGPU_ASSIGN_OR_RETURN(Bytes aad, BuildAad(state_->id, expect, epoch));
+  const ChunkAad aad = BuildAad(state_->id, expect, epoch);
 
   State& s = *state_;
   std::shared_ptr<SealingContext> ctx;

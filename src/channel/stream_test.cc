@@ -8,6 +8,7 @@
 
 #include <gtest/gtest.h>
 
+#include "base/encoding.h"
 #include "channel/shm.h"
 #include "channel/stream.h"
 #include "channel/transfer.h"
@@ -499,6 +500,25 @@ TEST(TransferTest, RoundTripsOnTheCutChunkSizes) {
       RoundTrip(size, ChunkSizeFor(size, threads, 256 * 1024), threads);
     }
   }
+}
+
+// The chunk's bytes (header, and the AAD through the tag) are a wire format
+// between guest and device builds: pinned here. The value was produced by
+// the ByteWriter-based code this layout replaced (session 8).
+TEST(StreamTest, SealedChunkBytesArePinned) {
+  Pair p = MakePair();
+  Bytes pt(100);
+  for (std::size_t i = 0; i < pt.size(); ++i) pt[i] = static_cast<uint8_t>(i);
+  const ChunkInfo c{7, 3, 0x1000, 100, true};
+  const Bytes sealed = SealOne(p.sealer, c, pt);
+  EXPECT_EQ(HexEncode(sealed),
+            "01010000000000000000000000000000070000000000000003000000640000000010000000000000"
+            "d6a4c1b1750a1d3ddc1f99b92b53e808d689ae8f37c48bec52be833df8588b9ce4900940114e7665"
+            "248d4ec2aaebb0b9fee368ac8b90bd6c1cd606c9a7a3d7b8d50b6d5adebac21c3d112e6bdacc66c9"
+            "71a078c7b1ac6a128aec968e142f2aa12c34188a87f52da04acbdc3ede9c75c67c896889");
+  Bytes out(100);
+  ASSERT_TRUE(p.opener.OpenChunk(c, sealed, out));
+  EXPECT_EQ(out, pt);
 }
 
 }  // namespace
