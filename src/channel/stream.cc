@@ -177,8 +177,7 @@ Result<std::size_t> StreamSealer::SealChunkGather(const ChunkInfo& info,
   CCGPU_ASSIGN_OR_RETURN(uint64_t seq, pieces.size() == 1 ? ctx->Seal(aad, pieces[0], body, kSink)
                                                           : ctx->SealGather(aad, pieces, body, kSink));
   static_assert(kChunkHeaderSize == 1 + 1 + 2 + 4 + 8 + 8 + 4 + 4 + 8, "chunk header layout");
-  std::array<uint8_t, kChunkHeaderSize> header;
-  FixedLe(header)
+  FixedLe(out.first(kChunkHeaderSize))
       .Put(kChunkVersion, 1)
       .Put(info.last ? 1 : 0, 1)
       .Put(0, 2)
@@ -188,7 +187,6 @@ Result<std::size_t> StreamSealer::SealChunkGather(const ChunkInfo& info,
       .Put(info.chunk_index, 4)
       .Put(info.length, 4)
       .Put(info.dst_offset, 8);
-  std::memcpy(out.data(), header.data(), header.size());
   return total;
 }
 

@@ -253,7 +253,6 @@ Bytes Header(uint8_t version, wire::Code code, uint8_t param1 = 0, uint8_t param
   return Bytes{version, static_cast<uint8_t>(code), param1, param2};
 }
 
-
 // ---------------------------------------------------------------------------
 // KEY_EXCHANGE / FINISH, step by step (8.1/8.2/8.7/8.8, 9.1/9.2/9.9/9.10)
 
