@@ -18,8 +18,15 @@
 //   GHASH(H, X1..Xn) = rev(POLYVAL(mulX(rev(H)), rev(X1), ..., rev(Xn)))
 // POLYVAL's product is dot(a, b) = a·b·x^-128 mod x^128+x^127+x^126+x^121+1,
 // one 256-bit carry-less product and a two-step Montgomery reduction by the
-// constant 0xc2000000_00000000. Eight blocks are folded per step with the
-// key powers H^8..H^1 and one reduction (the products are summed unreduced).
+// constant 0xc2000000_00000000. Sixteen blocks are folded per step with the
+// key powers H^16..H^1 and one reduction (the products are summed unreduced).
+//
+// The bulk loop stitches GHASH into the AES rounds (Step): on the 2-core
+// AMD EPYC (Zen 3) that took one core's 16 KiB–1 MiB rate from 7.0–7.3 to
+// 7.7–8.0 GB/s sealing and from 7.0–7.5 to 7.6–8.1 GB/s opening
+// (crypto_bench, three interleaved pairs; docs/PERFORMANCE.md, session 9).
+// The AES unit is then the limit: Karatsuba (three multiplies per block
+// instead of four) measured no faster.
 
 namespace ccgpu::crypto::internal {
 
@@ -48,6 +55,7 @@ constexpr int kLast = kSteps - 1;  // powers[kLast] = H^1
 #define CCGPU_GCM_PREFETCH_AHEAD 4096
 #endif
 constexpr std::size_t kPrefetchAhead = CCGPU_GCM_PREFETCH_AHEAD;
+
 
 CCGPU_VAES_FN inline __m128i ReverseMask128() {
   return _mm_set_epi8(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
@@ -164,8 +172,8 @@ CCGPU_VAES_FN void Expand(const uint8_t* key, uint8_t (*rk)[32], uint8_t (*power
   for (int r = 0; r < 15; ++r) {
     _mm256_store_si256(reinterpret_cast<__m256i*>(rk[r]), _mm256_broadcastsi128_si256(k[r]));
   }
-  // H = E(0^128) in POLYVAL form, then H^1..H^8; powers[j] = H^(8-j), so
-  // the 32 bytes at powers[2i] pair block 2i and 2i+1 of an 8-block group
+  // H = E(0^128) in POLYVAL form, then H^1..H^16; powers[j] = H^(16-j), so
+  // the 32 bytes at powers[2i] pair block 2i and 2i+1 of a 16-block step
   // with the powers they are multiplied by.
   const __m128i h = MulX(_mm_shuffle_epi8(EncryptBlock(rk, _mm_setzero_si128()), ReverseMask128()));
   __m128i p = h;
@@ -210,67 +218,124 @@ CCGPU_VAES_FN inline __m128i NextCounter(Record& r) {
   return _mm_shuffle_epi8(c, ReverseMask128());
 }
 
-// Whole 128-byte groups of in -> out (8 blocks, 4 registers per step);
+// Adds the products of one 32-byte register of byte-reversed blocks with
+// their key powers, unreduced, to lo:mid:hi.
+CCGPU_VAES_FN inline void MulAdd256(__m256i x, __m256i p, __m256i& lo, __m256i& mid, __m256i& hi) {
+  lo = _mm256_xor_si256(lo, _mm256_clmulepi64_epi128(x, p, 0x00));
+  hi = _mm256_xor_si256(hi, _mm256_clmulepi64_epi128(x, p, 0x11));
+  mid = _mm256_xor_si256(mid, _mm256_xor_si256(_mm256_clmulepi64_epi128(x, p, 0x01),
+                                               _mm256_clmulepi64_epi128(x, p, 0x10)));
+}
+
+// Folds the lane sums into one 256-bit product and reduces it.
+CCGPU_VAES_FN inline __m128i ReduceLanes(__m256i lo, __m256i mid, __m256i hi) {
+  __m128i lo128 = _mm_xor_si128(_mm256_castsi256_si128(lo), _mm256_extracti128_si256(lo, 1));
+  __m128i hi128 = _mm_xor_si128(_mm256_castsi256_si128(hi), _mm256_extracti128_si256(hi, 1));
+  const __m128i mid128 = _mm_xor_si128(_mm256_castsi256_si128(mid), _mm256_extracti128_si256(mid, 1));
+  lo128 = _mm_xor_si128(lo128, _mm_slli_si128(mid128, 8));
+  hi128 = _mm_xor_si128(hi128, _mm_srli_si128(mid128, 8));
+  return Reduce(lo128, hi128);
+}
+
+// One 256-byte step of the bulk loop with GHASH stitched into the AES
+// rounds: the multiplications of 16 blocks are spread over the rounds, so
+// the AES and carry-less-multiply units work side by side instead of in
+// turns. Opening hashes the step's own ciphertext (known up front); sealing
+// hashes the previous step's, left in `hash_in` (its ciphertext exists only
+// after the last round), and kHash is false for a record's first step.
+// Ciphertext is loaded from `in` (open) or computed (seal) into a register
+// once; what the step keeps for later goes to private stack arrays, never
+// back to shared memory.
+template <bool kSeal, bool kHash>
+CCGPU_VAES_FN __attribute__((always_inline)) inline void Step(const uint8_t (*rk)[32], const uint8_t (*powers)[16],
+                                                              Record& rec, const uint8_t* in, uint8_t* out,
+                                                              __m256i (&hash_in)[kSteps / 2]) {
+  constexpr int kRegs = kSteps / 2;
+  const __m256i rev256 = ReverseMask256();
+  const __m256i two = _mm256_set_epi32(0, 0, 0, 2, 0, 0, 0, 2);
+  if constexpr (kPrefetchAhead > 0) {
+#pragma GCC unroll 4
+    for (std::size_t line = 0; line < 32 * kRegs; line += 64) {
+      // Addresses as integers: they may lie past the buffers' ends.
+      __builtin_prefetch(reinterpret_cast<const void*>(reinterpret_cast<std::uintptr_t>(in) + kPrefetchAhead + line), 0, 3);
+      __builtin_prefetch(reinterpret_cast<const void*>(reinterpret_cast<std::uintptr_t>(out) + kPrefetchAhead + line), 1, 3);
+    }
+  }
+  alignas(32) __m256i ct_kept[kRegs];  // open: this step's ciphertext (private copy)
+  if constexpr (!kSeal) {
+#pragma GCC unroll 8
+    for (int i = 0; i < kRegs; ++i) {
+      const __m256i ct = FetchOnce256(in + 32 * i);
+      ct_kept[i] = ct;
+      __m256i x = _mm256_shuffle_epi8(ct, rev256);
+      if (i == 0) x = _mm256_xor_si256(x, _mm256_zextsi128_si256(rec.s));
+      hash_in[i] = x;
+    }
+  }
+  __m256i blocks[kRegs];
+#pragma GCC unroll 8
+  for (int i = 0; i < kRegs; ++i) {
+    blocks[i] = _mm256_xor_si256(_mm256_shuffle_epi8(rec.ctr, rev256), RoundKey256(rk, 0));
+    rec.ctr = _mm256_add_epi32(rec.ctr, two);
+  }
+  __m256i lo = _mm256_setzero_si256(), hi = _mm256_setzero_si256(), mid = _mm256_setzero_si256();
+#pragma GCC unroll 13
+  for (int r = 1; r < 14; ++r) {
+    const __m256i key = RoundKey256(rk, r);
+#pragma GCC unroll 8
+    for (int i = 0; i < kRegs; ++i) blocks[i] = _mm256_aesenc_epi128(blocks[i], key);
+    if (kHash && r <= kRegs) {
+      MulAdd256(hash_in[r - 1], _mm256_load_si256(reinterpret_cast<const __m256i*>(powers[2 * (r - 1)])), lo, mid, hi);
+    }
+  }
+  if constexpr (kHash) rec.s = ReduceLanes(lo, mid, hi);
+  const __m256i last_key = RoundKey256(rk, 14);
+#pragma GCC unroll 8
+  for (int i = 0; i < kRegs; ++i) {
+    const __m256i ks = _mm256_aesenclast_epi128(blocks[i], last_key);
+    if constexpr (kSeal) {
+      const __m256i ct = _mm256_xor_si256(ks, _mm256_loadu_si256(reinterpret_cast<const __m256i*>(in + 32 * i)));
+      _mm256_storeu_si256(reinterpret_cast<__m256i*>(out + 32 * i), ct);
+      __m256i x = _mm256_shuffle_epi8(ct, rev256);
+      if (i == 0) x = _mm256_xor_si256(x, _mm256_zextsi128_si256(rec.s));
+      hash_in[i] = x;
+    } else {
+      _mm256_storeu_si256(reinterpret_cast<__m256i*>(out + 32 * i), _mm256_xor_si256(ks, ct_kept[i]));
+    }
+  }
+}
+
+// Whole 256-byte steps of in -> out (16 blocks, 8 registers per step);
 // returns the bytes done. kSeal: in is plaintext, the ciphertext goes to out
-// and into GHASH from the register (out is never read back). Open: in is
+// and, from the register, into GHASH (out is never read back). Open: in is
 // ciphertext, fetched once, and that register feeds both GHASH and the XOR.
 template <bool kSeal>
 CCGPU_VAES_FN std::size_t Bulk(const uint8_t (*rk)[32], const uint8_t (*powers)[16], Record& rec,
                                const uint8_t* in, uint8_t* out, std::size_t n) {
-  constexpr int kRegs = kSteps / 2;
-  const __m256i rev256 = ReverseMask256();
-  const __m256i two = _mm256_set_epi32(0, 0, 0, 2, 0, 0, 0, 2);
+  constexpr std::size_t kStepBytes = 16 * kSteps;
+  // Byte-reversed blocks for the next GHASH step, the GHASH state folded
+  // into the first.
+  alignas(32) __m256i hash_in[kSteps / 2];
   std::size_t done = 0;
-  for (; n - done >= 32 * kRegs; done += 32 * kRegs) {
-    if constexpr (kPrefetchAhead > 0) {
-#pragma GCC unroll 4
-      for (std::size_t line = 0; line < 32 * kRegs; line += 64) {
-        // Addresses as integers: they may lie past the buffers' ends.
-        const std::uintptr_t ahead = done + kPrefetchAhead + line;
-        __builtin_prefetch(reinterpret_cast<const void*>(reinterpret_cast<std::uintptr_t>(in) + ahead), 0, 3);
-        __builtin_prefetch(reinterpret_cast<const void*>(reinterpret_cast<std::uintptr_t>(out) + ahead), 1, 3);
-      }
+  if constexpr (kSeal) {
+    if (n < kStepBytes) return 0;
+    Step<true, false>(rk, powers, rec, in, out, hash_in);
+    for (done = kStepBytes; n - done >= kStepBytes; done += kStepBytes) {
+      Step<true, true>(rk, powers, rec, in + done, out + done, hash_in);
     }
-    __m256i blocks[kRegs];
-#pragma GCC unroll 8
-    for (int i = 0; i < kRegs; ++i) {
-      blocks[i] = _mm256_xor_si256(_mm256_shuffle_epi8(rec.ctr, rev256), RoundKey256(rk, 0));
-      rec.ctr = _mm256_add_epi32(rec.ctr, two);
-    }
-#pragma GCC unroll 13
-    for (int r = 1; r < 14; ++r) {
-      const __m256i key = RoundKey256(rk, r);
-#pragma GCC unroll 8
-      for (int i = 0; i < kRegs; ++i) blocks[i] = _mm256_aesenc_epi128(blocks[i], key);
-    }
-    const __m256i last_key = RoundKey256(rk, 14);
+    // The last step's ciphertext.
     __m256i lo = _mm256_setzero_si256(), hi = _mm256_setzero_si256(), mid = _mm256_setzero_si256();
 #pragma GCC unroll 8
-    for (int i = 0; i < kRegs; ++i) {
-      const __m256i ks = _mm256_aesenclast_epi128(blocks[i], last_key);
-      __m256i ct;
-      if constexpr (kSeal) {
-        ct = _mm256_xor_si256(ks, _mm256_loadu_si256(reinterpret_cast<const __m256i*>(in + done + 32 * i)));
-        _mm256_storeu_si256(reinterpret_cast<__m256i*>(out + done + 32 * i), ct);
-      } else {
-        ct = FetchOnce256(in + done + 32 * i);
-        _mm256_storeu_si256(reinterpret_cast<__m256i*>(out + done + 32 * i), _mm256_xor_si256(ks, ct));
-      }
-      __m256i x = _mm256_shuffle_epi8(ct, rev256);
-      if (i == 0) x = _mm256_xor_si256(x, _mm256_zextsi128_si256(rec.s));
-      const __m256i p = _mm256_load_si256(reinterpret_cast<const __m256i*>(powers[2 * i]));
-      lo = _mm256_xor_si256(lo, _mm256_clmulepi64_epi128(x, p, 0x00));
-      hi = _mm256_xor_si256(hi, _mm256_clmulepi64_epi128(x, p, 0x11));
-      mid = _mm256_xor_si256(mid, _mm256_xor_si256(_mm256_clmulepi64_epi128(x, p, 0x01),
-                                                   _mm256_clmulepi64_epi128(x, p, 0x10)));
+    for (int j = 0; j < kSteps / 2; ++j) {
+      MulAdd256(hash_in[j], _mm256_load_si256(reinterpret_cast<const __m256i*>(powers[2 * j])), lo, mid, hi);
     }
-    __m128i lo128 = _mm_xor_si128(_mm256_castsi256_si128(lo), _mm256_extracti128_si256(lo, 1));
-    __m128i hi128 = _mm_xor_si128(_mm256_castsi256_si128(hi), _mm256_extracti128_si256(hi, 1));
-    const __m128i mid128 = _mm_xor_si128(_mm256_castsi256_si128(mid), _mm256_extracti128_si256(mid, 1));
-    lo128 = _mm_xor_si128(lo128, _mm_slli_si128(mid128, 8));
-    hi128 = _mm_xor_si128(hi128, _mm_srli_si128(mid128, 8));
-    rec.s = Reduce(lo128, hi128);
+    rec.s = ReduceLanes(lo, mid, hi);
+  } else {
+    for (; n - done >= kStepBytes; done += kStepBytes) {
+      Step<false, true>(rk, powers, rec, in + done, out + done, hash_in);
+    }
   }
+  if (done > 0) SecureWipe(hash_in, sizeof hash_in);  // hash_in[0] carries GHASH state, a function of H
   return done;
 }
 

@@ -133,6 +133,38 @@ TEST_F(GcmSingleFetchTest, SealsWhatOpenSslSealsAtEveryLengthAndSplit) {
   }
 }
 
+
+// AAD of every length up to 80 bytes, around one and two bulk steps' worth
+// (kStepBlocks blocks) and longer: OpenSSL's ciphertext and tag when
+// sealing, opens what OpenSSL sealed, and a flip of its last byte is caught.
+TEST_F(GcmSingleFetchTest, AadOfEveryLength) {
+  constexpr std::size_t kGroup = 16 * GcmSingleFetch::kStepBlocks;
+  std::vector<std::size_t> lengths;
+  for (std::size_t a = 0; a <= 80; ++a) lengths.push_back(a);
+  for (std::size_t a = kGroup - 17; a <= kGroup + 17; ++a) lengths.push_back(a);
+  for (std::size_t a : {2 * kGroup - 1, 2 * kGroup, 2 * kGroup + 1, 3 * kGroup + 5, std::size_t{4099}}) {
+    lengths.push_back(a);
+  }
+  for (std::size_t aad_len : lengths) {
+    for (std::size_t n : {0, 5, 64, 300}) {
+      const Record r = SealedByOpenSsl(n, aad_len);
+      const GcmSingleFetch gcm(r.key);
+      Bytes ct(n, 0xee), tag(16, 0xee);
+      const ByteSpan whole(r.pt);
+      gcm.Seal(r.nonce.data(), r.aad, std::span<const ByteSpan>(&whole, 1), ct.data(), tag.data());
+      ASSERT_EQ(ct, r.ct) << "n=" << n << " aad=" << aad_len;
+      ASSERT_EQ(tag, r.tag) << "n=" << n << " aad=" << aad_len;
+      Bytes out(n, 0xee);
+      ASSERT_TRUE(OpenRecord(r, r.ct, r.tag, r.aad, out.data())) << "n=" << n << " aad=" << aad_len;
+      ASSERT_EQ(out, r.pt) << "n=" << n << " aad=" << aad_len;
+      if (aad_len > 0) {
+        Bytes aad = r.aad;
+        aad[aad_len - 1] ^= 0x80;  // the last AAD byte, in whatever group it falls
+        EXPECT_FALSE(OpenRecord(r, r.ct, r.tag, aad, out.data())) << "n=" << n << " aad=" << aad_len;
+      }
+    }
+  }
+}
 TEST_F(GcmSingleFetchTest, SealsLargeRecordsGatheredFromManySmallPieces) {
   const Record r = SealedByOpenSsl(256 * 1024 + 9, 40);
   std::vector<ByteSpan> pieces;

@@ -444,8 +444,19 @@ int RunBench(const BenchOptions& opt) {
       const double got = find(dir, large, t);
       const bool met = got >= 0.85 * bound;
       all_met = all_met && met;
-      targets.push_back({{"target", std::string(dir) + " large >= 0.85 x min(T x one-core " + (std::string(dir) == "h2d" ? "seal" : "open") + ", plain)"},
-                         {"threads", t}, {"size", large}, {"ratio", bound > 0 ? got / bound : 0}, {"met", met}});
+      nlohmann::json target = {{"target", std::string(dir) + " large >= 0.85 x min(T x one-core " + (std::string(dir) == "h2d" ? "seal" : "open") + ", plain)"},
+                               {"threads", t}, {"size", large}, {"ratio", bound > 0 ? got / bound : 0}, {"met", met},
+                               {"bytes_per_s", got}, {"bound_bytes_per_s", bound}};
+      // Context for a miss: how far T threads of bare AES-GCM (no pipeline)
+      // got on this machine in this run. On a VM whose vCPUs share physical
+      // cores or clock budget with others, that alone can be < 0.85 x T x
+      // one core, and no pipeline can then meet the target.
+      if (const double par = find("aes-parallel", opt.chunk, t); par > 0) {
+        target["aes_parallel_bytes_per_s"] = par;
+        target["aes_parallel_scaling"] = par / (static_cast<double>(t) * crypto_rate);
+        target["ratio_vs_aes_parallel"] = got / std::min(par, find(plain, large, t));
+      }
+      targets.push_back(std::move(target));
     }
   }
   if (std::find(sizes.begin(), sizes.end(), 4096) != sizes.end() && find("plain-h2d", 4096, threads.front()) > 0 &&
@@ -519,6 +530,13 @@ int RunBench(const BenchOptions& opt) {
                   t.contains("ratio") ? ("ratio " + std::to_string(t["ratio"].get<double>())).c_str()
                                       : ("cost ratio " + std::to_string(t["cost_ratio"].get<double>())).c_str(),
                   t["met"].get<bool>() ? "MET" : "NOT MET");
+      if (t.contains("aes_parallel_scaling")) {
+        std::printf("       (%.2f of %.2f GB/s; bare AES-GCM on T threads: %.2f GB/s = %.2f x T x one core;"
+                    " %.2f of min(that, plain))\n",
+                    t["bytes_per_s"].get<double>() / 1e9, t["bound_bytes_per_s"].get<double>() / 1e9,
+                    t["aes_parallel_bytes_per_s"].get<double>() / 1e9, t["aes_parallel_scaling"].get<double>(),
+                    t["ratio_vs_aes_parallel"].get<double>());
+      }
       if (t.contains("sealed_us")) {
         std::printf("       (one 4 KiB copy: plain %.2f µs, sealed %.2f µs)\n", t["plain_us"].get<double>(),
                     t["sealed_us"].get<double>());
