@@ -58,21 +58,24 @@ class FixedLe {
 constexpr std::size_t kAadSize = kAadLabel.size() + 4 + 1 + 1 + 1 + 1 + 4 + 8 + 4 + 4 + 8;
 using ChunkAad = std::array<uint8_t, kAadSize>;
 
+// The fields that place a chunk, in the order both the AAD and the header
+// end with.
+void PutPlacement(FixedLe& w, const ChunkInfo& info) {
+  w.Put(info.transfer_id, 8).Put(info.chunk_index, 4).Put(info.length, 4).Put(info.dst_offset, 8);
+}
+
 // AAD for a chunk, from trusted (expected or sender-side) values.
 ChunkAad BuildAad(const StreamId& id, const ChunkInfo& info, uint32_t epoch) {
   ChunkAad aad;
-  FixedLe(aad)
-      .Raw(kAadLabel)
+  FixedLe w(aad);
+  w.Raw(kAadLabel)
       .Put(id.channel_id, 4)
       .Put(static_cast<uint8_t>(id.direction), 1)
       .Put(id.engine, 1)
       .Put(kChunkVersion, 1)
       .Put(info.last ? 1 : 0, 1)
-      .Put(epoch, 4)
-      .Put(info.transfer_id, 8)
-      .Put(info.chunk_index, 4)
-      .Put(info.length, 4)
-      .Put(info.dst_offset, 8);
+      .Put(epoch, 4);
+  PutPlacement(w, info);
   return aad;
 }
 
@@ -177,16 +180,9 @@ Result<std::size_t> StreamSealer::SealChunkGather(const ChunkInfo& info,
   CCGPU_ASSIGN_OR_RETURN(uint64_t seq, pieces.size() == 1 ? ctx->Seal(aad, pieces[0], body, kSink)
                                                           : ctx->SealGather(aad, pieces, body, kSink));
   static_assert(kChunkHeaderSize == 1 + 1 + 2 + 4 + 8 + 8 + 4 + 4 + 8, "chunk header layout");
-  FixedLe(out.first(kChunkHeaderSize))
-      .Put(kChunkVersion, 1)
-      .Put(info.last ? 1 : 0, 1)
-      .Put(0, 2)
-      .Put(epoch, 4)
-      .Put(seq, 8)
-      .Put(info.transfer_id, 8)
-      .Put(info.chunk_index, 4)
-      .Put(info.length, 4)
-      .Put(info.dst_offset, 8);
+  FixedLe header(out.first(kChunkHeaderSize));
+  header.Put(kChunkVersion, 1).Put(info.last ? 1 : 0, 1).Put(0, 2).Put(epoch, 4).Put(seq, 8);
+  PutPlacement(header, info);
   return total;
 }
 
