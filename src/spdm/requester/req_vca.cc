@@ -56,7 +56,7 @@ Status Requester::InitConnection() {
   gc.flags = config_.capabilities;
   if (chosen >= wire::kVersion12) {
     gc.data_transfer_size = config_.data_transfer_size;
-    gc.max_spdm_msg_size = config_.data_transfer_size;
+    gc.max_spdm_msg_size = config_.max_spdm_msg_size;
   } else {
     gc.flags &= 0xFFFFu;
   }
@@ -66,6 +66,10 @@ Status Requester::InitConnection() {
   CCGPU_ASSIGN_OR_RETURN(auto caps, Expect<wire::Capabilities>(raw_c, Params()));
   conn_.version = chosen;
   conn_.responder_capabilities = caps.message.flags;
+  conn_.responder_data_transfer_size = caps.message.data_transfer_size;
+  conn_.responder_max_spdm_msg_size = caps.message.max_spdm_msg_size;
+  conn_.chunking = chosen >= wire::kVersion12 && (gc.flags & wire::cap::kChunk) != 0 &&
+                   (caps.message.flags & wire::cap::kChunk) != 0;
   message_a_.Append(gc_bytes);
   message_a_.Append(caps.bytes);
 

@@ -28,6 +28,16 @@ Result<std::unique_ptr<Requester>> Requester::Create(RequesterConfig config, Mes
   if (config.base_hash == 0 || config.base_asym == 0) return Fail(Errc::kInvalidArgument, "spdm requester: no hash/asym offered");
   if (config.data_transfer_size < wire::kMinDataTransferSize) return Fail(Errc::kInvalidArgument, "spdm requester: DataTransferSize below 42");
   if (config.certificate_portion == 0) return Fail(Errc::kInvalidArgument, "spdm requester: zero certificate portion");
+  const bool chunk_cap = (config.capabilities & wire::cap::kChunk) != 0;
+  if (config.max_spdm_msg_size == 0) {
+    config.max_spdm_msg_size = chunk_cap ? std::max<uint32_t>(config.data_transfer_size, 0x10000) : config.data_transfer_size;
+  }
+  if (config.max_spdm_msg_size < config.data_transfer_size) {
+    return Fail(Errc::kInvalidArgument, "spdm requester: MaxSPDMmsgSize below DataTransferSize");
+  }
+  if (!chunk_cap && config.max_spdm_msg_size != config.data_transfer_size) {
+    return Fail(Errc::kInvalidArgument, "spdm requester: MaxSPDMmsgSize above DataTransferSize needs CHUNK_CAP");
+  }
   return std::unique_ptr<Requester>(new Requester(std::move(config), exchange));
 }
 
@@ -35,6 +45,7 @@ wire::ParseParams Requester::Params() const {
   wire::ParseParams p;
   p.negotiated = np_;
   p.allow_dword_padding = config_.allow_dword_padding;
+  p.padding_origin = padding_origin_;
   return p;
 }
 
@@ -67,17 +78,37 @@ Result<Bytes> Requester::Transmit(SessionState* s, ByteSpan request, const After
 
 Result<Bytes> Requester::SendReceive(SessionState* s, ByteSpan request, const AfterSeal& after_seal) {
   last_peer_error_.reset();
-  CCGPU_ASSIGN_OR_RETURN(Bytes raw, Transmit(s, request, after_seal));
+  padding_origin_ = 0;
+  const uint32_t peer_dts = conn_.responder_data_transfer_size;
+  const bool large = peer_dts != 0 && request.size() > peer_dts;
+  if (large && !conn_.chunking) {
+    return Fail(Errc::kLengthOverflow, "spdm requester: request exceeds the responder's DataTransferSize and chunking is off");
+  }
+  auto send = [&](const AfterSeal& after) { return large ? SendLarge(s, request, after) : Transmit(s, request, after); };
+  CCGPU_ASSIGN_OR_RETURN(Bytes raw, send(after_seal));
   for (int attempt = 0;; ++attempt) {
     auto h = wire::PeekHeader(raw);
     if (!h || h->code != static_cast<uint8_t>(wire::Code::kError)) return raw;
     CCGPU_ASSIGN_OR_RETURN(wire::ErrorResponse e, wire::ParseError(raw, Params()));
     last_peer_error_ = e.error_code;
+    if (e.error_code == wire::ErrorCode::kLargeResponse && conn_.chunking && e.extended_error_data.size() == 1) {
+      // DSP0274 1.2: the response is fetched in chunks; it is not a retry.
+      last_peer_error_.reset();
+      padding_origin_ = 0;
+      CCGPU_ASSIGN_OR_RETURN(raw, GetLarge(s, e.extended_error_data[0]));
+      auto inner = wire::PeekHeader(raw);
+      if (inner && inner->code == static_cast<uint8_t>(wire::Code::kError)) {
+        CCGPU_ASSIGN_OR_RETURN(wire::ErrorResponse ie, wire::ParseError(raw, Params()));
+        last_peer_error_ = ie.error_code;
+        return Fail(Errc::kPeerError, "spdm requester: the large response is an ERROR");
+      }
+      return raw;
+    }
     if (attempt >= config_.max_retries) return Fail(Errc::kPeerError, "spdm requester: responder still not ready after retries");
     if (e.error_code == wire::ErrorCode::kBusy) {
       // DSP0274 1.2 §10.12 Busy: the same request again.
       ++retries_;
-      CCGPU_ASSIGN_OR_RETURN(raw, Transmit(s, request, nullptr));
+      CCGPU_ASSIGN_OR_RETURN(raw, send(nullptr));
       continue;
     }
     if (e.error_code == wire::ErrorCode::kResponseNotReady && e.response_not_ready) {
@@ -90,6 +121,7 @@ Result<Bytes> Requester::SendReceive(SessionState* s, ByteSpan request, const Af
       const unsigned exp = std::min<unsigned>(nr.rdt_exponent, 20);  // at most ~1 s
       std::this_thread::sleep_for(std::chrono::microseconds(1u << exp));
       ++retries_;
+      padding_origin_ = 0;
       CCGPU_ASSIGN_OR_RETURN(Bytes rir, wire::SerializeRespondIfReady(wire::RespondIfReady{conn_.version, nr.request_code, nr.token}));
       CCGPU_ASSIGN_OR_RETURN(raw, Transmit(s, rir, nullptr));
       continue;

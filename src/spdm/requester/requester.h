@@ -31,17 +31,21 @@
 
 namespace ccgpu::spdm::requester {
 
-// CERT | CHAL | ENCRYPT | MAC | KEY_EX | HBEAT | KEY_UPD (DSP0274 1.2 §10.4).
+// CERT | CHAL | ENCRYPT | MAC | KEY_EX | HBEAT | KEY_UPD | CHUNK (DSP0274
+// 1.2 §10.4; CHUNK from 1.2 on).
 inline constexpr uint32_t kDefaultRequesterCapabilities =
     wire::cap::kCert | wire::cap::kChal | wire::cap::kEncrypt | wire::cap::kMac | wire::cap::kKeyEx |
-    wire::cap::kHbeat | wire::cap::kKeyUpd;
+    wire::cap::kHbeat | wire::cap::kKeyUpd | wire::cap::kChunk;
 
 struct RequesterConfig {
   // Versions offered; the highest one the responder also lists is used.
   std::vector<uint8_t> versions = {wire::kVersion11, wire::kVersion12, wire::kVersion13};
   uint32_t capabilities = kDefaultRequesterCapabilities;
   uint8_t ct_exponent = 12;
-  uint32_t data_transfer_size = 0x1200;  // = MaxSPDMmsgSize (1.2+)
+  uint32_t data_transfer_size = 0x1200;  // the largest single response taken (1.2+)
+  // MaxSPDMmsgSize: the largest response reassembled from CHUNK_GET (1.2+).
+  // 0 means: DataTransferSize without CHUNK_CAP, 64 KiB with it.
+  uint32_t max_spdm_msg_size = 0;
   // Algorithms offered (bit fields, implemented bits only).
   uint32_t base_asym = wire::alg::kEcdsaP256 | wire::alg::kEcdsaP384;
   uint32_t base_hash = wire::alg::kSha256 | wire::alg::kSha384;
@@ -67,6 +71,12 @@ struct ConnectionInfo {
   uint16_t dhe = 0, aead = 0;
   uint8_t other_params = 0;
   bool handshake_in_the_clear = false;
+  // The responder's DataTransferSize and MaxSPDMmsgSize (1.2+; 0 for 1.1).
+  uint32_t responder_data_transfer_size = 0;
+  uint32_t responder_max_spdm_msg_size = 0;
+  // 1.2+ and both sides set CHUNK_CAP: messages larger than the peer's
+  // DataTransferSize travel by CHUNK_SEND / CHUNK_GET.
+  bool chunking = false;
 };
 
 struct CertificateChainInfo {
@@ -165,6 +175,10 @@ class Requester {
   std::optional<wire::ErrorCode> last_peer_error() const { return last_peer_error_; }
   // Responses that were retried (Busy / ResponseNotReady) so far.
   int retries() const { return retries_; }
+  // Messages that travelled in chunks so far (requests sent by CHUNK_SEND,
+  // responses fetched by CHUNK_GET).
+  int chunked_requests() const { return chunked_requests_; }
+  int chunked_responses() const { return chunked_responses_; }
 
  private:
   Requester(RequesterConfig config, MessageExchange* exchange);
@@ -174,6 +188,11 @@ class Requester {
   wire::ParseParams Params() const;
   SessionState* FindSession(uint32_t id);
   Result<Bytes> Transmit(SessionState* s, ByteSpan request, const AfterSeal& after_seal);
+  // A request larger than the responder's DataTransferSize, by CHUNK_SEND;
+  // returns the response the last CHUNK_SEND_ACK carries.
+  Result<Bytes> SendLarge(SessionState* s, ByteSpan request, const AfterSeal& after_seal);
+  // The response announced by ERROR(LargeResponse) `handle`, by CHUNK_GET.
+  Result<Bytes> GetLarge(SessionState* s, uint8_t handle);
   // Sends `request`, retries Busy / ResponseNotReady, and returns the final
   // raw response (kPeerError for any other ERROR).
   Result<Bytes> SendReceive(SessionState* s, ByteSpan request, const AfterSeal& after_seal = nullptr);
@@ -215,6 +234,12 @@ class Requester {
   uint8_t next_tag_ = 1;
   std::optional<wire::ErrorCode> last_peer_error_;
   int retries_ = 0;
+  uint8_t next_chunk_handle_ = 0;
+  int chunked_requests_ = 0;
+  int chunked_responses_ = 0;
+  // DWORD padding origin of the last response (6 when a CHUNK_SEND_ACK
+  // carried it), for Params().
+  std::size_t padding_origin_ = 0;
 };
 
 }  // namespace ccgpu::spdm::requester

@@ -47,6 +47,9 @@ bool IsDefinedRequest(uint8_t code) {
   }
 }
 
+// MaxSPDMmsgSize when chunking and none is configured.
+constexpr uint32_t kDefaultMaxSpdmMsgSize = 0x10000;
+
 template <class... Ts>
 struct Overloaded : Ts... {
   using Ts::operator()...;
@@ -80,6 +83,17 @@ Result<std::unique_ptr<Responder>> Responder::Create(ResponderConfig config) {
   config.versions.erase(std::unique(config.versions.begin(), config.versions.end()), config.versions.end());
   if (config.data_transfer_size < wire::kMinDataTransferSize) {
     return Fail(Errc::kUnsupported, "spdm responder: DataTransferSize below 42");
+  }
+  const bool chunk_cap = (config.capabilities & wire::cap::kChunk) != 0;
+  if (config.max_spdm_msg_size == 0) {
+    config.max_spdm_msg_size = chunk_cap ? std::max<uint32_t>(config.data_transfer_size, kDefaultMaxSpdmMsgSize)
+                                         : config.data_transfer_size;
+  }
+  if (config.max_spdm_msg_size < config.data_transfer_size) {
+    return Fail(Errc::kInvalidArgument, "spdm responder: MaxSPDMmsgSize below DataTransferSize");
+  }
+  if (!chunk_cap && config.max_spdm_msg_size != config.data_transfer_size) {
+    return Fail(Errc::kInvalidArgument, "spdm responder: MaxSPDMmsgSize above DataTransferSize needs CHUNK_CAP");
   }
   for (uint32_t b : config.base_hash) {
     if (!SingleBit(b) || (b & kImplementedBaseHash) == 0) return Fail(Errc::kInvalidArgument, "spdm responder: base hash not implemented");
@@ -140,6 +154,8 @@ void Responder::ResetConnection() {
   sessions_.clear();
   in_clear_handshake_session_ = 0;
   deferred_.reset();
+  chunk_send_.reset();
+  chunk_get_.reset();
 }
 
 Bytes Responder::ErrorMessage(wire::ErrorCode code, uint8_t data) {
@@ -213,6 +229,8 @@ Result<Bytes> Responder::Route(const wire::Request& req, const Ctx& ctx) {
           [&](const wire::EndSession& m) { return OnEndSession(m, ctx); },
           [&](const wire::VendorDefinedRequest& m) { return OnVendorDefined(m, ctx); },
           [&](const wire::RespondIfReady& m) { return OnRespondIfReady(m, ctx); },
+          [&](const wire::ChunkSend& m) { return OnChunkSend(m, ctx); },
+          [&](const wire::ChunkGet& m) { return OnChunkGet(m, ctx); },
       },
       req);
 }
@@ -228,6 +246,9 @@ Result<Bytes> Responder::Dispatch(ByteSpan msg, SessionState* s) {
     return Unsupported("spdm responder: undefined request code");
   }
   const auto c = static_cast<wire::Code>(code);
+  // A large message in transfer is abandoned by any other request.
+  if (c != wire::Code::kChunkSend) chunk_send_.reset();
+  if (c != wire::Code::kChunkGet) chunk_get_.reset();
   // DSP0274 1.2 §10.3: GET_VERSION always carries 0x10.
   if (c == wire::Code::kGetVersion) {
     if (h.version != wire::kVersion10) return Fail(Errc::kVersionMismatch, "spdm responder: GET_VERSION not 0x10");
@@ -260,30 +281,55 @@ Result<Bytes> Responder::Dispatch(ByteSpan msg, SessionState* s) {
   return Route(decoded->message, Ctx{s, decoded->bytes});
 }
 
+Bytes Responder::Answer(SessionState* s, const Result<Bytes>& r, uint8_t code, std::size_t overhead) {
+  if (r) {
+    const uint32_t limit = neg_.req_data_transfer_size;
+    if (limit == 0 || r->size() + overhead <= limit) return *r;
+    // DSP0274 1.2 §10.x: a response larger than the requester's
+    // DataTransferSize goes by CHUNK_GET when both sides chunk, announced by
+    // ERROR(LargeResponse) carrying the handle; else ResponseTooLarge.
+    if (!Chunking() || r->size() > neg_.req_max_spdm_msg_size) {
+      last_error_context_ = "spdm responder: response exceeds the requester's DataTransferSize";
+      return ErrorMessage(wire::ErrorCode::kResponseTooLarge, 0);
+    }
+    const std::size_t first = limit - wire::kChunkFixedSize - wire::kChunkLargeMessageSizeField;
+    const std::size_t later = limit - wire::kChunkFixedSize;
+    if (r->size() > first + later * std::size_t{0xFFFF}) {
+      last_error_context_ = "spdm responder: response needs more chunks than ChunkSeqNo counts";
+      return ErrorMessage(wire::ErrorCode::kResponseTooLarge, 0);
+    }
+    LargeMessage g;
+    g.handle = next_chunk_handle_++;
+    g.session_id = s != nullptr ? s->id : 0;
+    g.size = static_cast<uint32_t>(r->size());
+    g.bytes = *r;
+    const uint8_t handle = g.handle;
+    chunk_get_ = std::move(g);
+    wire::ErrorResponse e;
+    e.version = Version();
+    e.error_code = wire::ErrorCode::kLargeResponse;
+    e.extended_error_data = ByteSpan(&handle, 1);
+    auto b = wire::SerializeError(e);
+    CCGPU_CHECK(b.has_value());
+    return std::move(*b);
+  }
+  // DSP0274 1.2 §10.11: an ERROR to GET_MEASUREMENTS restarts L1/L2.
+  if (code == static_cast<uint8_t>(wire::Code::kGetMeasurements)) {
+    auto& l = s != nullptr ? s->l : l_;
+    if (l) (void)l->Reset();
+  }
+  post_action_ = PostAction::kNone;
+  return ErrorFor(r.error(), code);
+}
+
 TransportMessage Responder::Handle(bool secured, ByteSpan bytes) {
   post_action_ = PostAction::kNone;
   SessionState* post_session = nullptr;
-  auto finish = [&](SessionState* s, const Result<Bytes>& r, uint8_t code) -> Bytes {
-    if (r) {
-      if (neg_.req_data_transfer_size != 0 && r->size() > neg_.req_data_transfer_size) {
-        last_error_context_ = "spdm responder: response exceeds the requester's DataTransferSize";
-        return ErrorMessage(wire::ErrorCode::kResponseTooLarge, 0);
-      }
-      return *r;
-    }
-    // DSP0274 1.2 §10.11: an ERROR to GET_MEASUREMENTS restarts L1/L2.
-    if (code == static_cast<uint8_t>(wire::Code::kGetMeasurements)) {
-      auto& l = s != nullptr ? s->l : l_;
-      if (l) (void)l->Reset();
-    }
-    post_action_ = PostAction::kNone;
-    return ErrorFor(r.error(), code);
-  };
   auto code_of = [](ByteSpan m) -> uint8_t { return m.size() >= 2 ? m[1] : 0; };
 
   if (!secured) {
     auto r = Dispatch(bytes, nullptr);
-    Bytes out = finish(nullptr, r, code_of(bytes));
+    Bytes out = Answer(nullptr, r, code_of(bytes), 0);
     if (post_action_ == PostAction::kEnterApplication && in_clear_handshake_session_ != 0) {
       auto it = sessions_.find(in_clear_handshake_session_);
       if (it != sessions_.end()) post_session = it->second.get();
@@ -313,7 +359,7 @@ TransportMessage Responder::Handle(bool secured, ByteSpan bytes) {
     return {false, ErrorMessage(wire::ErrorCode::kDecryptError, 0)};
   }
   auto r = Dispatch(*plain, &s);
-  Bytes rsp = finish(&s, r, code_of(*plain));
+  Bytes rsp = Answer(&s, r, code_of(*plain), 0);
   if (s.established && config_.fault == Fault::kSkippedSequenceNumber && !fault_fired_ && s.app_responses == 1) {
     (void)s.secure->Seal(rsp);  // sealed and dropped: the peer never sees this number
     fault_fired_ = true;

@@ -33,19 +33,24 @@
 namespace ccgpu::spdm::responder {
 
 // Capabilities the responder advertises by default (DSP0274 1.2 §10.4):
-// CERT | CHAL | MEAS_SIG | MEAS_FRESH | ENCRYPT | MAC | KEY_EX | HBEAT | KEY_UPD.
+// CERT | CHAL | MEAS_SIG | MEAS_FRESH | ENCRYPT | MAC | KEY_EX | HBEAT |
+// KEY_UPD | CHUNK (1.2+: large messages in chunks, see rsp_chunk.cc).
 inline constexpr uint32_t kDefaultCapabilities =
     wire::cap::kCert | wire::cap::kChal | wire::cap::kMeasSig | wire::cap::kMeasFresh |
     wire::cap::kEncrypt | wire::cap::kMac | wire::cap::kKeyEx | wire::cap::kHbeat |
-    wire::cap::kKeyUpd;
+    wire::cap::kKeyUpd | wire::cap::kChunk;
 
 struct ResponderConfig {
   // SPDM versions answered in VERSION (0x11, 0x12, 0x13).
   std::vector<uint8_t> versions = {wire::kVersion11, wire::kVersion12, wire::kVersion13};
   uint32_t capabilities = kDefaultCapabilities;  // wire::cap flags
   uint8_t ct_exponent = 12;
-  // DataTransferSize = MaxSPDMmsgSize (no chunking), 1.2+.
+  // DataTransferSize: the largest single message it takes, 1.2+.
   uint32_t data_transfer_size = 0x1200;
+  // MaxSPDMmsgSize: the largest message reassembled from CHUNK_SEND (1.2+).
+  // 0 means: DataTransferSize without CHUNK_CAP, 64 KiB with it. Above
+  // DataTransferSize only with CHUNK_CAP (DSP0274 1.2 §10.4).
+  uint32_t max_spdm_msg_size = 0;
   // Algorithm preferences, most preferred first (only implemented bits).
   std::vector<uint32_t> base_hash = {wire::alg::kSha384, wire::alg::kSha256};
   std::vector<uint16_t> dhe = {wire::alg::kSecp384r1, wire::alg::kSecp256r1};
@@ -83,7 +88,8 @@ class Responder {
  public:
   // kInvalidArgument: no signer, no or unparsable certificate chain, a leaf
   // key that is not the signer's, empty versions, unimplemented algorithm
-  // bits; kUnsupported for DataTransferSize < 42.
+  // bits, MaxSPDMmsgSize below DataTransferSize or above it without
+  // CHUNK_CAP; kUnsupported for DataTransferSize < 42.
   static Result<std::unique_ptr<Responder>> Create(ResponderConfig config);
 
   Responder(const Responder&) = delete;
@@ -142,6 +148,15 @@ class Responder {
   Result<Bytes> OnEndSession(const wire::EndSession& m, const Ctx& ctx);
   Result<Bytes> OnVendorDefined(const wire::VendorDefinedRequest& m, const Ctx& ctx);
   Result<Bytes> OnRespondIfReady(const wire::RespondIfReady& m, const Ctx& ctx);
+  Result<Bytes> OnChunkSend(const wire::ChunkSend& m, const Ctx& ctx);
+  Result<Bytes> OnChunkGet(const wire::ChunkGet& m, const Ctx& ctx);
+  // The reply to a request: `r` if it fits the requester's DataTransferSize
+  // after `overhead` bytes of an enclosing CHUNK_SEND_ACK, else
+  // ERROR(LargeResponse) with `r` kept for CHUNK_GET (or ResponseTooLarge
+  // when chunking is off or the requester's MaxSPDMmsgSize is exceeded); the
+  // mapped ERROR when `r` failed.
+  Bytes Answer(SessionState* s, const Result<Bytes>& r, uint8_t code, std::size_t overhead);
+  bool Chunking() const;
 
   ResponderConfig config_;
   ConnState state_ = ConnState::kNotStarted;
@@ -153,6 +168,7 @@ class Responder {
     uint32_t req_caps = 0;
     uint32_t rsp_caps = 0;
     uint32_t req_data_transfer_size = 0;
+    uint32_t req_max_spdm_msg_size = 0;
     uint32_t base_asym = 0, base_hash = 0, meas_hash = 0;
     uint16_t dhe = 0, aead = 0;
     uint8_t other_params = 0;
@@ -190,6 +206,20 @@ class Responder {
   };
   std::optional<Deferred> deferred_;
   uint8_t next_token_ = 1;
+  // Large messages (DSP0274 1.2 CHUNK_SEND / CHUNK_GET): one of each at a
+  // time, tied to the session (0: none) it belongs to; any other request
+  // drops them.
+  struct LargeMessage {
+    uint8_t handle = 0;
+    uint16_t next_seq = 0;
+    uint32_t session_id = 0;
+    uint32_t size = 0;  // LargeMessageSize
+    std::size_t done = 0;  // bytes received (send) or sent (get)
+    Bytes bytes;
+  };
+  std::optional<LargeMessage> chunk_send_;
+  std::optional<LargeMessage> chunk_get_;
+  uint8_t next_chunk_handle_ = 0;
 };
 
 }  // namespace ccgpu::spdm::responder

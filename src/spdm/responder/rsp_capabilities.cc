@@ -25,6 +25,7 @@ Result<Bytes> Responder::OnGetCapabilities(const wire::GetCapabilities& m, const
   neg_.version = m.version;
   neg_.req_caps = f;
   neg_.req_data_transfer_size = m.version >= wire::kVersion12 ? m.data_transfer_size : 0;
+  neg_.req_max_spdm_msg_size = m.version >= wire::kVersion12 ? m.max_spdm_msg_size : 0;
   neg_.rsp_caps = config_.capabilities;
   wire::Capabilities c;
   c.version = m.version;
@@ -35,7 +36,7 @@ Result<Bytes> Responder::OnGetCapabilities(const wire::GetCapabilities& m, const
     c.flags &= 0xFFFFu;
   } else {
     c.data_transfer_size = config_.data_transfer_size;
-    c.max_spdm_msg_size = config_.data_transfer_size;
+    c.max_spdm_msg_size = config_.max_spdm_msg_size;
   }
   if (m.version < wire::kVersion13) c.flags &= 0x3FFFFFu;
   neg_.rsp_caps = c.flags;

@@ -155,7 +155,7 @@ Status ExpectEnd(const ByteReader& r, const ParseParams& p, const char* what) {
     ByteSpan rest = r.rest();
     const bool zeros =
         std::all_of(rest.begin(), rest.end(), [](uint8_t b) { return b == 0; });
-    if (zeros && total % 4 == 0) return OkStatus();
+    if (zeros && (p.padding_origin + total) % 4 == 0) return OkStatus();
   }
   return Fail(Errc::kTrailingData, what);
 }

@@ -262,6 +262,10 @@ struct ParseParams {
   bool measurement_signature = false;
   // PCI DOE: accept up to 3 trailing zero bytes of DWORD padding.
   bool allow_dword_padding = false;
+  // Bytes of the padded data object before this message: 6 for the response
+  // a CHUNK_SEND_ACK carries after its ChunkSeqNo (the padding aligns the ACK,
+  // not the message inside it).
+  std::size_t padding_origin = 0;
 };
 
 // The 4-byte generic header.

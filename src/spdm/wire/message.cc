@@ -40,6 +40,10 @@ Result<Request> DispatchRequest(ByteSpan msg, const ParseParams& p,
       return Wrap<Request>(ParseVendorDefinedRequest(msg, p));
     case Code::kRespondIfReady:
       return Wrap<Request>(ParseRespondIfReady(msg, p));
+    case Code::kChunkSend:
+      return Wrap<Request>(ParseChunkSend(msg, p));
+    case Code::kChunkGet:
+      return Wrap<Request>(ParseChunkGet(msg, p));
     default:
       return Fail(Errc::kUnsupported, "spdm: request code without a codec");
   }
@@ -76,6 +80,10 @@ Result<Response> DispatchResponse(ByteSpan msg, const ParseParams& p,
       return Wrap<Response>(ParseVendorDefinedResponse(msg, p));
     case Code::kError:
       return Wrap<Response>(ParseError(msg, p));
+    case Code::kChunkSendAck:
+      return Wrap<Response>(ParseChunkSendAck(msg, p));
+    case Code::kChunkResponse:
+      return Wrap<Response>(ParseChunkResponse(msg, p));
     default:
       return Fail(Errc::kUnsupported, "spdm: response code without a codec");
   }
@@ -163,6 +171,18 @@ struct SerializeVisitor {
   }
   Result<Bytes> operator()(const ErrorResponse& m) const {
     return SerializeError(m);
+  }
+  Result<Bytes> operator()(const ChunkSend& m) const {
+    return SerializeChunkSend(m);
+  }
+  Result<Bytes> operator()(const ChunkGet& m) const {
+    return SerializeChunkGet(m);
+  }
+  Result<Bytes> operator()(const ChunkSendAck& m) const {
+    return SerializeChunkSendAck(m);
+  }
+  Result<Bytes> operator()(const ChunkResponse& m) const {
+    return SerializeChunkResponse(m);
   }
 };
 

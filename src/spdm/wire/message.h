@@ -9,6 +9,7 @@
 #include "spdm/wire/capabilities.h"
 #include "spdm/wire/certificate.h"
 #include "spdm/wire/challenge.h"
+#include "spdm/wire/chunk.h"
 #include "spdm/wire/common.h"
 #include "spdm/wire/digests.h"
 #include "spdm/wire/end_session.h"
@@ -27,13 +28,14 @@ using Request =
     std::variant<GetVersion, GetCapabilities, NegotiateAlgorithms, GetDigests,
                  GetCertificate, Challenge, GetMeasurements, KeyExchange,
                  Finish, Heartbeat, KeyUpdate, EndSession, VendorDefinedRequest,
-                 RespondIfReady>;
+                 RespondIfReady, ChunkSend, ChunkGet>;
 
 using Response =
     std::variant<Version, Capabilities, Algorithms, Digests, Certificate,
                  ChallengeAuth, Measurements, KeyExchangeRsp, FinishRsp,
                  HeartbeatAck, KeyUpdateAck, EndSessionAck,
-                 VendorDefinedResponse, ErrorResponse>;
+                 VendorDefinedResponse, ErrorResponse, ChunkSendAck,
+                 ChunkResponse>;
 
 // A parsed message and the exact bytes it occupies in the input (the input
 // without transport padding): what transcripts must hash.
@@ -44,7 +46,7 @@ struct Decoded {
 };
 
 // Parses any request this codec knows. kTruncated under 4 bytes; kUnsupported
-// for a request code without a codec here (e.g. PSK_EXCHANGE, CHUNK_SEND) or a
+// for a request code without a codec here (e.g. PSK_EXCHANGE, GET_CSR) or a
 // response code; otherwise what that message's parser returns.
 Result<Decoded<Request>> ParseRequest(ByteSpan msg, const ParseParams& p);
 Result<Bytes> SerializeRequest(const Request& m);
