@@ -73,10 +73,10 @@ Result<Bytes> Requester::GetLarge(SessionState* s, uint8_t handle) {
       last_peer_error_ = e.error_code;
       return Fail(Errc::kPeerError, "spdm requester: responder answered CHUNK_GET with ERROR");
     }
-    if (raw.size() > config_.data_transfer_size) {
+    CCGPU_ASSIGN_OR_RETURN(auto rsp, Expect<wire::ChunkResponse>(raw, Params()));
+    if (rsp.bytes.size() > config_.data_transfer_size) {
       return Fail(Errc::kLengthOverflow, "spdm requester: CHUNK_RESPONSE larger than our DataTransferSize");
     }
-    CCGPU_ASSIGN_OR_RETURN(auto rsp, Expect<wire::ChunkResponse>(raw, Params()));
     const wire::ChunkResponse& c = rsp.message;
     if (c.handle != handle || c.chunk_seq_no != seq) {
       return Fail(Errc::kUnexpectedMessage, "spdm requester: CHUNK_RESPONSE for another chunk");

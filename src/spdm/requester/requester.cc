@@ -91,8 +91,9 @@ Result<Bytes> Requester::SendReceive(SessionState* s, ByteSpan request, const Af
     if (!h || h->code != static_cast<uint8_t>(wire::Code::kError)) return raw;
     CCGPU_ASSIGN_OR_RETURN(wire::ErrorResponse e, wire::ParseError(raw, Params()));
     last_peer_error_ = e.error_code;
-    if (e.error_code == wire::ErrorCode::kLargeResponse && conn_.chunking && e.extended_error_data.size() == 1) {
+    if (e.error_code == wire::ErrorCode::kLargeResponse && conn_.chunking && !e.extended_error_data.empty()) {
       // DSP0274 1.2: the response is fetched in chunks; it is not a retry.
+      // ExtendedErrorData is the Handle (plus any DOE padding).
       last_peer_error_.reset();
       padding_origin_ = 0;
       CCGPU_ASSIGN_OR_RETURN(raw, GetLarge(s, e.extended_error_data[0]));

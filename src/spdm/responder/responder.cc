@@ -262,8 +262,10 @@ Result<Bytes> Responder::Dispatch(ByteSpan msg, SessionState* s) {
   } else if (h.version != neg_.version) {
     return Fail(Errc::kVersionMismatch, "spdm responder: request version differs from the negotiated one");
   }
+  // Chunk transfers may carry NEGOTIATE_ALGORITHMS and ALGORITHMS: both
+  // sides know each other's DataTransferSize from CAPABILITIES on.
   if (state_ < ConnState::kNegotiated && c != wire::Code::kGetVersion && c != wire::Code::kGetCapabilities &&
-      c != wire::Code::kNegotiateAlgorithms) {
+      c != wire::Code::kNegotiateAlgorithms && c != wire::Code::kChunkSend && c != wire::Code::kChunkGet) {
     return Unexpected("spdm responder: request before NEGOTIATE_ALGORITHMS");
   }
   wire::ParseParams p = Params();
