@@ -319,12 +319,14 @@ TEST_F(ResponderChunkRules, EveryBrokenSequenceEndsWithEarlyError) {
   auto huge = Piece(big, 0);
   huge.large_message_size = 1025;
   expect_early(Send(huge), wire::ErrorCode::kRequestTooLarge, "beyond MaxSPDMmsgSize");
-  // A message that fits DataTransferSize is not chunked.
-  const Bytes small = LargeVendorRequest(20);
-  auto fits = Piece(small, 0);
-  fits.chunk = ByteSpan(small).first(10);
-  fits.large_message_size = static_cast<uint32_t>(small.size());
-  expect_early(Send(fits), wire::ErrorCode::kInvalidRequest, "fits in one message");
+  // Chunk 0 carrying more than LargeMessageSize, or all of it without
+  // LastChunk.
+  auto over = Piece(big, 0);
+  over.large_message_size = static_cast<uint32_t>(over.chunk.size() - 1);
+  expect_early(Send(over), wire::ErrorCode::kInvalidRequest, "chunk 0 beyond LargeMessageSize");
+  auto whole_not_last = Piece(big, 0);
+  whole_not_last.large_message_size = static_cast<uint32_t>(whole_not_last.chunk.size());
+  expect_early(Send(whole_not_last), wire::ErrorCode::kInvalidRequest, "all of it in chunk 0 without LastChunk");
   // Empty chunk.
   auto empty = Piece(big, 0);
   empty.chunk = {};
@@ -337,6 +339,34 @@ TEST_F(ResponderChunkRules, EveryBrokenSequenceEndsWithEarlyError) {
   ASSERT_FALSE(Ack(Send(Piece(big, 0))).early_error);
   ASSERT_FALSE(Ack(Send(Piece(big, 1))).early_error);
   EXPECT_FALSE(Ack(Send(Piece(big, 2))).response.empty());
+}
+
+// A message that would have fitted whole is still taken in chunks of any
+// size (DMTF's case 19.1 cuts requests into MinDataTransferSize chunks), and
+// in one chunk that is also the last.
+TEST_F(ResponderChunkRules, SmallChunksAndSingleChunkMessagesAreTaken) {
+  const Bytes small = LargeVendorRequest(20);
+  for (std::size_t cut : {std::size_t{1}, std::size_t{7}, small.size()}) {
+    SCOPED_TRACE(cut);
+    std::size_t at = 0;
+    Bytes last;
+    for (uint16_t seq = 0; at < small.size(); ++seq) {
+      const std::size_t n = std::min(cut, small.size() - at);
+      wire::ChunkSend c;
+      c.version = wire::kVersion12;
+      c.handle = 3;
+      c.chunk_seq_no = seq;
+      c.large_message_size = seq == 0 ? static_cast<uint32_t>(small.size()) : 0;
+      c.chunk = ByteSpan(small).subspan(at, n);
+      c.last_chunk = at + n == small.size();
+      at += n;
+      last = Send(c);
+      auto a = Ack(last);
+      ASSERT_FALSE(a.early_error);
+      EXPECT_EQ(a.response.empty(), !c.last_chunk);
+    }
+    EXPECT_EQ(ErrorOf(Ack(last).response), wire::ErrorCode::kUnsupportedRequest);
+  }
 }
 
 TEST_F(ResponderChunkRules, AnotherRequestAbandonsTheTransfer) {

@@ -1,5 +1,6 @@
 // GET_CERTIFICATE → CERTIFICATE (DSP0274 1.2 §10.8): slot 0's chain in
-// portions bounded by the request, our DataTransferSize and the requester's.
+// portions bounded by the request, our DataTransferSize and the requester's
+// (MaxSPDMmsgSize when chunking).
 // Outside a session the exchange joins transcript B.
 #include <algorithm>
 
@@ -24,8 +25,11 @@ Result<Bytes> Responder::OnGetCertificate(const wire::GetCertificate& m, const C
   } else {
     if (m.offset >= cert_chain_.size()) return Invalid("spdm responder: certificate offset beyond the chain");
     const std::size_t left = cert_chain_.size() - m.offset;
-    std::size_t limit = config_.data_transfer_size - 8;
-    if (neg_.req_data_transfer_size != 0) limit = std::min<std::size_t>(limit, neg_.req_data_transfer_size - 8);
+    // With chunking a portion may fill a whole large message (DMTF's case
+    // 5.8: the whole chain in one CERTIFICATE, fetched by CHUNK_GET).
+    std::size_t limit = (Chunking() ? config_.max_spdm_msg_size : config_.data_transfer_size) - 8;
+    const uint32_t peer = Chunking() ? neg_.req_max_spdm_msg_size : neg_.req_data_transfer_size;
+    if (peer != 0) limit = std::min<std::size_t>(limit, peer - 8);
     const std::size_t portion = std::min<std::size_t>({left, m.length, limit});
     c.portion = ByteSpan(cert_chain_).subspan(m.offset, portion);
     c.remainder_length = static_cast<uint16_t>(left - portion);
