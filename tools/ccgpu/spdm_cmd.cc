@@ -57,6 +57,8 @@ struct ResponderArgs {
   std::string cert_chain, key;
   std::vector<std::string> versions;
   int accept_timeout_s = 600;
+  uint32_t data_transfer_size = 0x1200;
+  uint32_t max_spdm_msg_size = 0;  // 0: 64 KiB (chunking on)
 };
 
 int RunResponder(const ResponderArgs& a) {
@@ -92,6 +94,8 @@ int RunResponder(const ResponderArgs& a) {
   rc.signer = *signer;
   rc.measurements = spdm::responder::StaticMeasurementProvider::Sample();
   rc.heartbeat_period = 0xF0;
+  rc.data_transfer_size = a.data_transfer_size;
+  rc.max_spdm_msg_size = a.max_spdm_msg_size;
   if (*type == tp::TransportType::kPciDoe) {
     rc.binding = spdm::session::TransportBinding::PciDoe();
     rc.allow_dword_padding = true;
@@ -148,6 +152,8 @@ struct RequesterArgs {
   std::string root;
   bool json = false;
   bool keep_running = false;  // end with CONTINUE instead of SHUTDOWN
+  uint32_t data_transfer_size = 0x1200;
+  uint32_t max_spdm_msg_size = 0;  // 0: 64 KiB (chunking on)
 };
 
 // A requester's opening steps on the platform port, as DMTF's emulator takes
@@ -186,6 +192,8 @@ int RunRequester(const RequesterArgs& a) {
   }
   spdm::requester::RequesterConfig qc;
   qc.roots = {roots->front()};
+  qc.data_transfer_size = a.data_transfer_size;
+  qc.max_spdm_msg_size = a.max_spdm_msg_size;
   if (!a.version.empty()) {
     if (a.version == "1.1") qc.versions = {0x11};
     else if (a.version == "1.2") qc.versions = {0x12};
@@ -241,7 +249,8 @@ int RunRequester(const RequesterArgs& a) {
                        {"measurement_hash", c.measurement_hash},
                        {"dhe", c.dhe},
                        {"aead", c.aead},
-                       {"responder_capabilities", c.responder_capabilities}};
+                       {"responder_capabilities", c.responder_capabilities},
+                       {"chunking", c.chunking}};
   step("negotiated: SPDM " + VersionText(c.version) + " asym 0x" + HexEncode(Bytes{uint8_t(c.base_asym >> 8), uint8_t(c.base_asym)}) +
        " hash 0x" + HexEncode(Bytes{uint8_t(c.base_hash)}) + " dhe 0x" + HexEncode(Bytes{uint8_t(c.dhe)}) + " aead 0x" +
        HexEncode(Bytes{uint8_t(c.aead)}));
@@ -287,6 +296,12 @@ int RunRequester(const RequesterArgs& a) {
     return fail("SHUTDOWN", st.error());
   }
   step(a.keep_running ? "platform CONTINUE" : "platform SHUTDOWN");
+  out["chunked_requests"] = r.chunked_requests();
+  out["chunked_responses"] = r.chunked_responses();
+  if (c.chunking) {
+    step("large messages: " + std::to_string(r.chunked_requests()) + " requests by CHUNK_SEND, " +
+         std::to_string(r.chunked_responses()) + " responses by CHUNK_GET");
+  }
   if (a.json) {
     out["steps"] = steps;
     out["ok"] = true;
@@ -314,7 +329,7 @@ int RunValidate(const ValidateArgs& a) {
   const auto& known = spdm::validator::ImplementedGroups();
   for (int g : a.groups) {
     if (std::find(known.begin(), known.end(), g) == known.end()) {
-      std::fprintf(stderr, "ccgpu spdm validate: --group %d: no such test group (groups: 1-9, 12, 13, 16)\n", g);
+      std::fprintf(stderr, "ccgpu spdm validate: --group %d: no such test group (groups: 1-9, 12, 13, 16, 19, 20)\n", g);
       return kExitUsage;
     }
   }
@@ -401,6 +416,12 @@ void AddSpdmCommand(CLI::App& app, Action& action) {
   rsp->add_option("--key", ra->key, "PEM EC private key of the leaf certificate")->required();
   rsp->add_option("--version", ra->versions, "SPDM versions to offer (1.1 1.2 1.3)");
   rsp->add_option("--accept-timeout", ra->accept_timeout_s, "seconds to wait for a connection")->capture_default_str();
+  rsp->add_option("--data-transfer-size", ra->data_transfer_size,
+                  "largest single SPDM message taken (1.2+, at least 42); larger ones travel in chunks")
+      ->capture_default_str()
+      ->check(CLI::Range(42u, 0x1000000u));
+  rsp->add_option("--max-spdm-msg-size", ra->max_spdm_msg_size,
+                  "largest message reassembled from chunks (default 64 KiB)");
   rsp->callback([&action, ra]() { action = [ra]() { return RunResponder(*ra); }; });
 
   auto qa = std::make_shared<RequesterArgs>();
@@ -412,6 +433,12 @@ void AddSpdmCommand(CLI::App& app, Action& action) {
   req->add_option("--root", qa->root, "trusted root certificate (PEM or DER)")->required();
   req->add_flag("--json", qa->json, "machine-readable output");
   req->add_flag("--continue", qa->keep_running, "end with CONTINUE (responder keeps running)");
+  req->add_option("--data-transfer-size", qa->data_transfer_size,
+                  "largest single SPDM message taken (1.2+, at least 42); larger ones travel in chunks")
+      ->capture_default_str()
+      ->check(CLI::Range(42u, 0x1000000u));
+  req->add_option("--max-spdm-msg-size", qa->max_spdm_msg_size,
+                  "largest message reassembled from chunks (default 64 KiB)");
   req->callback([&action, qa]() { action = [qa]() { return RunRequester(*qa); }; });
 
   auto va = std::make_shared<ValidateArgs>();
@@ -420,7 +447,7 @@ void AddSpdmCommand(CLI::App& app, Action& action) {
   val->add_option("--host", va->host, "responder IPv4 address")->capture_default_str();
   val->add_option("--port", va->port, "responder TCP port")->capture_default_str();
   val->add_option("--transport", va->transport, "none | mctp | pci_doe")->capture_default_str();
-  val->add_option("--group", va->groups, "test groups to run (1-9, 12, 13, 16; default all)");
+  val->add_option("--group", va->groups, "test groups to run (1-9, 12, 13, 16, 19, 20; default all)");
   val->add_flag("--json", va->json, "machine-readable output");
   val->add_flag("--verbose", va->verbose, "list every assertion, not only failures");
   val->add_flag("--continue", va->keep_running, "end with CONTINUE (responder keeps running)");

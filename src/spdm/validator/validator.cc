@@ -41,6 +41,8 @@ constexpr int kNotReadyTries = 8;
 
 Result<Bytes> Probe::Send(ByteSpan request) {
   last_response_.clear();
+  // A new connection starts without chunking.
+  if (request.size() >= 2 && request[1] == static_cast<uint8_t>(wire::Code::kGetVersion)) large_dts_ = 0;
   CCGPU_ASSIGN_OR_RETURN(requester::ExchangeMessage reply, exchange_->Exchange(false, request));
   for (int tries = 0;; ++tries) {
     last_response_ = reply.bytes;
@@ -50,6 +52,9 @@ Result<Bytes> Probe::Send(ByteSpan request) {
     wire::ParseParams p;
     p.allow_dword_padding = config_.allow_dword_padding;
     auto e = wire::ParseError(reply.bytes, p);
+    if (e && e->error_code == wire::ErrorCode::kLargeResponse && large_dts_ != 0 && !e->extended_error_data.empty()) {
+      return FetchLarge(request[0], e->extended_error_data[0]);
+    }
     if (!e || e->error_code != wire::ErrorCode::kResponseNotReady || !e->response_not_ready ||
         e->response_not_ready->request_code != request[1]) {
       return std::move(reply.bytes);
@@ -60,6 +65,35 @@ Result<Bytes> Probe::Send(ByteSpan request) {
     CCGPU_ASSIGN_OR_RETURN(Bytes rir, wire::SerializeRespondIfReady(wire::RespondIfReady{request[0], nr.request_code, nr.token}));
     CCGPU_ASSIGN_OR_RETURN(reply, exchange_->Exchange(false, rir));
   }
+}
+
+Result<Bytes> Probe::FetchLarge(uint8_t version, uint8_t handle, std::vector<Bytes>* chunks) {
+  wire::ParseParams p;
+  p.allow_dword_padding = config_.allow_dword_padding;
+  Bytes message;
+  uint32_t total = 0;
+  for (uint32_t seq = 0; seq <= 0xFFFF; ++seq) {
+    CCGPU_ASSIGN_OR_RETURN(Bytes get, wire::SerializeChunkGet(wire::ChunkGet{version, handle, static_cast<uint16_t>(seq)}));
+    CCGPU_ASSIGN_OR_RETURN(requester::ExchangeMessage reply, exchange_->Exchange(false, get));
+    last_response_ = reply.bytes;
+    if (reply.secured) return Fail(Errc::kUnexpectedMessage, "validator: secured reply to CHUNK_GET");
+    auto h = wire::PeekHeader(reply.bytes);
+    if (h && h->code == static_cast<uint8_t>(wire::Code::kError)) return Fail(Errc::kPeerError, "validator: CHUNK_GET answered with ERROR");
+    CCGPU_ASSIGN_OR_RETURN(wire::ChunkResponse c, wire::ParseChunkResponse(reply.bytes, p));
+    if (chunks != nullptr) chunks->push_back(reply.bytes);
+    if (c.handle != handle || c.chunk_seq_no != seq) return Fail(Errc::kMalformed, "validator: CHUNK_RESPONSE for another chunk");
+    if (seq == 0) total = c.large_message_size;
+    if (c.chunk.empty() || message.size() + c.chunk.size() > total ||
+        c.last_chunk != (message.size() + c.chunk.size() == total)) {
+      return Fail(Errc::kMalformed, "validator: CHUNK_RESPONSE sizes disagree with LargeMessageSize");
+    }
+    message.insert(message.end(), c.chunk.begin(), c.chunk.end());
+    if (c.last_chunk) {
+      last_response_ = message;
+      return message;
+    }
+  }
+  return Fail(Errc::kMalformed, "validator: large response runs past ChunkSeqNo");
 }
 
 Result<requester::ExchangeMessage> Probe::SendSecured(session::SecureSession& s, ByteSpan request) {
@@ -222,7 +256,7 @@ wire::GetCapabilities CapabilitiesRequest(uint8_t version, const VcaOffer& offer
   gc.flags = version >= wire::kVersion12 ? offer.flags : (offer.flags & 0xFFFFu);
   if (version >= wire::kVersion12) {
     gc.data_transfer_size = offer.data_transfer_size;
-    gc.max_spdm_msg_size = offer.data_transfer_size;
+    gc.max_spdm_msg_size = offer.max_spdm_msg_size != 0 ? offer.max_spdm_msg_size : offer.data_transfer_size;
   }
   return gc;
 }
@@ -230,6 +264,7 @@ wire::GetCapabilities CapabilitiesRequest(uint8_t version, const VcaOffer& offer
 Result<Negotiated> VersionAndCapabilities(Probe& probe, uint8_t version, const VcaOffer& offer) {
   Negotiated n;
   n.version = version;
+  probe.set_large_responses(0);
   CCGPU_ASSIGN_OR_RETURN(Bytes gv, wire::SerializeGetVersion(wire::GetVersion{}));
   CCGPU_ASSIGN_OR_RETURN(Bytes ver, probe.Send(gv));
   CCGPU_TRY(ExpectCode(ver, wire::Code::kVersion, "validator: GET_VERSION not answered with VERSION"));
@@ -244,6 +279,9 @@ Result<Negotiated> VersionAndCapabilities(Probe& probe, uint8_t version, const V
   n.responder_flags = caps.flags;
   n.responder_ct_exponent = caps.ct_exponent;
   n.np.handshake_in_the_clear = (gc.flags & caps.flags & wire::cap::kHandshakeInTheClear) != 0;
+  if (version >= wire::kVersion12 && (gc.flags & caps.flags & wire::cap::kChunk) != 0) {
+    probe.set_large_responses(gc.data_transfer_size);
+  }
   n.message_a.Append(gc_bytes);
   n.message_a.Append(caps_bytes);
   return n;
@@ -399,7 +437,7 @@ bool Env::Listed(uint8_t v) const { return std::find(versions.begin(), versions.
 }  // namespace internal
 
 const std::vector<int>& ImplementedGroups() {
-  static const std::vector<int> kGroups = {1, 2, 3, 4, 5, 6, 7, 8, 9, 12, 13, 16};
+  static const std::vector<int> kGroups = {1, 2, 3, 4, 5, 6, 7, 8, 9, 12, 13, 16, 19, 20};
   return kGroups;
 }
 
@@ -407,7 +445,7 @@ Result<Report> Validate(const ValidatorConfig& config, requester::MessageExchang
   for (int g : config.groups) {
     const auto& all = ImplementedGroups();
     if (std::find(all.begin(), all.end(), g) == all.end()) {
-      return Fail(Errc::kInvalidArgument, "validator: no such test group (groups: 1-9, 12, 13, 16)");
+      return Fail(Errc::kInvalidArgument, "validator: no such test group (groups: 1-9, 12, 13, 16, 19, 20)");
     }
   }
   internal::Probe probe(exchange, config);
@@ -421,7 +459,8 @@ Result<Report> Validate(const ValidatorConfig& config, requester::MessageExchang
       {5, internal::RunCertificateGroup},    {6, internal::RunChallengeAuthGroup},
       {7, internal::RunMeasurementsGroup},   {8, internal::RunKeyExchangeRspGroup},
       {9, internal::RunFinishRspGroup},      {12, internal::RunHeartbeatAckGroup},
-      {13, internal::RunKeyUpdateAckGroup},  {16, internal::RunEndSessionAckGroup}};
+      {13, internal::RunKeyUpdateAckGroup},  {16, internal::RunEndSessionAckGroup},
+      {19, internal::RunChunkSendAckGroup},  {20, internal::RunChunkResponseGroup}};
   for (const auto& [g, fn] : groups) {
     if (!config.groups.empty() && std::find(config.groups.begin(), config.groups.end(), g) == config.groups.end()) continue;
     fn(env);

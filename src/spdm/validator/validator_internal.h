@@ -55,10 +55,23 @@ class Probe {
   // Parse parameters for responses after VCA (hash, signature, DHE sizes).
   wire::ParseParams Params(const wire::NegotiatedParams& np) const;
 
+  // Chunked responses (1.2+, both sides CHUNK_CAP): while `data_transfer_size`
+  // (the validator's, as offered) is set, Send answers an ERROR(LargeResponse)
+  // by fetching the response with CHUNK_GET and returns it whole. Vca sets it
+  // when chunking was negotiated and clears it otherwise; a case that
+  // inspects the chunks itself turns it off.
+  void set_large_responses(uint32_t data_transfer_size) { large_dts_ = data_transfer_size; }
+  uint32_t large_responses() const { return large_dts_; }
+  // CHUNK_GET 0, 1, … for `handle` until LastChunk; the chunks' messages in
+  // order go to `chunks` when given. kMalformed when sequence, handle or
+  // sizes disagree, kPeerError for an ERROR.
+  Result<Bytes> FetchLarge(uint8_t version, uint8_t handle, std::vector<Bytes>* chunks = nullptr);
+
  private:
   requester::MessageExchange* exchange_;
   ValidatorConfig config_;
   Bytes last_response_;
+  uint32_t large_dts_ = 0;
 };
 
 // Records one case: each assertion with its DMTF number.
@@ -108,7 +121,8 @@ struct VcaOffer {
   uint32_t flags = wire::cap::kCert | wire::cap::kChal | wire::cap::kEncrypt | wire::cap::kMac |
                    wire::cap::kKeyEx | wire::cap::kHbeat | wire::cap::kKeyUpd;
   uint8_t ct_exponent = 12;
-  uint32_t data_transfer_size = 0x1200;  // 1.2+: also MaxSPDMmsgSize
+  uint32_t data_transfer_size = 0x1200;  // 1.2+
+  uint32_t max_spdm_msg_size = 0;        // 1.2+; 0: = DataTransferSize
   uint32_t base_asym = wire::alg::kEcdsaP256 | wire::alg::kEcdsaP384;
   uint32_t base_hash = wire::alg::kSha256 | wire::alg::kSha384;
   uint16_t dhe = wire::alg::kSecp256r1 | wire::alg::kSecp384r1;
@@ -294,6 +308,8 @@ void RunFinishRspGroup(Env& env);        // 9  group_session.cc
 void RunHeartbeatAckGroup(Env& env);     // 12 group_session.cc
 void RunKeyUpdateAckGroup(Env& env);     // 13 group_session.cc
 void RunEndSessionAckGroup(Env& env);    // 16 group_session.cc
+void RunChunkSendAckGroup(Env& env);     // 19 group_chunk.cc
+void RunChunkResponseGroup(Env& env);    // 20 group_chunk.cc
 
 }  // namespace ccgpu::spdm::validator::internal
 

@@ -657,3 +657,73 @@ TEST(ValidatorMeasurementsSessionAuditTest, ErrorInTheClearDuringTheHandshakeFai
 
 }  // namespace
 }  // namespace ccgpu::spdm::validator
+
+namespace ccgpu::spdm::validator {
+namespace {
+
+// --- Large messages: 5.8 and groups 19 / 20 -------------------------------
+
+const char* const kChunkCases[] = {"5.8", "19.1", "19.2", "20.1", "20.2"};
+
+TEST(ValidatorChunkTest, ChunkCasesRunAndPass) {
+  ValidatorConfig vc;
+  vc.groups = {5, 19, 20};
+  const Report r = ValidateResponder(testing::ResponderConfigFor(crypto::Curve::kP384), vc);
+  EXPECT_TRUE(r.ok()) << Failures(r);
+  for (const char* id : kChunkCases) {
+    const CaseResult* c = FindCase(r, id);
+    ASSERT_NE(c, nullptr) << id;
+    EXPECT_FALSE(c->skipped) << id << ": " << c->skip_reason;
+    EXPECT_FALSE(c->failed()) << id;
+    EXPECT_GE(c->assertions.size(), 5u) << id;
+  }
+}
+
+TEST(ValidatorChunkTest, SkippedWithoutChunkCap) {
+  auto rc = testing::ResponderConfigFor(crypto::Curve::kP256);
+  rc.capabilities &= ~wire::cap::kChunk;
+  ValidatorConfig vc;
+  vc.groups = {5, 19, 20};
+  const Report r = ValidateResponder(std::move(rc), vc);
+  EXPECT_TRUE(r.ok()) << Failures(r);
+  for (const char* id : kChunkCases) {
+    const CaseResult* c = FindCase(r, id);
+    ASSERT_NE(c, nullptr) << id;
+    EXPECT_TRUE(c->skipped) << id;
+  }
+}
+
+// The chunk checks can fail: a host that rewrites chunk messages on the way
+// back is caught by the case that looks at them.
+TEST(ValidatorChunkTest, TamperedChunkMessagesFailTheirCases) {
+  struct Tamper {
+    wire::Code code;
+    std::size_t at;
+    uint8_t flip;
+    const char* failing_case;
+  };
+  const Tamper tampers[] = {
+      {wire::Code::kChunkSendAck, 2, wire::kChunkEarlyErrorDetected, "19.1"},  // EarlyErrorDetected on a good chunk
+      {wire::Code::kChunkSendAck, 3, 0x01, "19.1"},                            // another handle
+      {wire::Code::kChunkResponse, 4, 0x01, "20.1"},                           // ChunkSeqNo
+  };
+  for (const Tamper& t : tampers) {
+    SCOPED_TRACE(t.failing_case);
+    auto r = responder::Responder::Create(testing::ResponderConfigFor(crypto::Curve::kP384));
+    ASSERT_TRUE(r);
+    LoopbackExchange ex(r->get());
+    ex.set_tamper([&](bool to_responder, bool, Bytes& b) {
+      if (!to_responder && b.size() > t.at && b[1] == static_cast<uint8_t>(t.code)) b[t.at] ^= t.flip;
+    });
+    ValidatorConfig vc;
+    vc.groups = {19, 20};
+    auto report = Validate(vc, &ex);
+    ASSERT_TRUE(report) << report.error().ToString();
+    const CaseResult* c = FindCase(*report, t.failing_case);
+    ASSERT_NE(c, nullptr);
+    EXPECT_TRUE(c->failed()) << "the tamper went unnoticed";
+  }
+}
+
+}  // namespace
+}  // namespace ccgpu::spdm::validator
