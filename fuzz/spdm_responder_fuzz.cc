@@ -4,7 +4,9 @@
 // (the last may be short). Mode bit 0: run a valid VCA (SPDM 1.2) first;
 // bit 1: also fetch the certificate and open a KEY_EXCHANGE session through a
 // real requester, and deliver "secured" messages sealed in that session (so
-// the fuzzer reaches in-session handling); bit 2: handshake in the clear.
+// the fuzzer reaches in-session handling); bit 2: handshake in the clear;
+// bit 3: both ends at DataTransferSize 42, so the setup itself and every
+// larger response go by CHUNK_SEND / CHUNK_GET.
 // Oracle: the responder never crashes, and every plain reply is a complete
 // SPDM response the wire codec parses (an ERROR for anything refused).
 #include <cstdint>
@@ -20,7 +22,7 @@ namespace {
 
 using namespace ccgpu;  // NOLINT
 
-spdm::responder::ResponderConfig Config(bool in_clear) {
+spdm::responder::ResponderConfig Config(bool in_clear, bool small) {
   spdm::responder::ResponderConfig c;
   c.cert_chain_der = {Bytes(std::begin(kFuzzRootDer), std::end(kFuzzRootDer)),
                       Bytes(std::begin(kFuzzLeafDer), std::end(kFuzzLeafDer))};
@@ -28,6 +30,7 @@ spdm::responder::ResponderConfig Config(bool in_clear) {
   c.signer = signer;
   c.measurements = spdm::responder::StaticMeasurementProvider::Sample();
   if (in_clear) c.capabilities |= spdm::wire::cap::kHandshakeInTheClear;
+  if (small) c.data_transfer_size = spdm::wire::kMinDataTransferSize;
   return c;
 }
 
@@ -47,7 +50,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   ByteReader rd(ByteSpan(data, size));
   auto mode = rd.U8();
   if (!mode) return 0;
-  auto responder = spdm::responder::Responder::Create(Config((*mode & 4) != 0));
+  auto responder = spdm::responder::Responder::Create(Config((*mode & 4) != 0, (*mode & 8) != 0));
   CCGPU_CHECK(responder.has_value());
   spdm::responder::Responder& r = **responder;
   spdm::LoopbackExchange ex(&r);
@@ -56,6 +59,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   qc.roots = {crypto::Certificate::FromDer(Bytes(std::begin(kFuzzRootDer), std::end(kFuzzRootDer))).value()};
   qc.check_time = false;
   if (*mode & 4) qc.capabilities |= spdm::wire::cap::kHandshakeInTheClear;
+  if (*mode & 8) qc.data_transfer_size = spdm::wire::kMinDataTransferSize;
   auto q = spdm::requester::Requester::Create(qc, &ex);
   CCGPU_CHECK(q.has_value());
   std::optional<uint32_t> sid;

@@ -55,7 +55,7 @@ Result<Bytes> Responder::OnChunkSend(const wire::ChunkSend& m, const Ctx& ctx) {
         m.last_chunk != (m.chunk.size() == m.large_message_size)) {
       return early_error(wire::ErrorCode::kInvalidRequest, "spdm responder: chunk 0 disagrees with LargeMessageSize");
     }
-    state.emplace();
+    state = LargeMessage{};
     state->handle = m.handle;
     state->session_id = session_id;
     state->size = m.large_message_size;
