@@ -6,6 +6,8 @@
 // broken chunk sequence.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <string>
 #include <tuple>
 
 #include "spdm/requester/requester.h"

@@ -3,6 +3,8 @@
 // response announced by ERROR(LargeResponse). Every chunk but the last fills
 // the peer's DataTransferSize (as DMTF's libspdm responder requires); every
 // ACK and CHUNK_RESPONSE must echo our handle and sequence number.
+#include <algorithm>
+
 #include "spdm/requester/requester_internal.h"
 
 namespace ccgpu::spdm::requester {

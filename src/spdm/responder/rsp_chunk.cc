@@ -9,6 +9,8 @@
 // transfer with an ACK whose EarlyErrorDetected bit is set and whose
 // ResponseToLargeRequest is ERROR(InvalidRequest), or RequestTooLarge for a
 // LargeMessageSize beyond our MaxSPDMmsgSize.
+#include <algorithm>
+
 #include "spdm/responder/responder_internal.h"
 
 namespace ccgpu::spdm::responder {

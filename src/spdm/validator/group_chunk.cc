@@ -8,6 +8,9 @@
 // the responder a third way, CHUNK_SEND_ACK with EarlyErrorDetected whose
 // ResponseToLargeRequest is the ERROR, and DMTF's libspdm responder answers
 // that way; 19.2 accepts it and checks the ERROR inside.
+#include <algorithm>
+
+#include "crypto/rng.h"
 #include "spdm/validator/validator_internal.h"
 
 namespace ccgpu::spdm::validator::internal {

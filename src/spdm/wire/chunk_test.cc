@@ -1,6 +1,9 @@
 // CHUNK_SEND / CHUNK_SEND_ACK / CHUNK_GET / CHUNK_RESPONSE (SPDM 1.2+).
 #include <gtest/gtest.h>
 
+#include <string>
+#include <variant>
+
 #include "spdm/wire/chunk.h"
 #include "spdm/wire/message.h"
 #include "spdm/wire/wire_test_util.h"
