@@ -248,6 +248,16 @@ class ResponderChunkRules : public ::testing::Test {
     CCGPU_CHECK(b.has_value());
     return *b;
   }
+  // GET_MEASUREMENTS of every block, signed: its answer is over 64 bytes.
+  static Bytes SignedMeasurementsOfAll() {
+    wire::GetMeasurements gm;
+    gm.version = wire::kVersion12;
+    gm.attributes = wire::meas::kSignatureRequested;
+    gm.operation = wire::meas::kOpAll;
+    auto b = wire::SerializeGetMeasurements(gm);
+    CCGPU_CHECK(b.has_value());
+    return *b;
+  }
   // CHUNK_SEND i of `message` cut as the requester cuts it (DataTransferSize 64).
   static wire::ChunkSend Piece(const Bytes& message, uint16_t seq, uint8_t handle = 9) {
     const std::size_t first = 64 - 16, later = 64 - 12;
@@ -383,15 +393,10 @@ TEST_F(ResponderChunkRules, ChunkGetRules) {
   // Nothing pending.
   EXPECT_EQ(ErrorOf(Get(0, 0)), wire::ErrorCode::kUnexpectedRequest);
   // A large response: MEASUREMENTS of everything, signed (> 64 bytes).
-  wire::GetMeasurements gm;
-  gm.version = wire::kVersion12;
-  gm.attributes = wire::meas::kSignatureRequested;
-  gm.operation = wire::meas::kOpAll;
-  auto req = wire::SerializeGetMeasurements(gm);
-  ASSERT_TRUE(req);
+  const Bytes req = SignedMeasurementsOfAll();
   ASSERT_TRUE(pair_.requester->GetCertificate());
   auto announce = [&]() -> uint8_t {
-    Bytes raw = pair_.responder->Handle(false, *req).bytes;
+    Bytes raw = pair_.responder->Handle(false, req).bytes;
     auto e = wire::ParseError(raw, {});
     EXPECT_TRUE(e);
     if (!e) return 0;
@@ -439,13 +444,8 @@ TEST_F(ResponderChunkRules, LargeResponseOfASessionNeverLeavesItInTheClear) {
   ASSERT_TRUE(pair_.requester->GetCertificate());
   auto s = pair_.requester->StartSession();
   ASSERT_TRUE(s) << s.error().ToString();
-  wire::GetMeasurements gm;
-  gm.version = wire::kVersion12;
-  gm.attributes = wire::meas::kSignatureRequested;
-  gm.operation = wire::meas::kOpAll;
-  auto req = wire::SerializeGetMeasurements(gm);
-  ASSERT_TRUE(req);
-  auto raw = pair_.requester->SendApplicationMessage(s->session_id, *req);
+  const Bytes req = SignedMeasurementsOfAll();
+  auto raw = pair_.requester->SendApplicationMessage(s->session_id, req);
   ASSERT_TRUE(raw) << raw.error().ToString();
   auto e = wire::ParseError(*raw, {});
   ASSERT_TRUE(e);

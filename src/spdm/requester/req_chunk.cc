@@ -9,6 +9,14 @@
 
 namespace ccgpu::spdm::requester {
 
+Status Requester::RejectError(ByteSpan raw, const char* why) {
+  auto h = wire::PeekHeader(raw);
+  if (!h || h->code != static_cast<uint8_t>(wire::Code::kError)) return OkStatus();
+  CCGPU_ASSIGN_OR_RETURN(wire::ErrorResponse e, wire::ParseError(raw, Params()));
+  last_peer_error_ = e.error_code;
+  return Fail(Errc::kPeerError, why);
+}
+
 Result<Bytes> Requester::SendLarge(SessionState* s, ByteSpan request, const AfterSeal& after_seal) {
   const std::size_t dts = conn_.responder_data_transfer_size;
   if (request.size() > conn_.responder_max_spdm_msg_size) {
@@ -30,12 +38,7 @@ Result<Bytes> Requester::SendLarge(SessionState* s, ByteSpan request, const Afte
     c.last_chunk = done + n == request.size();
     CCGPU_ASSIGN_OR_RETURN(Bytes msg, wire::SerializeChunkSend(c));
     CCGPU_ASSIGN_OR_RETURN(Bytes raw, Transmit(s, msg, c.last_chunk ? after_seal : AfterSeal{}));
-    auto h = wire::PeekHeader(raw);
-    if (h && h->code == static_cast<uint8_t>(wire::Code::kError)) {
-      CCGPU_ASSIGN_OR_RETURN(wire::ErrorResponse e, wire::ParseError(raw, Params()));
-      last_peer_error_ = e.error_code;
-      return Fail(Errc::kPeerError, "spdm requester: responder answered CHUNK_SEND with ERROR");
-    }
+    CCGPU_TRY(RejectError(raw, "spdm requester: responder answered CHUNK_SEND with ERROR"));
     CCGPU_ASSIGN_OR_RETURN(auto ack, Expect<wire::ChunkSendAck>(raw, Params()));
     if (ack.message.handle != handle || ack.message.chunk_seq_no != c.chunk_seq_no) {
       return Fail(Errc::kUnexpectedMessage, "spdm requester: CHUNK_SEND_ACK for another chunk");
@@ -69,12 +72,7 @@ Result<Bytes> Requester::GetLarge(SessionState* s, uint8_t handle) {
     if (seq > 0xFFFF) return Fail(Errc::kLengthOverflow, "spdm requester: large response runs past ChunkSeqNo");
     CCGPU_ASSIGN_OR_RETURN(Bytes msg, wire::SerializeChunkGet(wire::ChunkGet{conn_.version, handle, static_cast<uint16_t>(seq)}));
     CCGPU_ASSIGN_OR_RETURN(Bytes raw, Transmit(s, msg, nullptr));
-    auto h = wire::PeekHeader(raw);
-    if (h && h->code == static_cast<uint8_t>(wire::Code::kError)) {
-      CCGPU_ASSIGN_OR_RETURN(wire::ErrorResponse e, wire::ParseError(raw, Params()));
-      last_peer_error_ = e.error_code;
-      return Fail(Errc::kPeerError, "spdm requester: responder answered CHUNK_GET with ERROR");
-    }
+    CCGPU_TRY(RejectError(raw, "spdm requester: responder answered CHUNK_GET with ERROR"));
     CCGPU_ASSIGN_OR_RETURN(auto rsp, Expect<wire::ChunkResponse>(raw, Params()));
     if (rsp.bytes.size() > config_.data_transfer_size) {
       return Fail(Errc::kLengthOverflow, "spdm requester: CHUNK_RESPONSE larger than our DataTransferSize");

@@ -97,12 +97,7 @@ Result<Bytes> Requester::SendReceive(SessionState* s, ByteSpan request, const Af
       last_peer_error_.reset();
       padding_origin_ = 0;
       CCGPU_ASSIGN_OR_RETURN(raw, GetLarge(s, e.extended_error_data[0]));
-      auto inner = wire::PeekHeader(raw);
-      if (inner && inner->code == static_cast<uint8_t>(wire::Code::kError)) {
-        CCGPU_ASSIGN_OR_RETURN(wire::ErrorResponse ie, wire::ParseError(raw, Params()));
-        last_peer_error_ = ie.error_code;
-        return Fail(Errc::kPeerError, "spdm requester: the large response is an ERROR");
-      }
+      CCGPU_TRY(RejectError(raw, "spdm requester: the large response is an ERROR"));
       return raw;
     }
     if (attempt >= config_.max_retries) return Fail(Errc::kPeerError, "spdm requester: responder still not ready after retries");

@@ -193,6 +193,8 @@ class Requester {
   Result<Bytes> SendLarge(SessionState* s, ByteSpan request, const AfterSeal& after_seal);
   // The response announced by ERROR(LargeResponse) `handle`, by CHUNK_GET.
   Result<Bytes> GetLarge(SessionState* s, uint8_t handle);
+  // kPeerError (`why`, code kept in last_peer_error) if `raw` is an ERROR.
+  Status RejectError(ByteSpan raw, const char* why);
   // Sends `request`, retries Busy / ResponseNotReady, and returns the final
   // raw response (kPeerError for any other ERROR).
   Result<Bytes> SendReceive(SessionState* s, ByteSpan request, const AfterSeal& after_seal = nullptr);

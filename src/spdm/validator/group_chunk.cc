@@ -9,6 +9,10 @@
 // ResponseToLargeRequest is the ERROR, and DMTF's libspdm responder answers
 // that way; 19.2 accepts it and checks the ERROR inside.
 #include <algorithm>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
 
 #include "crypto/rng.h"
 #include "spdm/validator/validator_internal.h"
@@ -145,6 +149,36 @@ void ChunkSendCase(Env& env) {
   env.Add(std::move(run));
 }
 
+// The three steps of 19.2 and 20.2: the chunks sent in order (each must be
+// accepted), then the out-of-order one.
+struct OutOfOrderStep {
+  std::vector<uint16_t> in_order;
+  uint16_t wrong;
+};
+const OutOfOrderStep kOutOfOrderSteps[] = {{{}, 1}, {{0}, 2}, {{0, 1, 2}, 1}};
+
+// Runs one step with `make(seq)` building each message; the answer to the
+// out-of-order one, or nullopt when a step failed (recorded in `run`).
+std::optional<Bytes> SendOutOfOrder(Probe& probe, CaseRun& run, const OutOfOrderStep& step,
+                                    const std::function<Bytes(uint16_t)>& make,
+                                    const std::function<bool(ByteSpan)>& accepted, const std::string& what) {
+  for (uint16_t seq : step.in_order) {
+    auto rsp = probe.Send(make(seq));
+    if (!rsp || !accepted(*rsp)) {
+      run.StepFailed(AssertionId(run, 1), what + " " + std::to_string(seq) + " (in order)",
+                     rsp ? Error{Errc::kUnexpectedMessage, "validator: the in-order chunk was not accepted"} : rsp.error(),
+                     probe.last_response());
+      return std::nullopt;
+    }
+  }
+  auto rsp = probe.Send(make(step.wrong));
+  if (!rsp) {
+    run.StepFailed(AssertionId(run, 1), what + " " + std::to_string(step.wrong) + " (out of order)", rsp.error());
+    return std::nullopt;
+  }
+  return std::move(*rsp);
+}
+
 // 19.2.1-5 on the answer to an out-of-order CHUNK_SEND: ERROR(InvalidRequest),
 // a silent drop, or (DSP0274's EarlyErrorDetected) a CHUNK_SEND_ACK carrying
 // that ERROR.
@@ -170,30 +204,15 @@ void ChunkSendOutOfOrderCase(Env& env) {
     vd.payload = payload;
     auto message = wire::SerializeVendorDefinedRequest(vd);
     CCGPU_CHECK(message.has_value());
-    // {chunks sent in order and acknowledged, then the out-of-order one}.
-    const std::vector<std::pair<std::vector<uint16_t>, uint16_t>> steps = {{{}, 1}, {{0}, 2}, {{0, 1, 2}, 1}};
+    const auto accepted = [](ByteSpan r) {
+      return r.size() >= wire::kChunkSendAckFixedSize && r[1] == static_cast<uint8_t>(wire::Code::kChunkSendAck) &&
+             (r[2] & wire::kChunkEarlyErrorDetected) == 0;
+    };
     uint8_t handle = 0x20;
-    for (const auto& [in_order, wrong] : steps) {
+    for (const OutOfOrderStep& step : kOutOfOrderSteps) {
       ++handle;
-      bool ready = true;
-      for (uint16_t seq : in_order) {
-        auto rsp = probe.Send(ChunkSendOf(n->version, handle, *message, seq));
-        if (!rsp || rsp->size() < wire::kChunkSendAckFixedSize || (*rsp)[1] != static_cast<uint8_t>(wire::Code::kChunkSendAck) ||
-            ((*rsp)[2] & wire::kChunkEarlyErrorDetected) != 0) {
-          run.StepFailed(AssertionId(run, 1), "CHUNK_SEND " + std::to_string(seq) + " (in order)",
-                         rsp ? Error{Errc::kUnexpectedMessage, "validator: not an accepting CHUNK_SEND_ACK"} : rsp.error(),
-                         probe.last_response());
-          ready = false;
-          break;
-        }
-      }
-      if (!ready) continue;
-      auto rsp = probe.Send(ChunkSendOf(n->version, handle, *message, wrong));
-      if (!rsp) {
-        run.StepFailed(AssertionId(run, 1), "CHUNK_SEND " + std::to_string(wrong) + " (out of order)", rsp.error());
-        continue;
-      }
-      CheckOutOfOrder(run, *rsp, n->version);
+      const auto make = [&](uint16_t seq) { return ChunkSendOf(n->version, handle, *message, seq); };
+      if (auto rsp = SendOutOfOrder(probe, run, step, make, accepted, "CHUNK_SEND")) CheckOutOfOrder(run, *rsp, n->version);
     }
   }
   env.Add(std::move(run));
@@ -281,31 +300,21 @@ void ChunkGetOutOfOrderCase(Env& env) {
     if (!request) {
       run.Skip(request.error().context);
     } else {
-      const std::vector<std::pair<std::vector<uint16_t>, uint16_t>> steps = {{{}, 1}, {{0}, 2}, {{0, 1, 2}, 1}};
-      for (const auto& [in_order, wrong] : steps) {
+      const auto accepted = [](ByteSpan r) {
+        return r.size() >= 2 && r[1] == static_cast<uint8_t>(wire::Code::kChunkResponse);
+      };
+      for (const OutOfOrderStep& step : kOutOfOrderSteps) {
         auto handle = Announce(probe, *request);
         if (!handle) {
           run.StepFailed(AssertionId(run, 1), "large request", handle.error(), probe.last_response());
           continue;
         }
-        bool ready = true;
-        for (uint16_t seq : in_order) {
-          auto rsp = probe.Send(*wire::SerializeChunkGet(wire::ChunkGet{n->version, *handle, seq}));
-          if (!rsp || rsp->size() < 2 || (*rsp)[1] != static_cast<uint8_t>(wire::Code::kChunkResponse)) {
-            run.StepFailed(AssertionId(run, 1), "CHUNK_GET " + std::to_string(seq) + " (in order)",
-                           rsp ? Error{Errc::kUnexpectedMessage, "validator: not a CHUNK_RESPONSE"} : rsp.error(),
-                           probe.last_response());
-            ready = false;
-            break;
-          }
+        const auto make = [&](uint16_t seq) {
+          return *wire::SerializeChunkGet(wire::ChunkGet{n->version, *handle, seq});
+        };
+        if (auto rsp = SendOutOfOrder(probe, run, step, make, accepted, "CHUNK_GET")) {
+          CheckErrorOrDrop(run, *rsp, n->version, wire::ErrorCode::kInvalidRequest);
         }
-        if (!ready) continue;
-        auto rsp = probe.Send(*wire::SerializeChunkGet(wire::ChunkGet{n->version, *handle, wrong}));
-        if (!rsp) {
-          run.StepFailed(AssertionId(run, 1), "CHUNK_GET " + std::to_string(wrong) + " (out of order)", rsp.error());
-          continue;
-        }
-        CheckErrorOrDrop(run, *rsp, n->version, wire::ErrorCode::kInvalidRequest);
       }
     }
   }
