@@ -99,6 +99,32 @@ INSTANTIATE_TEST_SUITE_P(Versions, ChunkedFlow,
                                             ::testing::Bool()),
                          ChunkedName);
 
+// HANDSHAKE_IN_THE_CLEAR: FINISH (52+ bytes) and FINISH_RSP with its
+// ResponderVerifyData (52 bytes) go by chunks in the clear, and the session
+// switches to application keys only once FINISH_RSP is whole.
+TEST(Chunking, InTheClearHandshakeAtTheSmallestDataTransferSize) {
+  auto rc = testing::ResponderConfigFor(crypto::Curve::kP384);
+  auto qc = testing::RequesterConfigFor(crypto::Curve::kP384);
+  rc.capabilities |= wire::cap::kHandshakeInTheClear;
+  qc.capabilities |= wire::cap::kHandshakeInTheClear;
+  rc.data_transfer_size = kSmallest;
+  qc.data_transfer_size = kSmallest;
+  Pair p = MakePair(rc, qc);
+  auto& q = *p.requester;
+  ASSERT_TRUE(q.InitConnection());
+  ASSERT_TRUE(q.connection().handshake_in_the_clear);
+  ASSERT_TRUE(q.GetCertificate());
+  const int responses = q.chunked_responses();
+  auto s = q.StartSession();
+  ASSERT_TRUE(s) << s.error().ToString();
+  EXPECT_GE(q.chunked_responses(), responses + 2);  // KEY_EXCHANGE_RSP and FINISH_RSP
+  ASSERT_TRUE(q.Heartbeat(s->session_id));
+  auto m = q.GetMeasurements(wire::meas::kOpAll, true, s->session_id);
+  ASSERT_TRUE(m) << m.error().ToString();
+  EXPECT_TRUE(m->signature_verified);
+  ASSERT_TRUE(q.EndSession(s->session_id));
+}
+
 TEST(Chunking, NothingIsChunkedWhenMessagesFit) {
   Pair p = MakePair(testing::ResponderConfigFor(crypto::Curve::kP384),
                     testing::RequesterConfigFor(crypto::Curve::kP384));
@@ -221,11 +247,18 @@ class ResponderChunkRules : public ::testing::Test {
     CCGPU_CHECK(msg.has_value());
     return pair_.responder->Handle(false, *msg).bytes;
   }
-  // ACK fields, or the test fails.
-  wire::ChunkSendAck Ack(const Bytes& raw) {
+  // ACK fields (owned: the raw reply is often a temporary), or the test fails.
+  struct AckSeen {
+    bool early_error = false;
+    uint8_t handle = 0;
+    uint16_t chunk_seq_no = 0;
+    Bytes response;
+  };
+  AckSeen Ack(const Bytes& raw) {
     auto a = wire::ParseChunkSendAck(raw, {});
     EXPECT_TRUE(a) << a.error().ToString();
-    return a ? *a : wire::ChunkSendAck{};
+    if (!a) return {};
+    return {a->early_error, a->handle, a->chunk_seq_no, Bytes(a->response.begin(), a->response.end())};
   }
   static wire::ErrorCode ErrorOf(ByteSpan raw) {
     auto e = wire::ParseError(raw, {});
@@ -423,7 +456,8 @@ TEST_F(ResponderChunkRules, ChunkGetRules) {
   Bytes whole;
   uint32_t total = 0;
   for (uint16_t seq = 0;; ++seq) {
-    auto c = wire::ParseChunkResponse(Get(h2, seq), {});
+    const Bytes raw = Get(h2, seq);  // the parsed chunk borrows it
+    auto c = wire::ParseChunkResponse(raw, {});
     ASSERT_TRUE(c) << seq;
     if (seq == 0) total = c->large_message_size;
     whole.insert(whole.end(), c->chunk.begin(), c->chunk.end());
