@@ -14,6 +14,7 @@
 // Oracle: never a crash or a hang; a session the requester considers
 // established has the responder's export master secret — no edit makes the
 // two sides agree on a session with different keys.
+#include <algorithm>
 #include <cstdint>
 #include <memory>
 #include <vector>
@@ -21,7 +22,7 @@
 #include "spdm/requester/requester.h"
 #include "spdm/responder/loopback.h"
 #include "spdm/responder/responder.h"
-#include "spdm_responder_fuzz_pki.inc"
+#include "spdm_fuzz_peers.h"
 
 namespace {
 
@@ -72,16 +73,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   }
   const bool small = (*mode & 1) != 0, v13 = (*mode & 2) != 0, doe = (*mode & 4) != 0, clear = (*mode & 8) != 0;
 
-  spdm::responder::ResponderConfig rc;
-  rc.cert_chain_der = {Bytes(std::begin(kFuzzRootDer), std::end(kFuzzRootDer)),
-                       Bytes(std::begin(kFuzzLeafDer), std::end(kFuzzLeafDer))};
-  static auto signer = spdm::responder::EcSigner::FromPem(kFuzzLeafKeyPem).value();
-  rc.signer = signer;
-  rc.measurements = spdm::responder::StaticMeasurementProvider::Sample();
-  spdm::requester::RequesterConfig qc;
-  qc.versions = {v13 ? spdm::wire::kVersion13 : spdm::wire::kVersion12};
-  qc.roots = {crypto::Certificate::FromDer(Bytes(std::begin(kFuzzRootDer), std::end(kFuzzRootDer))).value()};
-  qc.check_time = false;
+  spdm::responder::ResponderConfig rc = spdm::fuzz::FuzzResponderConfig();
+  spdm::requester::RequesterConfig qc = spdm::fuzz::FuzzRequesterConfig();
+  if (v13) qc.versions = {spdm::wire::kVersion13};
   qc.max_retries = 1;
   if (small) {
     rc.data_transfer_size = spdm::wire::kMinDataTransferSize;

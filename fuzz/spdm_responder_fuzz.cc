@@ -16,19 +16,14 @@
 #include "spdm/responder/loopback.h"
 #include "spdm/responder/responder.h"
 #include "spdm/wire/message.h"
-#include "spdm_responder_fuzz_pki.inc"
+#include "spdm_fuzz_peers.h"
 
 namespace {
 
 using namespace ccgpu;  // NOLINT
 
 spdm::responder::ResponderConfig Config(bool in_clear, bool small) {
-  spdm::responder::ResponderConfig c;
-  c.cert_chain_der = {Bytes(std::begin(kFuzzRootDer), std::end(kFuzzRootDer)),
-                      Bytes(std::begin(kFuzzLeafDer), std::end(kFuzzLeafDer))};
-  static auto signer = spdm::responder::EcSigner::FromPem(kFuzzLeafKeyPem).value();
-  c.signer = signer;
-  c.measurements = spdm::responder::StaticMeasurementProvider::Sample();
+  spdm::responder::ResponderConfig c = spdm::fuzz::FuzzResponderConfig();
   if (in_clear) c.capabilities |= spdm::wire::cap::kHandshakeInTheClear;
   if (small) c.data_transfer_size = spdm::wire::kMinDataTransferSize;
   return c;
@@ -54,10 +49,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   CCGPU_CHECK(responder.has_value());
   spdm::responder::Responder& r = **responder;
   spdm::LoopbackExchange ex(&r);
-  spdm::requester::RequesterConfig qc;
-  qc.versions = {spdm::wire::kVersion12};
-  qc.roots = {crypto::Certificate::FromDer(Bytes(std::begin(kFuzzRootDer), std::end(kFuzzRootDer))).value()};
-  qc.check_time = false;
+  spdm::requester::RequesterConfig qc = spdm::fuzz::FuzzRequesterConfig();
   if (*mode & 4) qc.capabilities |= spdm::wire::cap::kHandshakeInTheClear;
   if (*mode & 8) qc.data_transfer_size = spdm::wire::kMinDataTransferSize;
   auto q = spdm::requester::Requester::Create(qc, &ex);

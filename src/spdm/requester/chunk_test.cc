@@ -293,7 +293,7 @@ class ResponderChunkRules : public ::testing::Test {
   }
   // CHUNK_SEND i of `message` cut as the requester cuts it (DataTransferSize 64).
   static wire::ChunkSend Piece(const Bytes& message, uint16_t seq, uint8_t handle = 9) {
-    const std::size_t first = 64 - 16, later = 64 - 12;
+    const std::size_t first = wire::ChunkRoom(64, 0), later = wire::ChunkRoom(64, 1);
     const std::size_t at = seq == 0 ? 0 : first + (seq - 1) * later;
     const std::size_t n = std::min(seq == 0 ? first : later, message.size() - at);
     wire::ChunkSend c;

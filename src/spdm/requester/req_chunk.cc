@@ -27,8 +27,7 @@ Result<Bytes> Requester::SendLarge(SessionState* s, ByteSpan request, const Afte
   std::size_t done = 0;
   for (uint32_t seq = 0;; ++seq) {
     if (seq > 0xFFFF) return Fail(Errc::kLengthOverflow, "spdm requester: request needs more chunks than ChunkSeqNo counts");
-    const std::size_t room = dts - wire::kChunkFixedSize - (seq == 0 ? wire::kChunkLargeMessageSizeField : 0);
-    const std::size_t n = std::min(room, request.size() - done);
+    const std::size_t n = std::min(wire::ChunkRoom(dts, seq), request.size() - done);
     wire::ChunkSend c;
     c.version = conn_.version;
     c.handle = handle;
@@ -66,9 +65,8 @@ Result<Bytes> Requester::SendLarge(SessionState* s, ByteSpan request, const Afte
 
 Result<Bytes> Requester::GetLarge(SessionState* s, uint8_t handle) {
   ++chunked_responses_;
-  Bytes message;
-  uint32_t total = 0;
-  for (uint32_t seq = 0;; ++seq) {
+  wire::ChunkReassembly response;
+  for (uint32_t seq = 0; !response.complete(); ++seq) {
     if (seq > 0xFFFF) return Fail(Errc::kLengthOverflow, "spdm requester: large response runs past ChunkSeqNo");
     CCGPU_ASSIGN_OR_RETURN(Bytes msg, wire::SerializeChunkGet(wire::ChunkGet{conn_.version, handle, static_cast<uint16_t>(seq)}));
     CCGPU_ASSIGN_OR_RETURN(Bytes raw, Transmit(s, msg, nullptr));
@@ -81,21 +79,9 @@ Result<Bytes> Requester::GetLarge(SessionState* s, uint8_t handle) {
     if (c.handle != handle || c.chunk_seq_no != seq) {
       return Fail(Errc::kUnexpectedMessage, "spdm requester: CHUNK_RESPONSE for another chunk");
     }
-    if (seq == 0) {
-      total = c.large_message_size;
-      if (total > config_.max_spdm_msg_size) {
-        return Fail(Errc::kLengthOverflow, "spdm requester: LargeMessageSize beyond our MaxSPDMmsgSize");
-      }
-      if (total < wire::kHeaderSize) return Fail(Errc::kMalformed, "spdm requester: LargeMessageSize shorter than a message");
-      message.reserve(total);
-    }
-    if (c.chunk.empty() || message.size() + c.chunk.size() > total ||
-        c.last_chunk != (message.size() + c.chunk.size() == total)) {
-      return Fail(Errc::kMalformed, "spdm requester: CHUNK_RESPONSE sizes disagree with LargeMessageSize");
-    }
-    message.insert(message.end(), c.chunk.begin(), c.chunk.end());
-    if (c.last_chunk) return message;
+    CCGPU_TRY(response.Add(seq, c.large_message_size, c.chunk, c.last_chunk, config_.max_spdm_msg_size));
   }
+  return response.Take();
 }
 
 }  // namespace ccgpu::spdm::requester

@@ -28,16 +28,9 @@ Result<std::unique_ptr<Requester>> Requester::Create(RequesterConfig config, Mes
   if (config.base_hash == 0 || config.base_asym == 0) return Fail(Errc::kInvalidArgument, "spdm requester: no hash/asym offered");
   if (config.data_transfer_size < wire::kMinDataTransferSize) return Fail(Errc::kInvalidArgument, "spdm requester: DataTransferSize below 42");
   if (config.certificate_portion == 0) return Fail(Errc::kInvalidArgument, "spdm requester: zero certificate portion");
-  const bool chunk_cap = (config.capabilities & wire::cap::kChunk) != 0;
-  if (config.max_spdm_msg_size == 0) {
-    config.max_spdm_msg_size = chunk_cap ? std::max<uint32_t>(config.data_transfer_size, 0x10000) : config.data_transfer_size;
-  }
-  if (config.max_spdm_msg_size < config.data_transfer_size) {
-    return Fail(Errc::kInvalidArgument, "spdm requester: MaxSPDMmsgSize below DataTransferSize");
-  }
-  if (!chunk_cap && config.max_spdm_msg_size != config.data_transfer_size) {
-    return Fail(Errc::kInvalidArgument, "spdm requester: MaxSPDMmsgSize above DataTransferSize needs CHUNK_CAP");
-  }
+  CCGPU_ASSIGN_OR_RETURN(config.max_spdm_msg_size,
+                         wire::ResolveMaxSpdmMsgSize(config.capabilities, config.data_transfer_size,
+                                                     config.max_spdm_msg_size));
   return std::unique_ptr<Requester>(new Requester(std::move(config), exchange));
 }
 

@@ -47,9 +47,6 @@ bool IsDefinedRequest(uint8_t code) {
   }
 }
 
-// MaxSPDMmsgSize when chunking and none is configured.
-constexpr uint32_t kDefaultMaxSpdmMsgSize = 0x10000;
-
 template <class... Ts>
 struct Overloaded : Ts... {
   using Ts::operator()...;
@@ -84,17 +81,9 @@ Result<std::unique_ptr<Responder>> Responder::Create(ResponderConfig config) {
   if (config.data_transfer_size < wire::kMinDataTransferSize) {
     return Fail(Errc::kUnsupported, "spdm responder: DataTransferSize below 42");
   }
-  const bool chunk_cap = (config.capabilities & wire::cap::kChunk) != 0;
-  if (config.max_spdm_msg_size == 0) {
-    config.max_spdm_msg_size = chunk_cap ? std::max<uint32_t>(config.data_transfer_size, kDefaultMaxSpdmMsgSize)
-                                         : config.data_transfer_size;
-  }
-  if (config.max_spdm_msg_size < config.data_transfer_size) {
-    return Fail(Errc::kInvalidArgument, "spdm responder: MaxSPDMmsgSize below DataTransferSize");
-  }
-  if (!chunk_cap && config.max_spdm_msg_size != config.data_transfer_size) {
-    return Fail(Errc::kInvalidArgument, "spdm responder: MaxSPDMmsgSize above DataTransferSize needs CHUNK_CAP");
-  }
+  CCGPU_ASSIGN_OR_RETURN(config.max_spdm_msg_size,
+                         wire::ResolveMaxSpdmMsgSize(config.capabilities, config.data_transfer_size,
+                                                     config.max_spdm_msg_size));
   for (uint32_t b : config.base_hash) {
     if (!SingleBit(b) || (b & kImplementedBaseHash) == 0) return Fail(Errc::kInvalidArgument, "spdm responder: base hash not implemented");
   }
@@ -294,16 +283,13 @@ Bytes Responder::Answer(SessionState* s, const Result<Bytes>& r, uint8_t code, s
       last_error_context_ = "spdm responder: response exceeds the requester's DataTransferSize";
       return ErrorMessage(wire::ErrorCode::kResponseTooLarge, 0);
     }
-    const std::size_t first = limit - wire::kChunkFixedSize - wire::kChunkLargeMessageSizeField;
-    const std::size_t later = limit - wire::kChunkFixedSize;
-    if (r->size() > first + later * std::size_t{0xFFFF}) {
+    if (r->size() > wire::ChunkRoom(limit, 0) + wire::ChunkRoom(limit, 1) * std::size_t{0xFFFF}) {
       last_error_context_ = "spdm responder: response needs more chunks than ChunkSeqNo counts";
       return ErrorMessage(wire::ErrorCode::kResponseTooLarge, 0);
     }
-    LargeMessage g;
+    ChunkGetState g;
     g.handle = next_chunk_handle_++;
     g.session_id = s != nullptr ? s->id : 0;
-    g.size = static_cast<uint32_t>(r->size());
     g.bytes = *r;
     const uint8_t handle = g.handle;
     chunk_get_ = std::move(g);

@@ -209,16 +209,20 @@ class Responder {
   // Large messages (DSP0274 1.2 CHUNK_SEND / CHUNK_GET): one of each at a
   // time, tied to the session (0: none) it belongs to; any other request
   // drops them.
-  struct LargeMessage {
+  struct ChunkSendState {
+    uint8_t handle = 0;
+    uint32_t session_id = 0;
+    wire::ChunkReassembly request;
+  };
+  struct ChunkGetState {
     uint8_t handle = 0;
     uint16_t next_seq = 0;
     uint32_t session_id = 0;
-    uint32_t size = 0;  // LargeMessageSize
-    std::size_t done = 0;  // bytes received (send) or sent (get)
-    Bytes bytes;
+    std::size_t done = 0;  // bytes sent
+    Bytes bytes;           // the whole response
   };
-  std::optional<LargeMessage> chunk_send_;
-  std::optional<LargeMessage> chunk_get_;
+  std::optional<ChunkSendState> chunk_send_;
+  std::optional<ChunkGetState> chunk_get_;
   uint8_t next_chunk_handle_ = 0;
 };
 

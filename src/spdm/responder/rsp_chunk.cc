@@ -24,7 +24,7 @@ Result<Bytes> Responder::OnChunkSend(const wire::ChunkSend& m, const Ctx& ctx) {
   if ((neg_.rsp_caps & wire::cap::kChunk) == 0) return Unsupported("spdm responder: CHUNK_SEND without CHUNK_CAP");
   if (!Chunking()) return Unexpected("spdm responder: CHUNK_SEND from a requester without CHUNK_CAP");
   const uint32_t session_id = ctx.session != nullptr ? ctx.session->id : 0;
-  std::optional<LargeMessage> state = std::move(chunk_send_);
+  std::optional<ChunkSendState> state = std::move(chunk_send_);
   chunk_send_.reset();
 
   wire::ChunkSendAck ack;
@@ -42,49 +42,33 @@ Result<Bytes> Responder::OnChunkSend(const wire::ChunkSend& m, const Ctx& ctx) {
   if (ctx.request.size() > config_.data_transfer_size) {
     return early_error(wire::ErrorCode::kInvalidRequest, "spdm responder: CHUNK_SEND larger than our DataTransferSize");
   }
-  if (m.chunk.empty()) return early_error(wire::ErrorCode::kInvalidRequest, "spdm responder: CHUNK_SEND with an empty chunk");
   if (!state) {
-    if (m.chunk_seq_no != 0) {
-      return early_error(wire::ErrorCode::kInvalidRequest, "spdm responder: CHUNK_SEND sequence does not start at 0");
-    }
-    if (m.large_message_size > config_.max_spdm_msg_size) {
-      return early_error(wire::ErrorCode::kRequestTooLarge, "spdm responder: LargeMessageSize beyond our MaxSPDMmsgSize");
-    }
-    // Chunks of any size up to DataTransferSize are taken, also for a
-    // message that would have fitted whole: DMTF's test plan (its case
-    // 19.1) cuts every request into MinDataTransferSize chunks.
-    if (m.large_message_size < wire::kHeaderSize || m.chunk.size() > m.large_message_size ||
-        m.last_chunk != (m.chunk.size() == m.large_message_size)) {
-      return early_error(wire::ErrorCode::kInvalidRequest, "spdm responder: chunk 0 disagrees with LargeMessageSize");
-    }
-    state = LargeMessage{};
+    state = ChunkSendState{};
     state->handle = m.handle;
     state->session_id = session_id;
-    state->size = m.large_message_size;
-    state->bytes.reserve(m.large_message_size);
-  } else {
-    if (m.chunk_seq_no != state->next_seq || m.chunk_seq_no == 0) {
-      return early_error(wire::ErrorCode::kInvalidRequest, "spdm responder: CHUNK_SEND out of sequence");
-    }
-    if (m.handle != state->handle) return early_error(wire::ErrorCode::kInvalidRequest, "spdm responder: CHUNK_SEND handle changed");
-    if (session_id != state->session_id) {
-      return early_error(wire::ErrorCode::kInvalidRequest, "spdm responder: CHUNK_SEND moved between sessions");
-    }
-    const std::size_t after = state->done + m.chunk.size();
-    if (after > state->size || (m.last_chunk != (after == state->size))) {
-      return early_error(wire::ErrorCode::kInvalidRequest, "spdm responder: chunk sizes disagree with LargeMessageSize");
-    }
+  } else if (m.handle != state->handle) {
+    return early_error(wire::ErrorCode::kInvalidRequest, "spdm responder: CHUNK_SEND handle changed");
+  } else if (session_id != state->session_id) {
+    return early_error(wire::ErrorCode::kInvalidRequest, "spdm responder: CHUNK_SEND moved between sessions");
   }
-  state->bytes.insert(state->bytes.end(), m.chunk.begin(), m.chunk.end());
-  state->done += m.chunk.size();
-  state->next_seq = static_cast<uint16_t>(m.chunk_seq_no + 1);
+  // Sequence from 0, sizes adding up to LargeMessageSize (at most our
+  // MaxSPDMmsgSize). Chunks of any size up to DataTransferSize are taken,
+  // also for a message that would have fitted whole: DMTF's test plan (its
+  // case 19.1) cuts every request into MinDataTransferSize chunks.
+  if (auto st = state->request.Add(m.chunk_seq_no, m.large_message_size, m.chunk, m.last_chunk,
+                                   config_.max_spdm_msg_size);
+      !st) {
+    return early_error(st.error().code == Errc::kLengthOverflow ? wire::ErrorCode::kRequestTooLarge
+                                                                : wire::ErrorCode::kInvalidRequest,
+                       st.error().context);
+  }
   if (!m.last_chunk) {
     chunk_send_ = std::move(state);
     return wire::SerializeChunkSendAck(ack);
   }
 
   // The whole request: answer it as if it had come in one message.
-  const Bytes request = std::move(state->bytes);
+  const Bytes request = state->request.Take();
   const uint8_t code = request.size() >= 2 ? request[1] : 0;
   Result<Bytes> r = (code == static_cast<uint8_t>(wire::Code::kChunkSend) ||
                      code == static_cast<uint8_t>(wire::Code::kChunkGet))
@@ -99,7 +83,7 @@ Result<Bytes> Responder::OnChunkGet(const wire::ChunkGet& m, const Ctx& ctx) {
   if ((neg_.rsp_caps & wire::cap::kChunk) == 0) return Unsupported("spdm responder: CHUNK_GET without CHUNK_CAP");
   if (!Chunking()) return Unexpected("spdm responder: CHUNK_GET from a requester without CHUNK_CAP");
   if (!chunk_get_) return Unexpected("spdm responder: CHUNK_GET with no large response pending");
-  LargeMessage& g = *chunk_get_;
+  ChunkGetState& g = *chunk_get_;
   // A response to a secured request never leaves its session in the clear.
   const uint32_t session_id = ctx.session != nullptr ? ctx.session->id : 0;
   if (session_id != g.session_id) {
@@ -109,13 +93,12 @@ Result<Bytes> Responder::OnChunkGet(const wire::ChunkGet& m, const Ctx& ctx) {
   if (m.handle != g.handle) return Invalid("spdm responder: CHUNK_GET handle is not the LargeResponse's");
   if (m.chunk_seq_no != g.next_seq) return Invalid("spdm responder: CHUNK_GET out of sequence");
   const std::size_t limit = neg_.req_data_transfer_size;
-  const std::size_t room = limit - wire::kChunkFixedSize - (g.next_seq == 0 ? wire::kChunkLargeMessageSizeField : 0);
-  const std::size_t n = std::min(room, g.bytes.size() - g.done);
+  const std::size_t n = std::min(wire::ChunkRoom(limit, g.next_seq), g.bytes.size() - g.done);
   wire::ChunkResponse c;
   c.version = neg_.version;
   c.handle = g.handle;
   c.chunk_seq_no = g.next_seq;
-  c.large_message_size = g.next_seq == 0 ? g.size : 0;
+  c.large_message_size = g.next_seq == 0 ? static_cast<uint32_t>(g.bytes.size()) : 0;
   c.chunk = ByteSpan(g.bytes).subspan(g.done, n);
   c.last_chunk = g.done + n == g.bytes.size();
   CCGPU_ASSIGN_OR_RETURN(Bytes out, wire::SerializeChunkResponse(c));

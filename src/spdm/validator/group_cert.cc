@@ -604,7 +604,7 @@ void RunWholeChainCase(Env& env, CaseRun& run, uint8_t version) {
   VcaOffer offer;
   offer.flags |= wire::cap::kChunk;
   offer.data_transfer_size = 256;
-  offer.max_spdm_msg_size = 0x10000;
+  offer.max_spdm_msg_size = wire::kDefaultMaxSpdmMsgSize;
   auto n = Vca(env.probe, version, offer);
   if (!n) return run.StepFailed(AssertionId(run, 1), "VCA", n.error(), env.probe.last_response());
   if (!n->Has(wire::cap::kCert)) return run.Skip("the responder does not advertise CERT_CAP");

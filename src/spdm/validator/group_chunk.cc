@@ -23,8 +23,8 @@ namespace group_chunk {
 // DSP0274 1.2 MinDataTransferSize; the documents cut every message into
 // chunks that make MinDataTransferSize-byte CHUNK_SEND/CHUNK_RESPONSE.
 constexpr std::size_t kMin = wire::kMinDataTransferSize;
-constexpr std::size_t kFirstChunk = kMin - wire::kChunkFixedSize - wire::kChunkLargeMessageSizeField;  // 26
-constexpr std::size_t kLaterChunk = kMin - wire::kChunkFixedSize;                                        // 30
+constexpr std::size_t kFirstChunk = wire::ChunkRoom(kMin, 0);  // 26
+constexpr std::size_t kLaterChunk = wire::ChunkRoom(kMin, 1);  // 30
 
 // TestSetup of every case here: SPDM 1.2+ listed, VCA offering CHUNK_CAP
 // with `dts` as the validator's DataTransferSize, the responder's CHUNK_CAP.
@@ -37,7 +37,7 @@ std::optional<Negotiated> Start(Env& env, CaseRun& run, uint32_t dts) {
   VcaOffer offer;
   offer.flags |= wire::cap::kChunk;
   offer.data_transfer_size = dts;
-  offer.max_spdm_msg_size = 0x10000;
+  offer.max_spdm_msg_size = wire::kDefaultMaxSpdmMsgSize;
   // CHUNK_CAP is read from CAPABILITIES first: without it ALGORITHMS may
   // not fit a small DataTransferSize (ResponseTooLarge, rightly).
   auto caps = VersionAndCapabilities(env.probe, v, offer);
@@ -77,12 +77,14 @@ std::size_t ChunkCount(std::size_t size) {
   return size <= kFirstChunk ? 1 : 1 + (size - kFirstChunk + kLaterChunk - 1) / kLaterChunk;
 }
 
-// The large request of 19.1 and the response code it must get:
-// KEY_EXCHANGE (KEY_EX_CAP) or else CHALLENGE (CHAL_CAP), both over 26 bytes.
+// A request a case sends and the response code it must get.
 struct LargeRequest {
   Bytes bytes;
   wire::Code answer;
 };
+
+// The large request of 19.1: KEY_EXCHANGE (KEY_EX_CAP) or else CHALLENGE
+// (CHAL_CAP), both over 26 bytes.
 Result<LargeRequest> PickLargeRequest(const Negotiated& n) {
   if (n.Has(wire::cap::kKeyEx) && n.dhe != 0) {
     CCGPU_ASSIGN_OR_RETURN(Bytes point, EphemeralPoint(n));
@@ -218,15 +220,36 @@ void ChunkSendOutOfOrderCase(Env& env) {
   env.Add(std::move(run));
 }
 
-// The request of group 20: a response over MinDataTransferSize.
+// The request of group 20, whose response is over MinDataTransferSize:
 // GET_CERTIFICATE (slot 0, 256 bytes) with CERT_CAP, else signed
 // GET_MEASUREMENTS of every block.
-Result<Bytes> LargeResponseRequest(const Negotiated& n) {
+Result<LargeRequest> LargeResponseRequest(const Negotiated& n) {
   if (n.Has(wire::cap::kCert)) {
-    return wire::SerializeGetCertificate(wire::GetCertificate{n.version, 0, false, 0, 0x100});
+    CCGPU_ASSIGN_OR_RETURN(Bytes b, wire::SerializeGetCertificate(wire::GetCertificate{n.version, 0, false, 0, 0x100}));
+    return LargeRequest{std::move(b), wire::Code::kCertificate};
   }
-  if (n.Has(wire::cap::kMeasSig)) return MeasurementsRequest(n.version, true, wire::meas::kOpAll, 0);
+  if (n.Has(wire::cap::kMeasSig)) {
+    CCGPU_ASSIGN_OR_RETURN(Bytes b, MeasurementsRequest(n.version, true, wire::meas::kOpAll, 0));
+    return LargeRequest{std::move(b), wire::Code::kMeasurements};
+  }
   return Fail(Errc::kUnsupported, "validator: the responder has neither CERT_CAP nor MEAS_CAP with signatures");
+}
+
+// Group 20's setup: VCA at DataTransferSize 42 and the request to use;
+// nullopt when the case is finished (skipped, or its setup failed).
+struct Group20Setup {
+  Negotiated n;
+  LargeRequest request;
+};
+std::optional<Group20Setup> StartGroup20(Env& env, CaseRun& run) {
+  auto n = Start(env, run, kMin);
+  if (!n) return std::nullopt;
+  auto request = LargeResponseRequest(*n);
+  if (!request) {
+    run.Skip(request.error().context);
+    return std::nullopt;
+  }
+  return Group20Setup{std::move(*n), std::move(*request)};
 }
 
 // Sends `request` with reassembly off; the LargeResponse handle.
@@ -242,12 +265,10 @@ Result<uint8_t> Announce(Probe& probe, ByteSpan request) {
 
 void ChunkGetCase(Env& env) {
   CaseRun run("20.1", "CHUNK_GET returns the large response in MinDataTransferSize CHUNK_RESPONSEs");
-  if (auto n = Start(env, run, kMin)) {
+  if (auto setup = StartGroup20(env, run)) {
     Probe& probe = env.probe;
-    auto request = LargeResponseRequest(*n);
-    if (!request) {
-      run.Skip(request.error().context);
-    } else if (auto handle = Announce(probe, *request); !handle) {
+    const Negotiated* n = &setup->n;
+    if (auto handle = Announce(probe, setup->request.bytes); !handle) {
       run.StepFailed(AssertionId(run, 1), "large request", handle.error(), probe.last_response());
     } else {
       std::vector<Bytes> chunks;
@@ -279,7 +300,7 @@ void ChunkGetCase(Env& env) {
         }
         run.Check("20.1.8", large_size == whole->size(), "LargeMessageSize == sizeof(SPDM_RESPONSE)",
                   std::to_string(large_size) + " vs " + std::to_string(whole->size()));
-        const wire::Code want = n->Has(wire::cap::kCert) ? wire::Code::kCertificate : wire::Code::kMeasurements;
+        const wire::Code want = setup->request.answer;
         wire::ParseParams rp = probe.Params(n->np);
         rp.measurement_signature = want == wire::Code::kMeasurements;
         auto parsed = wire::ParseResponse(*whole, rp);
@@ -294,27 +315,21 @@ void ChunkGetCase(Env& env) {
 
 void ChunkGetOutOfOrderCase(Env& env) {
   CaseRun run("20.2", "CHUNK_GET out of sequence gets ERROR(InvalidRequest) or a drop");
-  if (auto n = Start(env, run, kMin)) {
+  if (auto setup = StartGroup20(env, run)) {
     Probe& probe = env.probe;
-    auto request = LargeResponseRequest(*n);
-    if (!request) {
-      run.Skip(request.error().context);
-    } else {
-      const auto accepted = [](ByteSpan r) {
-        return r.size() >= 2 && r[1] == static_cast<uint8_t>(wire::Code::kChunkResponse);
-      };
-      for (const OutOfOrderStep& step : kOutOfOrderSteps) {
-        auto handle = Announce(probe, *request);
-        if (!handle) {
-          run.StepFailed(AssertionId(run, 1), "large request", handle.error(), probe.last_response());
-          continue;
-        }
-        const auto make = [&](uint16_t seq) {
-          return *wire::SerializeChunkGet(wire::ChunkGet{n->version, *handle, seq});
-        };
-        if (auto rsp = SendOutOfOrder(probe, run, step, make, accepted, "CHUNK_GET")) {
-          CheckErrorOrDrop(run, *rsp, n->version, wire::ErrorCode::kInvalidRequest);
-        }
+    const uint8_t version = setup->n.version;
+    const auto accepted = [](ByteSpan r) {
+      return r.size() >= 2 && r[1] == static_cast<uint8_t>(wire::Code::kChunkResponse);
+    };
+    for (const OutOfOrderStep& step : kOutOfOrderSteps) {
+      auto handle = Announce(probe, setup->request.bytes);
+      if (!handle) {
+        run.StepFailed(AssertionId(run, 1), "large request", handle.error(), probe.last_response());
+        continue;
+      }
+      const auto make = [&](uint16_t seq) { return *wire::SerializeChunkGet(wire::ChunkGet{version, *handle, seq}); };
+      if (auto rsp = SendOutOfOrder(probe, run, step, make, accepted, "CHUNK_GET")) {
+        CheckErrorOrDrop(run, *rsp, version, wire::ErrorCode::kInvalidRequest);
       }
     }
   }

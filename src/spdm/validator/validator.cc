@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <limits>
 #include <thread>
 
 #include "crypto/rng.h"
@@ -70,8 +71,7 @@ Result<Bytes> Probe::Send(ByteSpan request) {
 Result<Bytes> Probe::FetchLarge(uint8_t version, uint8_t handle, std::vector<Bytes>* chunks) {
   wire::ParseParams p;
   p.allow_dword_padding = config_.allow_dword_padding;
-  Bytes message;
-  uint32_t total = 0;
+  wire::ChunkReassembly message;
   for (uint32_t seq = 0; seq <= 0xFFFF; ++seq) {
     CCGPU_ASSIGN_OR_RETURN(Bytes get, wire::SerializeChunkGet(wire::ChunkGet{version, handle, static_cast<uint16_t>(seq)}));
     CCGPU_ASSIGN_OR_RETURN(requester::ExchangeMessage reply, exchange_->Exchange(false, get));
@@ -82,15 +82,10 @@ Result<Bytes> Probe::FetchLarge(uint8_t version, uint8_t handle, std::vector<Byt
     CCGPU_ASSIGN_OR_RETURN(wire::ChunkResponse c, wire::ParseChunkResponse(reply.bytes, p));
     if (chunks != nullptr) chunks->push_back(reply.bytes);
     if (c.handle != handle || c.chunk_seq_no != seq) return Fail(Errc::kMalformed, "validator: CHUNK_RESPONSE for another chunk");
-    if (seq == 0) total = c.large_message_size;
-    if (c.chunk.empty() || message.size() + c.chunk.size() > total ||
-        c.last_chunk != (message.size() + c.chunk.size() == total)) {
-      return Fail(Errc::kMalformed, "validator: CHUNK_RESPONSE sizes disagree with LargeMessageSize");
-    }
-    message.insert(message.end(), c.chunk.begin(), c.chunk.end());
-    if (c.last_chunk) {
-      last_response_ = message;
-      return message;
+    CCGPU_TRY(message.Add(seq, c.large_message_size, c.chunk, c.last_chunk, std::numeric_limits<uint32_t>::max()));
+    if (message.complete()) {
+      last_response_ = message.Take();
+      return last_response_;
     }
   }
   return Fail(Errc::kMalformed, "validator: large response runs past ChunkSeqNo");

@@ -1,5 +1,6 @@
 #include "spdm/wire/chunk.h"
 
+#include <algorithm>
 #include <limits>
 
 namespace ccgpu::spdm::wire {
@@ -50,6 +51,36 @@ Result<Bytes> WriteChunkBody(uint8_t version, Code code, uint8_t param1, uint8_t
 }
 
 }  // namespace
+
+Result<uint32_t> ResolveMaxSpdmMsgSize(uint32_t capabilities, uint32_t data_transfer_size, uint32_t configured) {
+  const bool chunk_cap = (capabilities & cap::kChunk) != 0;
+  const uint32_t max = configured != 0 ? configured
+                       : chunk_cap    ? std::max(data_transfer_size, kDefaultMaxSpdmMsgSize)
+                                      : data_transfer_size;
+  if (max < data_transfer_size) return Fail(Errc::kInvalidArgument, "spdm: MaxSPDMmsgSize below DataTransferSize");
+  if (!chunk_cap && max != data_transfer_size) {
+    return Fail(Errc::kInvalidArgument, "spdm: MaxSPDMmsgSize above DataTransferSize needs CHUNK_CAP");
+  }
+  return max;
+}
+
+Status ChunkReassembly::Add(uint32_t seq, uint32_t large_message_size, ByteSpan chunk, bool last, uint32_t max_size) {
+  if (complete_ || seq != next_seq_) return Fail(Errc::kMalformed, "spdm.chunk: chunk out of sequence");
+  if (seq == 0) {
+    if (large_message_size > max_size) return Fail(Errc::kLengthOverflow, "spdm.chunk: LargeMessageSize beyond MaxSPDMmsgSize");
+    if (large_message_size < kHeaderSize) return Fail(Errc::kMalformed, "spdm.chunk: LargeMessageSize shorter than a message");
+    total_ = large_message_size;
+    message_.reserve(total_);
+  }
+  const std::size_t after = message_.size() + chunk.size();
+  if (chunk.empty() || after > total_ || last != (after == total_)) {
+    return Fail(Errc::kMalformed, "spdm.chunk: chunk sizes disagree with LargeMessageSize");
+  }
+  message_.insert(message_.end(), chunk.begin(), chunk.end());
+  ++next_seq_;
+  complete_ = last;
+  return OkStatus();
+}
 
 Result<ChunkSend> ParseChunkSend(ByteSpan msg, const ParseParams& p) {
   CCGPU_ASSIGN_OR_RETURN(ChunkBody b,

@@ -30,6 +30,43 @@ inline constexpr uint8_t kChunkEarlyErrorDetected = 0x01;  // CHUNK_SEND_ACK Par
 inline constexpr std::size_t kChunkFixedSize = 12;
 inline constexpr std::size_t kChunkLargeMessageSizeField = 4;
 inline constexpr std::size_t kChunkSendAckFixedSize = 6;
+// MaxSPDMmsgSize when chunking is on and none is configured.
+inline constexpr uint32_t kDefaultMaxSpdmMsgSize = 0x10000;
+
+// SPDMchunk bytes that fit a CHUNK_SEND / CHUNK_RESPONSE of
+// `data_transfer_size` (>= 42) bytes: chunk 0 also carries LargeMessageSize.
+constexpr std::size_t ChunkRoom(std::size_t data_transfer_size, uint32_t seq) {
+  return data_transfer_size - kChunkFixedSize - (seq == 0 ? kChunkLargeMessageSizeField : 0);
+}
+
+// One side's MaxSPDMmsgSize (DSP0274 1.2 §10.4) from its configuration:
+// `configured` 0 means DataTransferSize without CHUNK_CAP in `capabilities`,
+// kDefaultMaxSpdmMsgSize (at least DataTransferSize) with it.
+// kInvalidArgument below DataTransferSize, or above it without CHUNK_CAP.
+Result<uint32_t> ResolveMaxSpdmMsgSize(uint32_t capabilities, uint32_t data_transfer_size, uint32_t configured);
+
+// The receiving end of one large message, either direction: chunks in order
+// from 0, LargeMessageSize from chunk 0, sizes that add up with LastChunk set
+// on the chunk that completes it. Data only (no I/O); handles and sessions
+// are the caller's.
+class ChunkReassembly {
+ public:
+  // Adds chunk `seq`. kLengthOverflow: LargeMessageSize above `max_size`;
+  // kMalformed: out of sequence, an empty chunk, LargeMessageSize under an
+  // SPDM header, or sizes that disagree with it or with LastChunk.
+  Status Add(uint32_t seq, uint32_t large_message_size, ByteSpan chunk, bool last, uint32_t max_size);
+  // The sequence number Add expects next.
+  uint32_t next_seq() const { return next_seq_; }
+  bool complete() const { return complete_; }
+  // The whole message (once complete).
+  Bytes Take() { return std::move(message_); }
+
+ private:
+  uint32_t next_seq_ = 0;
+  uint32_t total_ = 0;
+  bool complete_ = false;
+  Bytes message_;
+};
 
 struct ChunkSend {
   uint8_t version = kVersion12;

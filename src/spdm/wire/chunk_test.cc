@@ -136,6 +136,37 @@ TEST(ChunkSendAck, EmptyAndWithResponse) {
   EXPECT_ERRC(SerializeChunkSendAck(ChunkSendAck{kVersion12, true, 1, 0, short_response}), Errc::kInvalidArgument);
 }
 
+TEST(ChunkReassembly, InOrderChunksThatAddUp) {
+  const Bytes msg = Hex("12fe000003000102de10");
+  ChunkReassembly r;
+  ASSERT_TRUE(r.Add(0, static_cast<uint32_t>(msg.size()), ByteSpan(msg).first(4), false, 64));
+  EXPECT_EQ(r.next_seq(), 1u);
+  EXPECT_FALSE(r.complete());
+  EXPECT_ERRC(r.Add(2, 0, ByteSpan(msg).subspan(4), true, 64), Errc::kMalformed);  // skipped 1
+  ASSERT_TRUE(r.Add(1, 0, ByteSpan(msg).subspan(4), true, 64));
+  ASSERT_TRUE(r.complete());
+  EXPECT_EQ(r.Take(), msg);
+
+  ChunkReassembly big;
+  EXPECT_ERRC(big.Add(0, 65, ByteSpan(msg).first(4), false, 64), Errc::kLengthOverflow);
+  ChunkReassembly tiny;
+  EXPECT_ERRC(tiny.Add(0, 3, ByteSpan(msg).first(3), true, 64), Errc::kMalformed);
+  ChunkReassembly early;
+  EXPECT_ERRC(early.Add(0, 10, ByteSpan(msg).first(4), true, 64), Errc::kMalformed);  // LastChunk too soon
+  ChunkReassembly empty;
+  EXPECT_ERRC(empty.Add(0, 10, {}, false, 64), Errc::kMalformed);
+}
+
+TEST(ChunkSizes, RoomAndMaxSpdmMsgSize) {
+  EXPECT_EQ(ChunkRoom(42, 0), 26u);
+  EXPECT_EQ(ChunkRoom(42, 1), 30u);
+  EXPECT_EQ(*ResolveMaxSpdmMsgSize(cap::kChunk, 0x1200, 0), kDefaultMaxSpdmMsgSize);
+  EXPECT_EQ(*ResolveMaxSpdmMsgSize(0, 0x1200, 0), 0x1200u);
+  EXPECT_EQ(*ResolveMaxSpdmMsgSize(cap::kChunk, 0x20000, 0), 0x20000u);
+  EXPECT_ERRC(ResolveMaxSpdmMsgSize(0, 0x1200, 0x2000), Errc::kInvalidArgument);
+  EXPECT_ERRC(ResolveMaxSpdmMsgSize(cap::kChunk, 0x1200, 0x1000), Errc::kInvalidArgument);
+}
+
 TEST(ChunkMessages, DispatchedByCode) {
   auto rq = ParseRequest(H(kChunkSend0), {});
   ASSERT_TRUE(rq);
