@@ -100,6 +100,16 @@ Result<SecretBytes> DeriveHandshakeSecret(const SessionAlgorithms& algs,
   return crypto::HkdfExtract(algs.hash, salt0, dhe_secret);
 }
 
+Result<SecretBytes> DeriveHandshakeSecretFromPsk(const SessionAlgorithms& algs,
+                                                 ByteSpan psk) {
+  CCGPU_TRY(CheckSessionAlgorithms(algs));
+  if (psk.empty()) {
+    return Fail(Errc::kInvalidArgument, "spdm.key_schedule: empty PSK");
+  }
+  const Bytes salt0(H(algs), algs.version >= SpdmVersion::k13 ? 0xFF : 0x00);
+  return crypto::HkdfExtract(algs.hash, salt0, psk);
+}
+
 Result<SecretBytes> DeriveDirectionHandshakeSecret(
     const SessionAlgorithms& algs, ByteSpan handshake_secret,
     Direction direction, ByteSpan th1) {
@@ -186,6 +196,15 @@ Result<KeySchedule> KeySchedule::Create(const SessionAlgorithms& algs,
   dhe_secret.Clear();  // the DHE secret is not needed once HS exists
   if (!hs) return tl::unexpected(hs.error());
   ks.handshake_secret_ = std::move(*hs);
+  return ks;
+}
+
+Result<KeySchedule> KeySchedule::CreateFromPsk(const SessionAlgorithms& algs,
+                                               ByteSpan psk) {
+  CCGPU_TRY(CheckSessionAlgorithms(algs));
+  KeySchedule ks(algs);
+  CCGPU_ASSIGN_OR_RETURN(ks.handshake_secret_,
+                         DeriveHandshakeSecretFromPsk(algs, psk));
   return ks;
 }
 

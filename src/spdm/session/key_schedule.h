@@ -3,8 +3,8 @@
 // are wiped as soon as the next step holds what it needs (order below).
 //
 //   BinConcat(L, label, ctx) = u16le(L) || "spdm1.x " || label || ctx
-//   Salt_0           = 0x00 x H
-//   HandshakeSecret  = HKDF-Extract(Salt_0, DHE shared secret)
+//   Salt_0           = 0x00 x H (PSK sessions from 1.3: 0xFF x H)
+//   HandshakeSecret  = HKDF-Extract(Salt_0, DHE shared secret or PSK)
 //   req_hs_secret    = HKDF-Expand(HS, BinConcat(H, "req hs data", TH1), H)
 //   rsp_hs_secret    = HKDF-Expand(HS, BinConcat(H, "rsp hs data", TH1), H)
 //   x_finished_key   = HKDF-Expand(x_hs_secret, BinConcat(H, "finished"), H)
@@ -50,6 +50,12 @@ struct TrafficKeys {
 // HKDF-Extract(0^H, dhe_secret).
 Result<SecretBytes> DeriveHandshakeSecret(const SessionAlgorithms& algs,
                                           ByteSpan dhe_secret);
+// PSK sessions (PSK_EXCHANGE): HKDF-Extract(Salt_0, psk) with Salt_0 =
+// 0x00 x H up to 1.2 and 0xFF x H from 1.3 (DSP0274 1.3 §12, which keeps a
+// PSK's handshake secret apart from any DHE one). kInvalidArgument for an
+// empty PSK.
+Result<SecretBytes> DeriveHandshakeSecretFromPsk(const SessionAlgorithms& algs,
+                                                 ByteSpan psk);
 // HKDF-Expand(HS, bin_str1/2("req hs data"/"rsp hs data", TH1), H).
 Result<SecretBytes> DeriveDirectionHandshakeSecret(
     const SessionAlgorithms& algs, ByteSpan handshake_secret,
@@ -103,6 +109,11 @@ class KeySchedule {
   // DHE secret is empty, kCryptoFailure.
   static Result<KeySchedule> Create(const SessionAlgorithms& algs,
                                     SecretBytes dhe_secret);
+  // A PSK session's schedule: HS from the pre-shared key
+  // (DeriveHandshakeSecretFromPsk). The PSK is long-term and stays the
+  // caller's; only HS is kept. The stages that follow are the same.
+  static Result<KeySchedule> CreateFromPsk(const SessionAlgorithms& algs,
+                                           ByteSpan psk);
 
   const SessionAlgorithms& algorithms() const { return algs_; }
   Stage stage() const { return stage_; }

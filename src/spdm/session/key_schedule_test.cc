@@ -149,3 +149,64 @@ TEST(KeySchedule, UpdatesChainAndEachDirectionIndependently) {
 
 }  // namespace
 }  // namespace ccgpu::spdm::session
+
+namespace ccgpu::spdm::session {
+namespace {
+
+// HandshakeSecret of a PSK session for libspdm's test PSK "TestPskData\0":
+// HMAC-SHA-384 keyed with Salt_0, computed outside ccgpu (Python's hmac
+// module): 0x00 x 48 up to 1.2, 0xFF x 48 from 1.3 (DSP0274 1.3 §12).
+TEST(PskHandshakeSecret, KnownAnswersPerVersion) {
+  const std::string psk_text("TestPskData", 12);
+  const Bytes psk(psk_text.begin(), psk_text.end());
+  struct Case {
+    SpdmVersion v;
+    crypto::HashAlg h;
+    const char* hex;
+  };
+  const Case cases[] = {
+      {SpdmVersion::k11, crypto::HashAlg::kSha384,
+       "91fbda7e6788022587660ddb807f5dd82f023377f888afe7bd2808348dc00292e009232334f6017a59a6567b0c860e07"},
+      {SpdmVersion::k12, crypto::HashAlg::kSha384,
+       "91fbda7e6788022587660ddb807f5dd82f023377f888afe7bd2808348dc00292e009232334f6017a59a6567b0c860e07"},
+      {SpdmVersion::k13, crypto::HashAlg::kSha384,
+       "83597efed2289c01c4e62677d1665e269a220aee9247b15b2ca72bda07a3ebfc770600487c3358224034f02d627ca97e"},
+      {SpdmVersion::k13, crypto::HashAlg::kSha256, "508be04163ecb50a38170e637c8f630c562d896e76953e1f91549b399f1d8995"},
+  };
+  for (const Case& c : cases) {
+    auto hs = DeriveHandshakeSecretFromPsk(Algs(c.v, c.h), psk);
+    ASSERT_TRUE(hs) << hs.error().ToString();
+    EXPECT_EQ(HexEncode(hs->reveal()), c.hex) << static_cast<int>(c.v);
+  }
+  EXPECT_FALSE(DeriveHandshakeSecretFromPsk(Algs(SpdmVersion::k12, crypto::HashAlg::kSha384), {}));
+}
+
+// A PSK schedule runs the same stages as a DHE one, and the same PSK gives
+// the same keys on both sides while another PSK does not.
+TEST(PskHandshakeSecret, ScheduleFromPskRunsEveryStage) {
+  const SessionAlgorithms algs = Algs(SpdmVersion::k13, crypto::HashAlg::kSha384);
+  const Bytes psk = Random(32), th1 = Random(48), th2 = Random(48);
+  auto a = KeySchedule::CreateFromPsk(algs, psk);
+  auto b = KeySchedule::CreateFromPsk(algs, psk);
+  auto other = KeySchedule::CreateFromPsk(algs, Random(32));
+  ASSERT_TRUE(a && b && other);
+  for (auto* ks : {&*a, &*b, &*other}) {
+    ASSERT_TRUE(ks->DeriveHandshake(th1));
+  }
+  auto vd_a = a->VerifyData(Direction::kResponderToRequester, th1);
+  ASSERT_TRUE(vd_a);
+  EXPECT_TRUE(b->CheckVerifyData(Direction::kResponderToRequester, th1, *vd_a));
+  auto wrong = other->CheckVerifyData(Direction::kResponderToRequester, th1, *vd_a);
+  ASSERT_FALSE(wrong);
+  EXPECT_EQ(wrong.error().code, Errc::kTranscriptMismatch);
+  ASSERT_TRUE(a->DeriveApplication(th2));
+  ASSERT_TRUE(b->DeriveApplication(th2));
+  auto ka = a->ApplicationKeys(Direction::kRequesterToResponder);
+  auto kb = b->ApplicationKeys(Direction::kRequesterToResponder);
+  ASSERT_TRUE(ka && kb);
+  EXPECT_EQ(Bytes(ka->key.reveal().begin(), ka->key.reveal().end()), Bytes(kb->key.reveal().begin(), kb->key.reveal().end()));
+  EXPECT_FALSE(KeySchedule::CreateFromPsk(algs, {}));
+}
+
+}  // namespace
+}  // namespace ccgpu::spdm::session

@@ -210,6 +210,73 @@ Result<Bytes> SessionTranscript::Th2() const {
   return hasher_.Peek();
 }
 
+Result<PskSessionTranscript> PskSessionTranscript::Create(crypto::HashAlg hash,
+                                                          ByteSpan message_a) {
+  CCGPU_ASSIGN_OR_RETURN(crypto::Hasher h, crypto::Hasher::Create(hash));
+  CCGPU_TRY(h.Update(message_a));  // TH = A || ...
+  return PskSessionTranscript(std::move(h));
+}
+
+Status PskSessionTranscript::Step(Stage from, Stage to, ByteSpan data) {
+  if (stage_ != from) {
+    return Fail(Errc::kStateError,
+                "spdm.transcript.psk: transcript part out of order");
+  }
+  CCGPU_TRY(hasher_.Update(data));
+  stage_ = to;
+  return OkStatus();
+}
+
+Status PskSessionTranscript::AppendPskExchange(ByteSpan psk_exchange) {
+  return Step(Stage::kStart, Stage::kExchange, psk_exchange);
+}
+
+Status PskSessionTranscript::AppendPskExchangeRspBeforeVerifyData(
+    ByteSpan rsp) {
+  return Step(Stage::kExchange, Stage::kRspBeforeVerifyData, rsp);
+}
+
+Status PskSessionTranscript::AppendPskExchangeRspVerifyData(ByteSpan vd) {
+  if (vd.size() != crypto::DigestSize(hasher_.alg())) {
+    return Fail(Errc::kInvalidArgument,
+                "spdm.transcript.psk: verify data size is not the digest size");
+  }
+  return Step(Stage::kRspBeforeVerifyData, Stage::kRspVerifyData, vd);
+}
+
+Status PskSessionTranscript::AppendPskFinishHeader(ByteSpan header) {
+  return Step(Stage::kRspVerifyData, Stage::kFinishHeader, header);
+}
+
+Status PskSessionTranscript::AppendPskFinishVerifyData(ByteSpan vd) {
+  if (vd.size() != crypto::DigestSize(hasher_.alg())) {
+    return Fail(Errc::kInvalidArgument,
+                "spdm.transcript.psk: verify data size is not the digest size");
+  }
+  return Step(Stage::kFinishHeader, Stage::kFinishVerifyData, vd);
+}
+
+Status PskSessionTranscript::AppendPskFinishRsp(ByteSpan psk_finish_rsp) {
+  return Step(Stage::kFinishVerifyData, Stage::kFinishRsp, psk_finish_rsp);
+}
+
+Result<Bytes> PskSessionTranscript::Digest() const {
+  if (stage_ < Stage::kRspBeforeVerifyData) {
+    return Fail(Errc::kStateError,
+                "spdm.transcript.psk: nothing to MAC yet");
+  }
+  return hasher_.Peek();
+}
+
+Result<Bytes> PskSessionTranscript::Th2() const {
+  if (stage_ != Stage::kRspVerifyData && stage_ != Stage::kFinishRsp) {
+    return Fail(Errc::kStateError,
+                "spdm.transcript.psk: TH2 needs the whole PSK_EXCHANGE_RSP "
+                "or PSK_FINISH_RSP");
+  }
+  return hasher_.Peek();
+}
+
 Result<KeyExchangeRspSplit> SplitKeyExchangeRsp(
     ByteSpan rsp, const KeyExchangeRspShape& shape) {
   ByteReader r(rsp);

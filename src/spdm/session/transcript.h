@@ -191,6 +191,56 @@ class SessionTranscript {
   Bytes th1_;  // captured when the signature is appended
 };
 
+// The session transcript of a PSK session (DSP0274 1.2 PSK_EXCHANGE /
+// PSK_FINISH). There is no certificate and no signature:
+//
+//   TH = A || PSK_EXCHANGE || PSK_EXCHANGE_RSP || [PSK_FINISH || PSK_FINISH_RSP]
+//
+//   TH1       = Hash(A || PSK_EXCHANGE || PSK_EXCHANGE_RSP up to, not
+//               including, ResponderVerifyData) -> ResponderVerifyData,
+//               handshake secrets
+//   finish TH = Hash(... || PSK_EXCHANGE_RSP(full) || PSK_FINISH header)
+//               -> RequesterVerifyData
+//   TH2       = Hash(... || PSK_FINISH(full) || PSK_FINISH_RSP), or, when
+//               the responder has no PSK context (PSK_CAP 01b: no
+//               PSK_FINISH), Hash(... || PSK_EXCHANGE_RSP(full))
+//               -> application secrets
+// Each Append* checks it comes in this order (kStateError otherwise).
+class PskSessionTranscript {
+ public:
+  static Result<PskSessionTranscript> Create(crypto::HashAlg hash,
+                                             ByteSpan message_a);
+  Status AppendPskExchange(ByteSpan psk_exchange);
+  // PSK_EXCHANGE_RSP up to ResponderVerifyData; Digest() is then TH1.
+  Status AppendPskExchangeRspBeforeVerifyData(ByteSpan rsp);
+  Status AppendPskExchangeRspVerifyData(ByteSpan verify_data);
+  // PSK_FINISH's 4-byte header; Digest() is then the finish TH.
+  Status AppendPskFinishHeader(ByteSpan header);
+  Status AppendPskFinishVerifyData(ByteSpan verify_data);
+  Status AppendPskFinishRsp(ByteSpan psk_finish_rsp);
+  // Digest of everything so far. kStateError before the response's first
+  // part.
+  Result<Bytes> Digest() const;
+  // TH2: after PSK_FINISH_RSP, or right after ResponderVerifyData for a
+  // session without PSK_FINISH. kStateError in between.
+  Result<Bytes> Th2() const;
+
+ private:
+  enum class Stage : uint8_t {
+    kStart,
+    kExchange,
+    kRspBeforeVerifyData,  // TH1
+    kRspVerifyData,        // TH2 without PSK_FINISH
+    kFinishHeader,
+    kFinishVerifyData,
+    kFinishRsp,  // TH2
+  };
+  explicit PskSessionTranscript(crypto::Hasher h) : hasher_(std::move(h)) {}
+  Status Step(Stage from, Stage to, ByteSpan data);
+  crypto::Hasher hasher_;
+  Stage stage_ = Stage::kStart;
+};
+
 // Offsets of the variable-length parts of a KEY_EXCHANGE_RSP (DSP0274 1.2
 // KEY_EXCHANGE_RSP table): header(4) | RspSessionID(2) | MutAuthRequested(1)
 // | ReqSlotIDParam(1) | RandomData(32) | ExchangeData(D) |

@@ -264,6 +264,48 @@ Bytes MakeRsp(const KeyExchangeRspShape& s, std::size_t opaque_len) {
   return rsp;
 }
 
+TEST(PskSessionTranscript, DigestsAtEachStepFollowTheFormulas) {
+  const Bytes a = Random(150), ex = Random(120), rsp_body = Random(140),
+              rsp_vd = Random(48), fin_hdr = Random(4), fin_vd = Random(48),
+              frsp = Random(4);
+  auto t = PskSessionTranscript::Create(crypto::HashAlg::kSha384, a);
+  ASSERT_TRUE(t);
+  EXPECT_FALSE(t->Digest());
+  ASSERT_TRUE(t->AppendPskExchange(ex));
+  EXPECT_FALSE(t->Digest());
+  ASSERT_TRUE(t->AppendPskExchangeRspBeforeVerifyData(rsp_body));
+  EXPECT_EQ(*t->Digest(), H384(Cat({a, ex, rsp_body})));  // TH1
+  EXPECT_FALSE(t->Th2());
+  ASSERT_TRUE(t->AppendPskExchangeRspVerifyData(rsp_vd));
+  // Without PSK_FINISH, TH2 ends with the response.
+  EXPECT_EQ(*t->Th2(), H384(Cat({a, ex, rsp_body, rsp_vd})));
+  ASSERT_TRUE(t->AppendPskFinishHeader(fin_hdr));
+  EXPECT_EQ(*t->Digest(), H384(Cat({a, ex, rsp_body, rsp_vd, fin_hdr})));
+  EXPECT_FALSE(t->Th2());
+  ASSERT_TRUE(t->AppendPskFinishVerifyData(fin_vd));
+  EXPECT_FALSE(t->Th2());
+  ASSERT_TRUE(t->AppendPskFinishRsp(frsp));
+  EXPECT_EQ(*t->Th2(), H384(Cat({a, ex, rsp_body, rsp_vd, fin_hdr, fin_vd, frsp})));
+}
+
+TEST(PskSessionTranscript, RefusesPartsOutOfOrderAndWrongSizes) {
+  auto t = PskSessionTranscript::Create(crypto::HashAlg::kSha384, Random(10));
+  ASSERT_TRUE(t);
+  auto early = t->AppendPskExchangeRspBeforeVerifyData(Random(20));
+  ASSERT_FALSE(early);
+  EXPECT_EQ(early.error().code, Errc::kStateError);
+  ASSERT_TRUE(t->AppendPskExchange(Random(20)));
+  EXPECT_FALSE(t->AppendPskExchange(Random(20)));
+  ASSERT_TRUE(t->AppendPskExchangeRspBeforeVerifyData(Random(20)));
+  auto short_vd = t->AppendPskExchangeRspVerifyData(Random(32));
+  ASSERT_FALSE(short_vd);
+  EXPECT_EQ(short_vd.error().code, Errc::kInvalidArgument);
+  EXPECT_FALSE(t->AppendPskFinishHeader(Random(4)));
+  ASSERT_TRUE(t->AppendPskExchangeRspVerifyData(Random(48)));
+  EXPECT_FALSE(t->AppendPskFinishRsp(Random(4)));
+  EXPECT_FALSE(t->AppendPskFinishVerifyData(Random(48)));
+}
+
 TEST(SplitKeyExchangeRsp, FindsSignatureAndVerifyData) {
   for (bool meas : {false, true}) {
     for (bool vd : {false, true}) {

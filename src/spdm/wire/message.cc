@@ -44,6 +44,10 @@ Result<Request> DispatchRequest(ByteSpan msg, const ParseParams& p,
       return Wrap<Request>(ParseChunkSend(msg, p));
     case Code::kChunkGet:
       return Wrap<Request>(ParseChunkGet(msg, p));
+    case Code::kPskExchange:
+      return Wrap<Request>(ParsePskExchange(msg, p));
+    case Code::kPskFinish:
+      return Wrap<Request>(ParsePskFinish(msg, p));
     default:
       return Fail(Errc::kUnsupported, "spdm: request code without a codec");
   }
@@ -84,6 +88,10 @@ Result<Response> DispatchResponse(ByteSpan msg, const ParseParams& p,
       return Wrap<Response>(ParseChunkSendAck(msg, p));
     case Code::kChunkResponse:
       return Wrap<Response>(ParseChunkResponse(msg, p));
+    case Code::kPskExchangeRsp:
+      return Wrap<Response>(ParsePskExchangeRsp(msg, p));
+    case Code::kPskFinishRsp:
+      return Wrap<Response>(ParsePskFinishRsp(msg, p));
     default:
       return Fail(Errc::kUnsupported, "spdm: response code without a codec");
   }
@@ -183,6 +191,18 @@ struct SerializeVisitor {
   }
   Result<Bytes> operator()(const ChunkResponse& m) const {
     return SerializeChunkResponse(m);
+  }
+  Result<Bytes> operator()(const PskExchange& m) const {
+    return SerializePskExchange(m);
+  }
+  Result<Bytes> operator()(const PskExchangeRsp& m) const {
+    return SerializePskExchangeRsp(m);
+  }
+  Result<Bytes> operator()(const PskFinish& m) const {
+    return SerializePskFinish(m);
+  }
+  Result<Bytes> operator()(const PskFinishRsp& m) const {
+    return SerializePskFinishRsp(m);
   }
 };
 

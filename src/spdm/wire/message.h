@@ -19,6 +19,7 @@
 #include "spdm/wire/key_exchange.h"
 #include "spdm/wire/key_update.h"
 #include "spdm/wire/measurements.h"
+#include "spdm/wire/psk.h"
 #include "spdm/wire/vendor_defined.h"
 #include "spdm/wire/version.h"
 
@@ -28,14 +29,15 @@ using Request =
     std::variant<GetVersion, GetCapabilities, NegotiateAlgorithms, GetDigests,
                  GetCertificate, Challenge, GetMeasurements, KeyExchange,
                  Finish, Heartbeat, KeyUpdate, EndSession, VendorDefinedRequest,
-                 RespondIfReady, ChunkSend, ChunkGet>;
+                 RespondIfReady, ChunkSend, ChunkGet, PskExchange,
+                 PskFinish>;
 
 using Response =
     std::variant<Version, Capabilities, Algorithms, Digests, Certificate,
                  ChallengeAuth, Measurements, KeyExchangeRsp, FinishRsp,
                  HeartbeatAck, KeyUpdateAck, EndSessionAck,
                  VendorDefinedResponse, ErrorResponse, ChunkSendAck,
-                 ChunkResponse>;
+                 ChunkResponse, PskExchangeRsp, PskFinishRsp>;
 
 // A parsed message and the exact bytes it occupies in the input (the input
 // without transport padding): what transcripts must hash.
@@ -46,7 +48,7 @@ struct Decoded {
 };
 
 // Parses any request this codec knows. kTruncated under 4 bytes; kUnsupported
-// for a request code without a codec here (e.g. PSK_EXCHANGE, GET_CSR) or a
+// for a request code without a codec here (e.g. GET_CSR) or a
 // response code; otherwise what that message's parser returns.
 Result<Decoded<Request>> ParseRequest(ByteSpan msg, const ParseParams& p);
 Result<Bytes> SerializeRequest(const Request& m);

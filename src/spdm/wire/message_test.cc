@@ -20,8 +20,8 @@ TEST(Dispatch, RequestsByCode) {
   ASSERT_TRUE(hb);
   EXPECT_TRUE(std::holds_alternative<Heartbeat>(hb->message));
   EXPECT_EQ(*SerializeRequest(hb->message), Hex("12e80000"));
-  EXPECT_ERRC(ParseRequest(Hex("12e60000"), P384()),
-              Errc::kUnsupported);  // PSK_EXCHANGE
+  EXPECT_ERRC(ParseRequest(Hex("12ed0000"), P384()),
+              Errc::kUnsupported);  // GET_CSR
   EXPECT_ERRC(ParseRequest(Hex("12990000"), P384()), Errc::kUnsupported);
   EXPECT_ERRC(ParseRequest(Hex("1284"), {}), Errc::kTruncated);
   EXPECT_ERRC(ParseRequest(Hex("12630000"), {}),
