@@ -16,6 +16,46 @@ constexpr uint16_t kSecuredVersions[] = {0x1000, 0x1100, 0x1200};
 
 }  // namespace
 
+wire::OpaqueFormat Requester::OpaqueFormat() const {
+  return (conn_.other_params & wire::alg::kOpaqueDataFmt1) != 0 ? wire::OpaqueFormat::kFmt1
+                                                               : wire::OpaqueFormat::kDmtfSpecId;
+}
+
+Result<Bytes> Requester::SecuredVersionOffer() const {
+  CCGPU_ASSIGN_OR_RETURN(Bytes svl, wire::SerializeSmSupportedVersions({std::begin(kSecuredVersions), std::end(kSecuredVersions)}));
+  return wire::SerializeOpaqueData({wire::OpaqueElement{wire::kOpaqueElementIdDmtf, {}, svl}}, OpaqueFormat());
+}
+
+Status Requester::CheckSecuredVersionSelection(ByteSpan response_opaque, const char* message) const {
+  // DSP0277 §8: the responder's VersionSelection must be one we listed.
+  CCGPU_ASSIGN_OR_RETURN(auto elements, wire::ParseOpaqueData(response_opaque, OpaqueFormat()));
+  std::optional<uint16_t> selected;
+  for (const auto& el : elements) {
+    if (el.id != wire::kOpaqueElementIdDmtf) continue;
+    auto id = wire::SmDataId(el.data);
+    if (id && *id == wire::kSmDataIdVersionSelection) {
+      CCGPU_ASSIGN_OR_RETURN(uint16_t v, wire::ParseSmVersionSelection(el.data));
+      selected = v;
+    }
+  }
+  if (!selected) return Fail(Errc::kMalformed, message);
+  bool offered = false;
+  for (uint16_t v : kSecuredVersions) offered = offered || (v & 0xFF00) == (*selected & 0xFF00);
+  if (!offered) return Fail(Errc::kDowngrade, "spdm requester: secured-message version outside the offer");
+  return OkStatus();
+}
+
+uint16_t Requester::AllocateReqSessionId() {
+  uint16_t req_half = 0;
+  for (int i = 0; i < 0x10000 && req_half == 0; ++i) {
+    const uint16_t cand = next_req_session_id_--;
+    bool used = false;
+    for (const auto& [id, st] : sessions_) used = used || static_cast<uint16_t>(id & 0xFFFF) == cand;
+    if (cand != 0 && !used) req_half = cand;
+  }
+  return req_half;
+}
+
 Result<SessionInfo> Requester::StartSession(uint8_t meas_summary_hash_type, uint8_t session_policy) {
   if (!connected_) return Fail(Errc::kStateError, "spdm requester: KEY_EXCHANGE before VCA");
   if (!leaf_key_) return Fail(Errc::kStateError, "spdm requester: KEY_EXCHANGE before the certificate chain");
@@ -25,20 +65,11 @@ Result<SessionInfo> Requester::StartSession(uint8_t meas_summary_hash_type, uint
   if ((conn_.responder_capabilities & wire::cap::kKeyEx) == 0) {
     return Fail(Errc::kUnsupported, "spdm requester: responder lacks KEY_EX_CAP");
   }
-  const wire::OpaqueFormat fmt = (conn_.other_params & wire::alg::kOpaqueDataFmt1) != 0 ? wire::OpaqueFormat::kFmt1
-                                                                                         : wire::OpaqueFormat::kDmtfSpecId;
-  uint16_t req_half = 0;
-  for (int i = 0; i < 0x10000 && req_half == 0; ++i) {
-    const uint16_t cand = next_req_session_id_--;
-    bool used = false;
-    for (const auto& [id, st] : sessions_) used = used || static_cast<uint16_t>(id & 0xFFFF) == cand;
-    if (cand != 0 && !used) req_half = cand;
-  }
+  const uint16_t req_half = AllocateReqSessionId();
 
   CCGPU_ASSIGN_OR_RETURN(crypto::EcPrivateKey eph, crypto::EcPrivateKey::Generate(*curve));
   CCGPU_ASSIGN_OR_RETURN(Bytes exchange, eph.PublicRawPoint());
-  CCGPU_ASSIGN_OR_RETURN(Bytes svl, wire::SerializeSmSupportedVersions({std::begin(kSecuredVersions), std::end(kSecuredVersions)}));
-  CCGPU_ASSIGN_OR_RETURN(Bytes opaque, wire::SerializeOpaqueData({wire::OpaqueElement{wire::kOpaqueElementIdDmtf, {}, svl}}, fmt));
+  CCGPU_ASSIGN_OR_RETURN(Bytes opaque, SecuredVersionOffer());
   wire::KeyExchange ke;
   ke.version = conn_.version;
   ke.meas_summary_hash_type = meas_summary_hash_type;
@@ -56,21 +87,8 @@ Result<SessionInfo> Requester::StartSession(uint8_t meas_summary_hash_type, uint
   const wire::KeyExchangeRsp& r = rsp.message;
   if (r.mut_auth_requested != 0) return Fail(Errc::kUnsupported, "spdm requester: responder asks for mutual authentication");
 
-  // DSP0277 §8: the responder's VersionSelection must be one we listed.
-  CCGPU_ASSIGN_OR_RETURN(auto elements, wire::ParseOpaqueData(r.opaque_data, fmt));
-  std::optional<uint16_t> selected;
-  for (const auto& el : elements) {
-    if (el.id != wire::kOpaqueElementIdDmtf) continue;
-    auto id = wire::SmDataId(el.data);
-    if (id && *id == wire::kSmDataIdVersionSelection) {
-      CCGPU_ASSIGN_OR_RETURN(uint16_t v, wire::ParseSmVersionSelection(el.data));
-      selected = v;
-    }
-  }
-  if (!selected) return Fail(Errc::kMalformed, "spdm requester: KEY_EXCHANGE_RSP lacks a secured-message VersionSelection");
-  bool offered = false;
-  for (uint16_t v : kSecuredVersions) offered = offered || (v & 0xFF00) == (*selected & 0xFF00);
-  if (!offered) return Fail(Errc::kDowngrade, "spdm requester: secured-message version outside the offer");
+  CCGPU_TRY(CheckSecuredVersionSelection(r.opaque_data,
+                                         "spdm requester: KEY_EXCHANGE_RSP lacks a secured-message VersionSelection"));
 
   const std::size_t vd_size = r.responder_verify_data.size();
   const std::size_t sig_at = rsp.bytes.size() - vd_size - r.signature.size();
@@ -107,7 +125,12 @@ Result<SessionInfo> Requester::StartSession(uint8_t meas_summary_hash_type, uint
     sessions_.erase(session_id);
     return tl::unexpected(fin.error());
   }
-  return SessionInfo{session_id, s.heartbeat_period, s.in_clear};
+  SessionInfo info;
+  info.session_id = session_id;
+  info.heartbeat_period = s.heartbeat_period;
+  info.handshake_in_the_clear = s.in_clear;
+  info.measurement_summary_hash.assign(r.measurement_summary_hash.begin(), r.measurement_summary_hash.end());
+  return info;
 }
 
 }  // namespace ccgpu::spdm::requester

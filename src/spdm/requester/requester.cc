@@ -27,6 +27,10 @@ Result<std::unique_ptr<Requester>> Requester::Create(RequesterConfig config, Mes
   }
   if (config.base_hash == 0 || config.base_asym == 0) return Fail(Errc::kInvalidArgument, "spdm requester: no hash/asym offered");
   if (config.data_transfer_size < wire::kMinDataTransferSize) return Fail(Errc::kInvalidArgument, "spdm requester: DataTransferSize below 42");
+  if ((config.capabilities & wire::cap::kPskMask) > wire::cap::kPsk) {
+    return Fail(Errc::kInvalidArgument, "spdm requester: PSK_CAP 10b/11b are reserved for a requester");
+  }
+  if (!config.psk_store) config.capabilities &= ~wire::cap::kPskMask;
   if (config.certificate_portion == 0) return Fail(Errc::kInvalidArgument, "spdm requester: zero certificate portion");
   CCGPU_ASSIGN_OR_RETURN(config.max_spdm_msg_size,
                          wire::ResolveMaxSpdmMsgSize(config.capabilities, config.data_transfer_size,

@@ -25,17 +25,19 @@
 #include "crypto/ec.h"
 #include "crypto/x509.h"
 #include "spdm/requester/exchange.h"
+#include "spdm/session/psk_store.h"
 #include "spdm/session/secured_message.h"
 #include "spdm/session/transcript.h"
 #include "spdm/wire/message.h"
+#include "spdm/wire/opaque.h"
 
 namespace ccgpu::spdm::requester {
 
-// CERT | CHAL | ENCRYPT | MAC | KEY_EX | HBEAT | KEY_UPD | CHUNK (DSP0274
-// 1.2 §10.4; CHUNK from 1.2 on).
+// CERT | CHAL | ENCRYPT | MAC | KEY_EX | PSK | HBEAT | KEY_UPD | CHUNK
+// (DSP0274 1.2 §10.4; CHUNK from 1.2 on). PSK is cleared without a PSK store.
 inline constexpr uint32_t kDefaultRequesterCapabilities =
     wire::cap::kCert | wire::cap::kChal | wire::cap::kEncrypt | wire::cap::kMac | wire::cap::kKeyEx |
-    wire::cap::kHbeat | wire::cap::kKeyUpd | wire::cap::kChunk;
+    wire::cap::kPsk | wire::cap::kHbeat | wire::cap::kKeyUpd | wire::cap::kChunk;
 
 struct RequesterConfig {
   // Versions offered; the highest one the responder also lists is used.
@@ -51,6 +53,9 @@ struct RequesterConfig {
   uint32_t base_hash = wire::alg::kSha256 | wire::alg::kSha384;
   uint16_t dhe = wire::alg::kSecp256r1 | wire::alg::kSecp384r1;
   uint16_t aead = wire::alg::kAes256Gcm | wire::alg::kChaCha20Poly1305;
+  // Pre-shared keys for StartPskSession (the same kind of store as the
+  // responder's); without one PSK_CAP is not advertised.
+  std::shared_ptr<const session::PskStore> psk_store;
   // Trust anchors for the responder's slot-0 chain.
   std::vector<crypto::Certificate> roots;
   const Clock* clock = nullptr;  // nullptr: SystemClock
@@ -107,6 +112,9 @@ struct SessionInfo {
   uint32_t session_id = 0;
   uint8_t heartbeat_period = 0;
   bool handshake_in_the_clear = false;
+  bool psk = false;                   // a PSK_EXCHANGE session
+  bool psk_finish = false;            // its handshake ended with PSK_FINISH
+  Bytes measurement_summary_hash;     // as the response carried it (may be empty)
 };
 
 class Requester {
@@ -154,6 +162,17 @@ class Requester {
   // (kTranscriptMismatch); sends RequesterVerifyData. Needs the certificate.
   Result<SessionInfo> StartSession(uint8_t meas_summary_hash_type = wire::kMeasSummaryHashNone,
                                    uint8_t session_policy = 0);
+  // PSK_EXCHANGE (+ PSK_FINISH when the responder has PSK_CAP with
+  // context): a session keyed by the PSK that `psk_hint` names in
+  // config.psk_store; no certificate is needed. Checks the secured-message
+  // version choice (kDowngrade), that the ResponderContext agrees with the
+  // responder's PSK_CAP (kMalformed) and ResponderVerifyData
+  // (kTranscriptMismatch: also what a responder holding another PSK under
+  // that hint produces). kNotFound for a hint the store lacks (nothing is
+  // sent), kUnsupported if the responder lacks PSK_CAP.
+  Result<SessionInfo> StartPskSession(ByteSpan psk_hint,
+                                      uint8_t meas_summary_hash_type = wire::kMeasSummaryHashNone,
+                                      uint8_t session_policy = 0);
   Status Heartbeat(uint32_t session_id);
   // One KEY_UPDATE exchange with `op` (a fresh tag each time); kUnexpectedMessage
   // if the ACK does not echo op and tag.
@@ -202,6 +221,15 @@ class Requester {
   template <typename T>
   Result<wire::Decoded<T>> Expect(ByteSpan raw, const wire::ParseParams& p);
   Status SendFinish(SessionState& s, session::SessionTranscript& th);
+  // Shared by KEY_EXCHANGE and PSK_EXCHANGE (req_key_exchange.cc): the
+  // opaque-data format of the connection, our SupportedVersionList as opaque
+  // data, the check of the responder's VersionSelection (kMalformed with
+  // `message` when absent, kDowngrade outside the offer), a free
+  // ReqSessionID.
+  wire::OpaqueFormat OpaqueFormat() const;
+  Result<Bytes> SecuredVersionOffer() const;
+  Status CheckSecuredVersionSelection(ByteSpan response_opaque, const char* message) const;
+  uint16_t AllocateReqSessionId();
   Status VerifyTranscriptSignature(session::SigningContext context, ByteSpan digest, ByteSpan signature);
 
   RequesterConfig config_;

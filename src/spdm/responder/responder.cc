@@ -108,7 +108,11 @@ Result<std::unique_ptr<Responder>> Responder::Create(ResponderConfig config) {
   if (leaf_key.curve() != signer_key.curve() || a != b) {
     return Fail(Errc::kInvalidArgument, "spdm responder: leaf certificate key is not the signer's key");
   }
+  if ((config.capabilities & wire::cap::kPskMask) == wire::cap::kPskMask) {
+    return Fail(Errc::kInvalidArgument, "spdm responder: PSK_CAP 11b is reserved");
+  }
   if (!config.measurements) config.capabilities &= ~(wire::cap::kMeasMask | wire::cap::kMeasFresh);
+  if (!config.psk_store) config.capabilities &= ~wire::cap::kPskMask;
   if (config.max_sessions == 0) config.capabilities &= ~wire::cap::kKeyEx;
   return std::unique_ptr<Responder>(new Responder(std::move(config)));
 }
@@ -220,6 +224,8 @@ Result<Bytes> Responder::Route(const wire::Request& req, const Ctx& ctx) {
           [&](const wire::RespondIfReady& m) { return OnRespondIfReady(m, ctx); },
           [&](const wire::ChunkSend& m) { return OnChunkSend(m, ctx); },
           [&](const wire::ChunkGet& m) { return OnChunkGet(m, ctx); },
+          [&](const wire::PskExchange& m) { return OnPskExchange(m, ctx); },
+          [&](const wire::PskFinish& m) { return OnPskFinish(m, ctx); },
       },
       req);
 }

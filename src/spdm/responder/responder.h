@@ -27,18 +27,22 @@
 #include "spdm/responder/signer.h"
 #include "spdm/responder/vendor_handler.h"
 #include "spdm/session/secured_message.h"
+#include "spdm/session/psk_store.h"
 #include "spdm/session/transcript.h"
 #include "spdm/wire/message.h"
+#include "spdm/wire/opaque.h"
 
 namespace ccgpu::spdm::responder {
 
 // Capabilities the responder advertises by default (DSP0274 1.2 §10.4):
-// CERT | CHAL | MEAS_SIG | MEAS_FRESH | ENCRYPT | MAC | KEY_EX | HBEAT |
-// KEY_UPD | CHUNK (1.2+: large messages in chunks, see rsp_chunk.cc).
+// CERT | CHAL | MEAS_SIG | MEAS_FRESH | ENCRYPT | MAC | KEY_EX |
+// PSK with context | HBEAT | KEY_UPD | CHUNK (1.2+: large messages in chunks,
+// see rsp_chunk.cc). PSK is cleared without a PSK store, MEAS without a
+// measurement provider.
 inline constexpr uint32_t kDefaultCapabilities =
     wire::cap::kCert | wire::cap::kChal | wire::cap::kMeasSig | wire::cap::kMeasFresh |
-    wire::cap::kEncrypt | wire::cap::kMac | wire::cap::kKeyEx | wire::cap::kHbeat |
-    wire::cap::kKeyUpd | wire::cap::kChunk;
+    wire::cap::kEncrypt | wire::cap::kMac | wire::cap::kKeyEx | wire::cap::kPskWithContext |
+    wire::cap::kHbeat | wire::cap::kKeyUpd | wire::cap::kChunk;
 
 struct ResponderConfig {
   // SPDM versions answered in VERSION (0x11, 0x12, 0x13).
@@ -61,6 +65,11 @@ struct ResponderConfig {
   std::shared_ptr<const Signer> signer;
   // Without a provider the MEAS capability bits are cleared.
   std::shared_ptr<MeasurementProvider> measurements;
+  // Pre-shared keys for PSK_EXCHANGE sessions; without a store the PSK
+  // capability bits are cleared. With PSK_CAP 10b (with context) the
+  // responder adds a ResponderContext and the session ends its handshake
+  // with PSK_FINISH; with 01b it is established by PSK_EXCHANGE_RSP.
+  std::shared_ptr<const session::PskStore> psk_store;
   // Without a handler VENDOR_DEFINED_REQUEST gets ERROR(UnsupportedRequest).
   std::shared_ptr<VendorDefinedHandler> vendor;
   // How secured records are carried (MCTP: 2-byte sequence number and random
@@ -133,6 +142,15 @@ class Responder {
   wire::ParseParams Params() const;
   Result<Bytes> SignTranscript(session::SigningContext context, ByteSpan digest);
   Result<Bytes> MeasurementSummaryHash(uint8_t type);
+  // Shared by KEY_EXCHANGE and PSK_EXCHANGE (rsp_key_exchange.cc): the
+  // opaque-data format of the connection; MeasurementSummaryHashType checks
+  // (InvalidRequest with `message` when MEAS_CAP is off); the response's
+  // opaque data selecting a secured-message version from the request's
+  // SupportedVersionList; a new SessionID for `req_session_id`.
+  wire::OpaqueFormat OpaqueFormat() const;
+  Status CheckMeasSummaryType(uint8_t type, const char* message) const;
+  Result<Bytes> SecuredVersionSelection(ByteSpan request_opaque);
+  uint32_t AllocateSessionId(uint16_t req_session_id);
 
   Result<Bytes> OnGetVersion(const wire::GetVersion& m, const Ctx& ctx);
   Result<Bytes> OnGetCapabilities(const wire::GetCapabilities& m, const Ctx& ctx);
@@ -143,6 +161,8 @@ class Responder {
   Result<Bytes> OnGetMeasurements(const wire::GetMeasurements& m, const Ctx& ctx);
   Result<Bytes> OnKeyExchange(const wire::KeyExchange& m, const Ctx& ctx);
   Result<Bytes> OnFinish(const wire::Finish& m, const Ctx& ctx);
+  Result<Bytes> OnPskExchange(const wire::PskExchange& m, const Ctx& ctx);
+  Result<Bytes> OnPskFinish(const wire::PskFinish& m, const Ctx& ctx);
   Result<Bytes> OnHeartbeat(const wire::Heartbeat& m, const Ctx& ctx);
   Result<Bytes> OnKeyUpdate(const wire::KeyUpdate& m, const Ctx& ctx);
   Result<Bytes> OnEndSession(const wire::EndSession& m, const Ctx& ctx);

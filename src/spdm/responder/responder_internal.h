@@ -17,7 +17,8 @@ struct Responder::SessionState {
   bool in_clear = false;
   bool established = false;  // FINISH done: application phase
   std::optional<session::SecureSession> secure;
-  std::optional<session::SessionTranscript> th;
+  std::optional<session::SessionTranscript> th;       // KEY_EXCHANGE sessions
+  std::optional<session::PskSessionTranscript> psk_th;  // PSK_EXCHANGE sessions
   Bytes th2;
   std::optional<session::MeasurementTranscript> l;  // in-session L1/L2
   // Fault bookkeeping.

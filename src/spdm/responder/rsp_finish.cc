@@ -21,6 +21,7 @@ Result<Bytes> Responder::OnFinish(const wire::Finish& m, const Ctx& ctx) {
   } else if (s->in_clear) {
     return Unexpected("spdm responder: FINISH in a record for an in-the-clear handshake");
   }
+  if (s->psk_th) return Unexpected("spdm responder: FINISH in a PSK session");
   if (s->established) return Unexpected("spdm responder: FINISH after the handshake");
   if (m.signature_included()) return Invalid("spdm responder: FINISH signature without mutual authentication");
   if (m.req_slot_id != 0) return Invalid("spdm responder: FINISH ReqSlotID without mutual authentication");

@@ -15,37 +15,28 @@ namespace {
 // The DSP0277 secured-message versions we speak (VersionNumberEntry values).
 constexpr uint16_t kSecuredVersions[] = {0x1200, 0x1100, 0x1000};
 
-wire::OpaqueFormat OpaqueFormatFor(uint8_t version, uint8_t other_params) {
-  return (version >= wire::kVersion12 && (other_params & wire::alg::kOpaqueDataFmt1) != 0) ? wire::OpaqueFormat::kFmt1
-                                                                                         : wire::OpaqueFormat::kDmtfSpecId;
-}
-
 }  // namespace
 
-Result<Bytes> Responder::OnKeyExchange(const wire::KeyExchange& m, const Ctx& ctx) {
-  if ((neg_.rsp_caps & wire::cap::kKeyEx) == 0 || (neg_.req_caps & wire::cap::kKeyEx) == 0) {
-    return Unsupported("spdm responder: KEY_EX_CAP not set on both sides");
-  }
-  if (ctx.session != nullptr) return Unexpected("spdm responder: KEY_EXCHANGE inside a session");
-  auto curve = CurveFromDheBit(neg_.dhe);
-  auto aead = AeadFromBit(neg_.aead);
-  if (!curve || !aead || cert_chain_.empty() || neg_.base_asym == 0) {
-    return Unexpected("spdm responder: KEY_EXCHANGE without negotiated DHE/AEAD/asym");
-  }
-  if (m.slot_id != 0) return Invalid("spdm responder: KEY_EXCHANGE slot not provisioned");
-  if (m.meas_summary_hash_type != wire::kMeasSummaryHashNone && m.meas_summary_hash_type != wire::kMeasSummaryHashTcb &&
-      m.meas_summary_hash_type != wire::kMeasSummaryHashAll) {
+wire::OpaqueFormat Responder::OpaqueFormat() const {
+  return (neg_.version >= wire::kVersion12 && (neg_.other_params & wire::alg::kOpaqueDataFmt1) != 0)
+             ? wire::OpaqueFormat::kFmt1
+             : wire::OpaqueFormat::kDmtfSpecId;
+}
+
+Status Responder::CheckMeasSummaryType(uint8_t type, const char* message) const {
+  if (type != wire::kMeasSummaryHashNone && type != wire::kMeasSummaryHashTcb && type != wire::kMeasSummaryHashAll) {
     return Invalid("spdm responder: MeasurementSummaryHashType reserved value");
   }
-  if (m.meas_summary_hash_type != wire::kMeasSummaryHashNone && (neg_.rsp_caps & wire::cap::kMeasMask) == 0) {
-    return Invalid("spdm responder: measurement summary without MEAS_CAP");
+  if (type != wire::kMeasSummaryHashNone && (neg_.rsp_caps & wire::cap::kMeasMask) == 0) {
+    return Invalid(message);
   }
-  if (sessions_.size() >= config_.max_sessions) {
-    return Fail(Errc::kResourceExhausted, "spdm responder: session limit reached");
-  }
+  return OkStatus();
+}
+
+Result<Bytes> Responder::SecuredVersionSelection(ByteSpan request_opaque) {
   // Requester's opaque data: a SupportedVersionList element (DSP0277 §8).
-  const auto fmt = OpaqueFormatFor(neg_.version, neg_.other_params);
-  CCGPU_ASSIGN_OR_RETURN(auto elements, wire::ParseOpaqueData(m.opaque_data, fmt));
+  const auto fmt = OpaqueFormat();
+  CCGPU_ASSIGN_OR_RETURN(auto elements, wire::ParseOpaqueData(request_opaque, fmt));
   uint16_t selected = 0;
   for (const auto& el : elements) {
     if (el.id != wire::kOpaqueElementIdDmtf) continue;
@@ -59,6 +50,43 @@ Result<Bytes> Responder::OnKeyExchange(const wire::KeyExchange& m, const Ctx& ct
     }
   }
   if (selected == 0) return Invalid("spdm responder: no common secured-message version in opaque data");
+  Bytes sel = wire::SerializeSmVersionSelection(selected);
+  CCGPU_ASSIGN_OR_RETURN(Bytes opaque_rsp,
+                         wire::SerializeOpaqueData({wire::OpaqueElement{wire::kOpaqueElementIdDmtf, {}, sel}}, fmt));
+  if (config_.fault == Fault::kTruncatedOpaqueData) opaque_rsp.resize(opaque_rsp.size() - 3);
+  return opaque_rsp;
+}
+
+uint32_t Responder::AllocateSessionId(uint16_t req_session_id) {
+  // RspSessionID from 0xFFFF downwards, skipping live ones.
+  uint16_t rsp_half = 0;
+  for (int tries = 0; tries < 0x10000; ++tries) {
+    const uint16_t cand = next_rsp_session_id_--;
+    if (cand == 0) continue;
+    if (sessions_.count(session::MakeSessionId(req_session_id, cand)) == 0) {
+      rsp_half = cand;
+      break;
+    }
+  }
+  return session::MakeSessionId(req_session_id, rsp_half);
+}
+
+Result<Bytes> Responder::OnKeyExchange(const wire::KeyExchange& m, const Ctx& ctx) {
+  if ((neg_.rsp_caps & wire::cap::kKeyEx) == 0 || (neg_.req_caps & wire::cap::kKeyEx) == 0) {
+    return Unsupported("spdm responder: KEY_EX_CAP not set on both sides");
+  }
+  if (ctx.session != nullptr) return Unexpected("spdm responder: KEY_EXCHANGE inside a session");
+  auto curve = CurveFromDheBit(neg_.dhe);
+  auto aead = AeadFromBit(neg_.aead);
+  if (!curve || !aead || cert_chain_.empty() || neg_.base_asym == 0) {
+    return Unexpected("spdm responder: KEY_EXCHANGE without negotiated DHE/AEAD/asym");
+  }
+  if (m.slot_id != 0) return Invalid("spdm responder: KEY_EXCHANGE slot not provisioned");
+  CCGPU_TRY(CheckMeasSummaryType(m.meas_summary_hash_type, "spdm responder: measurement summary without MEAS_CAP"));
+  if (sessions_.size() >= config_.max_sessions) {
+    return Fail(Errc::kResourceExhausted, "spdm responder: session limit reached");
+  }
+  CCGPU_ASSIGN_OR_RETURN(Bytes opaque_rsp, SecuredVersionSelection(m.opaque_data));
 
   CCGPU_ASSIGN_OR_RETURN(crypto::EcPublicKey peer, crypto::EcPublicKey::FromRawPoint(*curve, m.exchange_data));
   CCGPU_ASSIGN_OR_RETURN(crypto::EcPrivateKey eph, crypto::EcPrivateKey::Generate(*curve));
@@ -74,24 +102,8 @@ Result<Bytes> Responder::OnKeyExchange(const wire::KeyExchange& m, const Ctx& ct
     exchange = wp;
   }
 
-  // Allocate RspSessionID (0xFFFF downwards, skipping live ones).
-  uint16_t rsp_half = 0;
-  for (int tries = 0; tries < 0x10000; ++tries) {
-    const uint16_t cand = next_rsp_session_id_--;
-    if (cand == 0) continue;
-    if (sessions_.count(session::MakeSessionId(m.req_session_id, cand)) == 0) {
-      rsp_half = cand;
-      break;
-    }
-  }
-  const uint32_t session_id = session::MakeSessionId(m.req_session_id, rsp_half);
-
-  Bytes opaque_rsp;
-  {
-    Bytes sel = wire::SerializeSmVersionSelection(selected);
-    CCGPU_ASSIGN_OR_RETURN(opaque_rsp, wire::SerializeOpaqueData({wire::OpaqueElement{wire::kOpaqueElementIdDmtf, {}, sel}}, fmt));
-    if (config_.fault == Fault::kTruncatedOpaqueData) opaque_rsp.resize(opaque_rsp.size() - 3);
-  }
+  const uint32_t session_id = AllocateSessionId(m.req_session_id);
+  const uint16_t rsp_half = static_cast<uint16_t>(session_id >> 16);
   Bytes summary;
   if (m.meas_summary_hash_type != wire::kMeasSummaryHashNone) {
     CCGPU_ASSIGN_OR_RETURN(summary, MeasurementSummaryHash(m.meas_summary_hash_type));

@@ -1,4 +1,5 @@
 #include "spdm/session/key_schedule.h"
+#include "spdm/session/psk_store.h"
 
 #include <gtest/gtest.h>
 
@@ -206,6 +207,39 @@ TEST(PskHandshakeSecret, ScheduleFromPskRunsEveryStage) {
   ASSERT_TRUE(ka && kb);
   EXPECT_EQ(Bytes(ka->key.reveal().begin(), ka->key.reveal().end()), Bytes(kb->key.reveal().begin(), kb->key.reveal().end()));
   EXPECT_FALSE(KeySchedule::CreateFromPsk(algs, {}));
+}
+
+}  // namespace
+}  // namespace ccgpu::spdm::session
+
+namespace ccgpu::spdm::session {
+namespace {
+
+TEST(InMemoryPskStore, FindsByExactHintAndRefusesBadEntries) {
+  InMemoryPskStore store;
+  const Bytes hint = {'h', 'i', 'n', 't'};
+  const Bytes psk = Random(32);
+  ASSERT_TRUE(store.Add(hint, SecretBytes::CopyOf(psk)));
+  ASSERT_TRUE(store.Add({}, SecretBytes::CopyOf(Random(16))));  // an empty hint names a PSK too
+  auto dup = store.Add(hint, SecretBytes::CopyOf(Random(32)));
+  ASSERT_FALSE(dup);
+  EXPECT_EQ(dup.error().code, Errc::kInvalidArgument);
+  EXPECT_FALSE(store.Add(Bytes{'x'}, SecretBytes()));
+  EXPECT_FALSE(store.Add(Bytes(kMaxPskHintSize + 1, 'h'), SecretBytes::CopyOf(psk)));
+
+  const SessionAlgorithms algs = Algs(SpdmVersion::k12, crypto::HashAlg::kSha384);
+  auto ks = store.Schedule(algs, hint);
+  ASSERT_TRUE(ks) << ks.error().ToString();
+  auto direct = KeySchedule::CreateFromPsk(algs, psk);
+  ASSERT_TRUE(direct);
+  const Bytes th1 = Random(48);
+  ASSERT_TRUE(ks->DeriveHandshake(th1));
+  ASSERT_TRUE(direct->DeriveHandshake(th1));
+  EXPECT_EQ(*ks->VerifyData(Direction::kRequesterToResponder, th1),
+            *direct->VerifyData(Direction::kRequesterToResponder, th1));
+  auto unknown = store.Schedule(algs, Bytes{'h', 'i', 'n'});  // a prefix is not the hint
+  ASSERT_FALSE(unknown);
+  EXPECT_EQ(unknown.error().code, Errc::kNotFound);
 }
 
 }  // namespace
