@@ -1,7 +1,8 @@
 // Shared by the spdm_responder and spdm_requester fuzz targets: a responder
 // and a requester over the fixed P-256 fuzz PKI (spdm_responder_fuzz_pki.inc),
 // SPDM 1.2 unless told otherwise, the requester not checking certificate
-// times (the fixed certificates expire).
+// times (the fixed certificates expire). Both hold libspdm's test PSK under
+// its test hint (kFuzzPskHint), so PSK sessions can be fuzzed too.
 #ifndef CCGPU_FUZZ_SPDM_FUZZ_PEERS_H_
 #define CCGPU_FUZZ_SPDM_FUZZ_PEERS_H_
 
@@ -13,6 +14,18 @@
 
 namespace ccgpu::spdm::fuzz {
 
+inline const Bytes kFuzzPskHint = {'T', 'e', 's', 't', 'P', 's', 'k', 'H', 'i', 'n', 't', 0};
+
+inline std::shared_ptr<const session::PskStore> FuzzPskStore() {
+  static const auto store = [] {
+    auto s = std::make_shared<session::InMemoryPskStore>();
+    const Bytes psk = {'T', 'e', 's', 't', 'P', 's', 'k', 'D', 'a', 't', 'a', 0};
+    CCGPU_CHECK(s->Add(kFuzzPskHint, SecretBytes::CopyOf(psk)).has_value());
+    return s;
+  }();
+  return store;
+}
+
 inline responder::ResponderConfig FuzzResponderConfig() {
   responder::ResponderConfig c;
   c.cert_chain_der = {Bytes(std::begin(kFuzzRootDer), std::end(kFuzzRootDer)),
@@ -20,6 +33,7 @@ inline responder::ResponderConfig FuzzResponderConfig() {
   static const auto signer = responder::EcSigner::FromPem(kFuzzLeafKeyPem).value();
   c.signer = signer;
   c.measurements = responder::StaticMeasurementProvider::Sample();
+  c.psk_store = FuzzPskStore();
   return c;
 }
 
@@ -28,6 +42,7 @@ inline requester::RequesterConfig FuzzRequesterConfig() {
   qc.versions = {wire::kVersion12};
   qc.roots = {crypto::Certificate::FromDer(Bytes(std::begin(kFuzzRootDer), std::end(kFuzzRootDer))).value()};
   qc.check_time = false;
+  qc.psk_store = FuzzPskStore();
   return qc;
 }
 

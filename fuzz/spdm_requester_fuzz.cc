@@ -10,7 +10,10 @@
 // size ^= Xor). Mode bit 0: both ends at DataTransferSize 42, so large
 // messages go by CHUNK_SEND / CHUNK_GET; bit 1: SPDM 1.3 (else 1.2); bit 2:
 // PCI DOE (secured-record binding without sequence numbers, and every plain
-// reply padded to a DWORD); bit 3: handshake in the clear.
+// reply padded to a DWORD); bit 3: handshake in the clear; bit 4: a PSK
+// session (PSK_EXCHANGE, PSK_FINISH, HEARTBEAT, KEY_UPDATE, in-session
+// measurements, END_SESSION) instead of the certificate flow; bit 5: the
+// responder has PSK_CAP without context (no PSK_FINISH).
 // Oracle: never a crash or a hang; a session the requester considers
 // established has the responder's export master secret — no edit makes the
 // two sides agree on a session with different keys.
@@ -22,6 +25,7 @@
 #include "spdm/requester/requester.h"
 #include "spdm/responder/loopback.h"
 #include "spdm/responder/responder.h"
+#include "spdm/session/psk_store.h"
 #include "spdm_fuzz_peers.h"
 
 namespace {
@@ -35,6 +39,16 @@ struct Edit {
   bool cut = false;
 };
 
+// Both ends hold the session: they must hold the same secret.
+void CheckSameSecret(spdm::requester::Requester& q, spdm::responder::Responder& r, uint32_t id) {
+  auto mine = q.TakeExportMasterSecret(id);
+  auto theirs = r.TakeExportMasterSecret(id);
+  if (mine && theirs) {
+    CCGPU_CHECK(mine->reveal().size() == theirs->reveal().size());
+    CCGPU_CHECK(std::equal(mine->reveal().begin(), mine->reveal().end(), theirs->reveal().begin()));
+  }
+}
+
 Status RunFlow(spdm::requester::Requester& q, spdm::responder::Responder& r) {
   CCGPU_TRY(q.InitConnection());
   CCGPU_TRY(q.GetDigests());
@@ -46,13 +60,17 @@ Status RunFlow(spdm::requester::Requester& q, spdm::responder::Responder& r) {
   CCGPU_TRY(q.KeyUpdate(s.session_id, spdm::session::KeyUpdateOp::kUpdateAllKeys));
   CCGPU_TRY(q.KeyUpdate(s.session_id, spdm::session::KeyUpdateOp::kVerifyNewKey));
   CCGPU_TRY(q.GetMeasurements(spdm::wire::meas::kOpAll, true, s.session_id));
-  // Both ends hold the session: they must hold the same secret.
-  auto mine = q.TakeExportMasterSecret(s.session_id);
-  auto theirs = r.TakeExportMasterSecret(s.session_id);
-  if (mine && theirs) {
-    CCGPU_CHECK(mine->reveal().size() == theirs->reveal().size());
-    CCGPU_CHECK(std::equal(mine->reveal().begin(), mine->reveal().end(), theirs->reveal().begin()));
-  }
+  CheckSameSecret(q, r, s.session_id);
+  return q.EndSession(s.session_id);
+}
+
+Status RunPskFlow(spdm::requester::Requester& q, spdm::responder::Responder& r) {
+  CCGPU_TRY(q.InitConnection());
+  CCGPU_ASSIGN_OR_RETURN(auto s, q.StartPskSession(spdm::fuzz::kFuzzPskHint, spdm::wire::kMeasSummaryHashAll));
+  CCGPU_TRY(q.Heartbeat(s.session_id));
+  CCGPU_TRY(q.KeyUpdate(s.session_id, spdm::session::KeyUpdateOp::kUpdateAllKeys));
+  CCGPU_TRY(q.GetMeasurements(spdm::wire::meas::kOpAll, false, s.session_id));
+  CheckSameSecret(q, r, s.session_id);
   return q.EndSession(s.session_id);
 }
 
@@ -72,6 +90,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     edits.push_back(e);
   }
   const bool small = (*mode & 1) != 0, v13 = (*mode & 2) != 0, doe = (*mode & 4) != 0, clear = (*mode & 8) != 0;
+  const bool psk = (*mode & 0x10) != 0, psk_without_context = (*mode & 0x20) != 0;
 
   spdm::responder::ResponderConfig rc = spdm::fuzz::FuzzResponderConfig();
   spdm::requester::RequesterConfig qc = spdm::fuzz::FuzzRequesterConfig();
@@ -90,6 +109,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (clear) {
     rc.capabilities |= spdm::wire::cap::kHandshakeInTheClear;
     qc.capabilities |= spdm::wire::cap::kHandshakeInTheClear;
+  }
+  if (psk_without_context) {
+    rc.capabilities = (rc.capabilities & ~spdm::wire::cap::kPskMask) | spdm::wire::cap::kPsk;
   }
   auto responder = spdm::responder::Responder::Create(rc);
   CCGPU_CHECK(responder.has_value());
@@ -112,6 +134,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   });
   auto q = spdm::requester::Requester::Create(qc, &ex);
   CCGPU_CHECK(q.has_value());
-  (void)RunFlow(**q, **responder);
+  if (psk) {
+    (void)RunPskFlow(**q, **responder);
+  } else {
+    (void)RunFlow(**q, **responder);
+  }
   return 0;
 }

@@ -6,7 +6,9 @@
 // real requester, and deliver "secured" messages sealed in that session (so
 // the fuzzer reaches in-session handling); bit 2: handshake in the clear;
 // bit 3: both ends at DataTransferSize 42, so the setup itself and every
-// larger response go by CHUNK_SEND / CHUNK_GET.
+// larger response go by CHUNK_SEND / CHUNK_GET; bit 4: open a PSK session
+// (PSK_EXCHANGE / PSK_FINISH with the fuzz peers' test PSK) and seal
+// "secured" messages in it instead.
 // Oracle: the responder never crashes, and every plain reply is a complete
 // SPDM response the wire codec parses (an ERROR for anything refused).
 #include <cstdint>
@@ -59,6 +61,12 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (*mode & 2) {
     CCGPU_CHECK((*q)->GetCertificate().has_value());
     auto s = (*q)->StartSession();
+    CCGPU_CHECK(s.has_value());
+    sid = s->session_id;
+  }
+  if (*mode & 0x10) {
+    if ((*mode & 3) == 0) CCGPU_CHECK((*q)->InitConnection().has_value());
+    auto s = (*q)->StartPskSession(spdm::fuzz::kFuzzPskHint);
     CCGPU_CHECK(s.has_value());
     sid = s->session_id;
   }
