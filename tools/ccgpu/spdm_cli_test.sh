@@ -90,19 +90,77 @@ for t in none mctp pci_doe; do
   for v in 1.2 1.3; do chunked "$t" "$v"; done
 done
 
-# The conformance cases (ccgpu spdm validate) against the responder, over
-# each transport: no failed assertion.
-for t in none mctp pci_doe; do
+# PSK sessions (PSK_EXCHANGE / PSK_FINISH) after the KEY_EXCHANGE session,
+# as DMTF's emulator runs them: with libspdm's test PSK, with a key from a
+# file under a hint of our own, and without the responder's PSK context.
+psk() {  # transport version "responder options" "requester options" expect_psk_finish
   rm -f "$D/rsp.out"
-  "$CCGPU" spdm responder --port 0 --transport "$t" --cert-chain "$D/bundle.der" --key "$D/leaf.key" --accept-timeout 30 > "$D/rsp.out" 2>&1 &
+  # shellcheck disable=SC2086
+  "$CCGPU" spdm responder --port 0 --transport "$1" --cert-chain "$D/bundle.der" --key "$D/leaf.key" --accept-timeout 30 \
+    $3 > "$D/rsp.out" 2>&1 &
   rpid=$!
   port=$(wait_port) || { echo "responder did not start"; cat "$D/rsp.out"; kill "$rpid"; exit 1; }
-  if ! "$CCGPU" spdm validate --port "$port" --transport "$t" --json > "$D/val.json"; then
+  # shellcheck disable=SC2086
+  if ! "$CCGPU" spdm requester --port "$port" --transport "$1" --version "$2" --root "$D/root.der" $4 --json > "$D/req.json"; then
+    echo "PSK requester failed: transport $1 version $2"; cat "$D/req.json"; kill "$rpid" 2>/dev/null; exit 1
+  fi
+  wait "$rpid" || { echo "responder failed: transport $1 version $2 (PSK)"; cat "$D/rsp.out"; exit 1; }
+  grep -q '"ok": true' "$D/req.json" || { cat "$D/req.json"; exit 1; }
+  grep -q '"psk_session_id": "0x' "$D/req.json" || { echo "no PSK session"; cat "$D/req.json"; exit 1; }
+  grep -q "\"psk_finish\": $5" "$D/req.json" || { echo "psk_finish is not $5"; cat "$D/req.json"; exit 1; }
+  grep -q 'PSK session: END_SESSION acknowledged' "$D/req.json" || exit 1
+  echo "ok: PSK session, transport $1 version $2 ($3)"
+}
+printf '00112233445566778899aabbccddeeff\n00112233445566778899aabbccddeeff\n' > "$D/psk.hex"
+printf 'ffeeddccbbaa99887766554433221100' > "$D/other_psk.hex"
+for v in 1.1 1.2 1.3; do psk mctp "$v" "--dmtf-test-psk" "--dmtf-test-psk" true; done
+psk pci_doe 1.3 "--psk-file $D/psk.hex --psk-hint gpu0" "--psk-file $D/psk.hex --psk-hint gpu0" true
+psk mctp 1.2 "--dmtf-test-psk --psk-without-context" "--dmtf-test-psk" false
+
+# Another key under the same hint: the requester catches it by
+# ResponderVerifyData; an unreadable or non-hex key file is refused up front.
+rm -f "$D/rsp.out"
+"$CCGPU" spdm responder --port 0 --transport mctp --cert-chain "$D/bundle.der" --key "$D/leaf.key" --accept-timeout 30 \
+  --psk-file "$D/other_psk.hex" --psk-hint gpu0 > "$D/rsp.out" 2>&1 &
+rpid=$!
+port=$(wait_port) || { echo "responder did not start"; cat "$D/rsp.out"; kill "$rpid"; exit 1; }
+if "$CCGPU" spdm requester --port "$port" --transport mctp --root "$D/root.der" --psk-file "$D/psk.hex" --psk-hint gpu0 \
+    --json > "$D/req.json"; then
+  echo "a different PSK was accepted"; kill "$rpid"; exit 1
+fi
+kill "$rpid" 2>/dev/null || true
+wait "$rpid" 2>/dev/null || true
+grep -q '"failed_step": "PSK_EXCHANGE/PSK_FINISH"' "$D/req.json" && grep -q 'kTranscriptMismatch' "$D/req.json" || {
+  cat "$D/req.json"; exit 1; }
+echo "ok: a different PSK is refused (kTranscriptMismatch)"
+printf 'not hex' > "$D/bad_psk.hex"
+for f in "$D/bad_psk.hex" "$D/missing.hex"; do
+  set +e
+  "$CCGPU" spdm requester --port 1 --root "$D/root.der" --psk-file "$f" 2> "$D/err.txt"
+  rc=$?
+  set -e
+  [ "$rc" = 3 ] && grep -q -- '--psk-file' "$D/err.txt" || { echo "bad --psk-file: exit $rc"; cat "$D/err.txt"; exit 1; }
+done
+echo "ok: unusable --psk-file refused"
+
+# The conformance cases (ccgpu spdm validate) against the responder, over
+# each transport: no failed assertion. Both hold libspdm's test PSK, so the
+# PSK groups (10, 11) run where there are sessions.
+for t in none mctp pci_doe; do
+  rm -f "$D/rsp.out"
+  "$CCGPU" spdm responder --port 0 --transport "$t" --cert-chain "$D/bundle.der" --key "$D/leaf.key" --accept-timeout 30 \
+    --dmtf-test-psk > "$D/rsp.out" 2>&1 &
+  rpid=$!
+  port=$(wait_port) || { echo "responder did not start"; cat "$D/rsp.out"; kill "$rpid"; exit 1; }
+  if ! "$CCGPU" spdm validate --port "$port" --transport "$t" --dmtf-test-psk --json > "$D/val.json"; then
     echo "validation failed: transport $t"; grep -B2 -A3 '"passed": false' "$D/val.json" | head -60; kill "$rpid" 2>/dev/null; exit 1
   fi
   wait "$rpid" || { echo "responder failed after validation: transport $t"; cat "$D/rsp.out"; exit 1; }
   grep -q '"assertions_failed": 0' "$D/val.json" || { echo "failed assertions: transport $t"; exit 1; }
   grep -q '"assertions_passed": [1-9]' "$D/val.json" || { echo "nothing checked: transport $t"; exit 1; }
+  if [ "$t" != none ]; then
+    grep -q '"id": "10.6.5"' "$D/val.json" || { echo "PSK group 10 did not run: transport $t"; exit 1; }
+  fi
   echo "ok: validate over $t ($(sed -n 's/.*"assertions_passed": \([0-9]*\).*/\1/p' "$D/val.json") assertions)"
 done
 

@@ -1,6 +1,7 @@
 // `ccgpu spdm responder`, `ccgpu spdm requester` and `ccgpu spdm validate`: the SPDM state machines
 // over the spdm-emu platform port (TCP), transports none / mctp / pci_doe.
 #include <algorithm>
+#include <cctype>
 #include <cstdio>
 #include <fstream>
 #include <iterator>
@@ -17,6 +18,7 @@
 #include "spdm/requester/transport_exchange.h"
 #include "spdm/responder/responder.h"
 #include "spdm/responder/server.h"
+#include "spdm/session/psk_store.h"
 #include "spdm/validator/validator.h"
 #include "spdm/transport/spdm_transport.h"
 
@@ -50,6 +52,79 @@ Result<tp::TransportType> ParseTransportName(const std::string& name) {
 
 std::string VersionText(uint8_t v) { return std::to_string(v >> 4) + "." + std::to_string(v & 0x0F); }
 
+// Pre-shared key options, the same for the three subcommands. The key is
+// read from a file (hex text), never from the command line, where other
+// users could read it in the process list.
+struct PskArgs {
+  std::string key_file;  // --psk-file: the PSK as hex text
+  std::string hint;      // --psk-hint: the hint's bytes, as given
+  std::string hint_hex;  // --psk-hint-hex
+  bool dmtf_test = false;  // --dmtf-test-psk
+};
+
+// libspdm's test PSK and hint, both with their terminating NUL, which DMTF's
+// spdm_requester_emu / spdm_responder_emu use for their PSK sessions.
+const std::string kDmtfTestPskHint("TestPskHint", 12);
+const std::string kDmtfTestPsk("TestPskData", 12);
+
+struct LoadedPsk {
+  std::shared_ptr<spdm::session::InMemoryPskStore> store;
+  Bytes hint;
+};
+
+void AddPskOptions(CLI::App* cmd, PskArgs* a) {
+  cmd->add_option("--psk-file", a->key_file, "file holding a pre-shared key (hex) for PSK_EXCHANGE sessions");
+  cmd->add_option("--psk-hint", a->hint, "the PSKHint naming that key (its bytes as given; default empty)");
+  cmd->add_option("--psk-hint-hex", a->hint_hex, "the PSKHint in hex");
+  cmd->add_flag("--dmtf-test-psk", a->dmtf_test,
+                "use libspdm's test PSK \"TestPskData\" under the hint \"TestPskHint\" (DMTF's emulators)");
+}
+
+// nullopt when no PSK was asked for. kInvalidArgument (the message names
+// the option) for an unreadable or malformed key, or conflicting options.
+Result<std::optional<LoadedPsk>> LoadPsk(const PskArgs& a) {
+  const bool have_key = !a.key_file.empty();
+  if (a.dmtf_test && (have_key || !a.hint.empty() || !a.hint_hex.empty())) {
+    return Fail(Errc::kInvalidArgument, "--dmtf-test-psk cannot be combined with --psk-file / --psk-hint");
+  }
+  if (!have_key && !a.dmtf_test) {
+    if (!a.hint.empty() || !a.hint_hex.empty()) return Fail(Errc::kInvalidArgument, "--psk-hint needs --psk-file");
+    return std::optional<LoadedPsk>();
+  }
+  if (!a.hint.empty() && !a.hint_hex.empty()) {
+    return Fail(Errc::kInvalidArgument, "give --psk-hint or --psk-hint-hex, not both");
+  }
+  LoadedPsk out;
+  out.store = std::make_shared<spdm::session::InMemoryPskStore>();
+  SecretBytes key;
+  if (a.dmtf_test) {
+    const auto h = AsBytes(kDmtfTestPskHint);
+    out.hint.assign(h.begin(), h.end());
+    key = SecretBytes::CopyOf(AsBytes(kDmtfTestPsk));
+  } else {
+    std::string text;
+    if (!ReadFile(a.key_file, &text)) return Fail(Errc::kInvalidArgument, "--psk-file cannot be read");
+    text.erase(std::remove_if(text.begin(), text.end(), [](unsigned char c) { return std::isspace(c) != 0; }),
+               text.end());
+    auto raw = HexDecode(text);
+    // Wipe the text copy of the key whatever happens next.
+    std::fill(text.begin(), text.end(), '\0');
+    if (!raw || raw->empty()) return Fail(Errc::kInvalidArgument, "--psk-file does not hold a hex key");
+    key = SecretBytes::CopyOf(*raw);
+    std::fill(raw->begin(), raw->end(), 0);
+    if (!a.hint_hex.empty()) {
+      auto h = HexDecode(a.hint_hex);
+      if (!h) return Fail(Errc::kInvalidArgument, "--psk-hint-hex is not hex");
+      out.hint = *h;
+    } else {
+      const auto h = AsBytes(a.hint);
+      out.hint.assign(h.begin(), h.end());
+    }
+  }
+  if (auto st = out.store->Add(out.hint, std::move(key)); !st) return tl::unexpected(st.error());
+  return std::optional<LoadedPsk>(std::move(out));
+}
+
 struct ResponderArgs {
   uint16_t port = tp::kDefaultPlatformPort;
   std::string bind = "127.0.0.1";
@@ -59,6 +134,8 @@ struct ResponderArgs {
   int accept_timeout_s = 600;
   uint32_t data_transfer_size = 0x1200;
   uint32_t max_spdm_msg_size = 0;  // 0: 64 KiB (chunking on)
+  PskArgs psk;
+  bool psk_without_context = false;
 };
 
 int RunResponder(const ResponderArgs& a) {
@@ -89,7 +166,18 @@ int RunResponder(const ResponderArgs& a) {
     std::fprintf(stderr, "ccgpu spdm responder: --key is not an EC private key (%s)\n", signer.error().context);
     return kExitInputUnusable;
   }
+  auto psk = LoadPsk(a.psk);
+  if (!psk) {
+    std::fprintf(stderr, "ccgpu spdm responder: %s\n", psk.error().context);
+    return kExitInputUnusable;
+  }
   spdm::responder::ResponderConfig rc;
+  if (*psk) {
+    rc.psk_store = (*psk)->store;
+    if (a.psk_without_context) {
+      rc.capabilities = (rc.capabilities & ~spdm::wire::cap::kPskMask) | spdm::wire::cap::kPsk;
+    }
+  }
   for (const auto& c : *certs) rc.cert_chain_der.push_back(c.Der());
   rc.signer = *signer;
   rc.measurements = spdm::responder::StaticMeasurementProvider::Sample();
@@ -123,7 +211,8 @@ int RunResponder(const ResponderArgs& a) {
                  listener.error().context);
     return kExitFailed;
   }
-  std::printf("listening on %s:%u transport %s\n", a.bind.c_str(), listener->port(), a.transport.c_str());
+  std::printf("listening on %s:%u transport %s%s\n", a.bind.c_str(), listener->port(), a.transport.c_str(),
+              *psk ? (a.psk_without_context ? " (PSK sessions without context)" : " (PSK sessions)") : "");
   std::fflush(stdout);
   spdm::responder::ServerOptions so;
   so.type = *type;
@@ -154,6 +243,7 @@ struct RequesterArgs {
   bool keep_running = false;  // end with CONTINUE instead of SHUTDOWN
   uint32_t data_transfer_size = 0x1200;
   uint32_t max_spdm_msg_size = 0;  // 0: 64 KiB (chunking on)
+  PskArgs psk;
 };
 
 // A requester's opening steps on the platform port, as DMTF's emulator takes
@@ -190,7 +280,13 @@ int RunRequester(const RequesterArgs& a) {
     std::fprintf(stderr, "ccgpu spdm requester: --root does not parse as PEM or DER\n");
     return kExitInputUnusable;
   }
+  auto psk = LoadPsk(a.psk);
+  if (!psk) {
+    std::fprintf(stderr, "ccgpu spdm requester: %s\n", psk.error().context);
+    return kExitInputUnusable;
+  }
   spdm::requester::RequesterConfig qc;
+  if (*psk) qc.psk_store = (*psk)->store;
   qc.roots = {roots->front()};
   qc.data_transfer_size = a.data_transfer_size;
   qc.max_spdm_msg_size = a.max_spdm_msg_size;
@@ -292,6 +388,30 @@ int RunRequester(const RequesterArgs& a) {
     if (auto st = r.EndSession(s->session_id); !st) return fail("END_SESSION", st.error());
     step("END_SESSION acknowledged");
   }
+  // A PSK session, as DMTF's emulator runs one after its KEY_EXCHANGE
+  // session, when both sides hold a PSK.
+  if (sessions && *psk && (c.responder_capabilities & spdm::wire::cap::kPskMask) != 0) {
+    auto s = r.StartPskSession((*psk)->hint, spdm::wire::kMeasSummaryHashAll);
+    if (!s) return fail("PSK_EXCHANGE/PSK_FINISH", s.error());
+    char sid[16];
+    std::snprintf(sid, sizeof sid, "0x%08x", s->session_id);
+    out["psk_session_id"] = sid;
+    out["psk_finish"] = s->psk_finish;
+    step(std::string("PSK session ") + sid + " established (ResponderVerifyData verified" +
+         (s->psk_finish ? ", PSK_FINISH sent)" : "; no PSK_FINISH: the responder has no PSK context)"));
+    if (auto st = r.Heartbeat(s->session_id); !st) return fail("HEARTBEAT (PSK session)", st.error());
+    if (auto st = r.KeyUpdate(s->session_id, spdm::session::KeyUpdateOp::kUpdateAllKeys); !st) {
+      return fail("KEY_UPDATE (PSK session)", st.error());
+    }
+    step("PSK session: HEARTBEAT and KEY_UPDATE acknowledged");
+    auto sm = r.GetMeasurements(spdm::wire::meas::kOpAll, true, s->session_id);
+    if (!sm) return fail("GET_MEASUREMENTS in PSK session", sm.error());
+    step("PSK session: signed measurements verified (" + std::to_string(sm->blocks.size()) + " blocks)");
+    if (auto st = r.EndSession(s->session_id); !st) return fail("END_SESSION (PSK session)", st.error());
+    step("PSK session: END_SESSION acknowledged");
+  } else if (*psk) {
+    step(sessions ? "no PSK session: the responder lacks PSK_CAP" : "no PSK session on transport none");
+  }
   if (auto st = t.End(a.keep_running ? tp::command::kContinue : tp::command::kShutdown); !st) {
     return fail("SHUTDOWN", st.error());
   }
@@ -318,6 +438,7 @@ struct ValidateArgs {
   bool json = false;
   bool verbose = false;       // every assertion, not only failures
   bool keep_running = false;  // end with CONTINUE instead of SHUTDOWN
+  PskArgs psk;
 };
 
 int RunValidate(const ValidateArgs& a) {
@@ -329,12 +450,21 @@ int RunValidate(const ValidateArgs& a) {
   const auto& known = spdm::validator::ImplementedGroups();
   for (int g : a.groups) {
     if (std::find(known.begin(), known.end(), g) == known.end()) {
-      std::fprintf(stderr, "ccgpu spdm validate: --group %d: no such test group (groups: 1-9, 12, 13, 16, 19, 20)\n", g);
+      std::fprintf(stderr, "ccgpu spdm validate: --group %d: no such test group (groups: 1-13, 16, 19, 20)\n", g);
       return kExitUsage;
     }
   }
+  auto psk = LoadPsk(a.psk);
+  if (!psk) {
+    std::fprintf(stderr, "ccgpu spdm validate: %s\n", psk.error().context);
+    return kExitInputUnusable;
+  }
   spdm::validator::ValidatorConfig vc;
   vc.groups = a.groups;
+  if (*psk) {
+    vc.psk_store = (*psk)->store;
+    vc.psk_hint = (*psk)->hint;
+  }
   if (*type == tp::TransportType::kNone) {
     vc.binding = std::nullopt;  // no secured messages on transport none
   } else {
@@ -422,6 +552,9 @@ void AddSpdmCommand(CLI::App& app, Action& action) {
       ->check(CLI::Range(42u, 0x1000000u));
   rsp->add_option("--max-spdm-msg-size", ra->max_spdm_msg_size,
                   "largest message reassembled from chunks (default 64 KiB)");
+  AddPskOptions(rsp, &ra->psk);
+  rsp->add_flag("--psk-without-context", ra->psk_without_context,
+                "advertise PSK_CAP without context: no ResponderContext, no PSK_FINISH");
   rsp->callback([&action, ra]() { action = [ra]() { return RunResponder(*ra); }; });
 
   auto qa = std::make_shared<RequesterArgs>();
@@ -439,6 +572,7 @@ void AddSpdmCommand(CLI::App& app, Action& action) {
       ->check(CLI::Range(42u, 0x1000000u));
   req->add_option("--max-spdm-msg-size", qa->max_spdm_msg_size,
                   "largest message reassembled from chunks (default 64 KiB)");
+  AddPskOptions(req, &qa->psk);
   req->callback([&action, qa]() { action = [qa]() { return RunRequester(*qa); }; });
 
   auto va = std::make_shared<ValidateArgs>();
@@ -447,10 +581,11 @@ void AddSpdmCommand(CLI::App& app, Action& action) {
   val->add_option("--host", va->host, "responder IPv4 address")->capture_default_str();
   val->add_option("--port", va->port, "responder TCP port")->capture_default_str();
   val->add_option("--transport", va->transport, "none | mctp | pci_doe")->capture_default_str();
-  val->add_option("--group", va->groups, "test groups to run (1-9, 12, 13, 16, 19, 20; default all)");
+  val->add_option("--group", va->groups, "test groups to run (1-13, 16, 19, 20; default all)");
   val->add_flag("--json", va->json, "machine-readable output");
   val->add_flag("--verbose", va->verbose, "list every assertion, not only failures");
   val->add_flag("--continue", va->keep_running, "end with CONTINUE (responder keeps running)");
+  AddPskOptions(val, &va->psk);
   val->callback([&action, va]() { action = [va]() { return RunValidate(*va); }; });
 }
 

@@ -220,16 +220,8 @@ Result<Bytes> FinishFor(const KeyExchangeTry& ke, uint8_t version, uint8_t param
 // ---------------------------------------------------------------------------
 // Assertion helpers
 
-// DMTF's ERROR assertions without the Param2 one (9.7, 9.8, 9.11, 12.4,
-// 13.5, 16.4 list only N.M.1-4).
-void CheckErrorNoParam2(CaseRun& run, ByteSpan rsp, uint8_t version, wire::ErrorCode code) {
-  CaseRun all(run.id(), "");
-  CheckError(all, rsp, version, code);
-  CaseResult r = all.Take();
-  for (std::size_t i = 0; i < 4 && i < r.assertions.size(); ++i) {
-    run.Check(r.assertions[i].id, r.assertions[i].passed, r.assertions[i].what, r.assertions[i].detail);
-  }
-}
+// (DMTF's ERROR assertions without the Param2 one, for 9.7, 9.8, 9.11, 12.4,
+// 13.5, 16.4, which list only N.M.1-4: CheckErrorNoParam2, validator.cc.)
 
 // RequestResponseCode == `code`, SPDMVersion == NegotiatedVersion (N.M.first, first+1).
 void CheckCodeVersion(CaseRun& run, ByteSpan rsp, uint8_t version, wire::Code code, const char* name, int first) {

@@ -13,6 +13,12 @@
 //   secured-message VersionSelection absent or
 //   outside our SupportedVersionList             kDowngrade
 // then, with `finish`, the same kinds for FINISH / FINISH_RSP.
+//
+// The PSK handshake (DSP0274 1.2 §10.17/§10.18) likewise, for groups 10 and
+// 11: PSK_EXCHANGE with the configured PSKHint, ResponderVerifyData checked
+// with the validator's own transcript and key schedule (from its PskStore,
+// never from anything the responder says), then PSK_FINISH when the
+// responder has PSK_CAP with context.
 #include <algorithm>
 
 #include "crypto/rng.h"
@@ -42,11 +48,14 @@ Status ExpectResponse(ByteSpan rsp, wire::Code code, uint8_t version, const char
   return OkStatus();
 }
 
-// The VersionSelection of KEY_EXCHANGE_RSP's opaque data must be one we
-// offered (DSP0277 §8).
-Status CheckVersionSelection(ByteSpan opaque, wire::OpaqueFormat fmt) {
+// The VersionSelection of KEY_EXCHANGE_RSP's (or PSK_EXCHANGE_RSP's) opaque
+// data must be one we offered (DSP0277 §8).
+Status CheckVersionSelection(ByteSpan opaque, wire::OpaqueFormat fmt, bool psk = false) {
   auto elements = wire::ParseOpaqueData(opaque, fmt);
-  if (!elements) return Fail(Errc::kDowngrade, "validator: KEY_EXCHANGE_RSP opaque data does not parse");
+  if (!elements) {
+    return Fail(Errc::kDowngrade, psk ? "validator: PSK_EXCHANGE_RSP opaque data does not parse"
+                                      : "validator: KEY_EXCHANGE_RSP opaque data does not parse");
+  }
   std::optional<uint16_t> selected;
   for (const auto& el : *elements) {
     if (el.id != wire::kOpaqueElementIdDmtf) continue;
@@ -55,7 +64,10 @@ Status CheckVersionSelection(ByteSpan opaque, wire::OpaqueFormat fmt) {
     auto v = wire::ParseSmVersionSelection(el.data);
     if (v) selected = *v;
   }
-  if (!selected) return Fail(Errc::kDowngrade, "validator: KEY_EXCHANGE_RSP lacks a secured-message VersionSelection");
+  if (!selected) {
+    return Fail(Errc::kDowngrade, psk ? "validator: PSK_EXCHANGE_RSP lacks a secured-message VersionSelection"
+                                      : "validator: KEY_EXCHANGE_RSP lacks a secured-message VersionSelection");
+  }
   const bool offered = std::any_of(std::begin(kSecuredVersions), std::end(kSecuredVersions),
                                    [&](uint16_t v) { return (v & 0xFF00) == (*selected & 0xFF00); });
   if (!offered) return Fail(Errc::kDowngrade, "validator: secured-message version outside the validator's offer");
@@ -68,13 +80,16 @@ wire::OpaqueFormat OpaqueFormatOf(const Negotiated& n) {
   return (n.other_params & wire::alg::kOpaqueDataFmt1) != 0 ? wire::OpaqueFormat::kFmt1 : wire::OpaqueFormat::kDmtfSpecId;
 }
 
+Result<Bytes> SecuredVersionOffer(const Negotiated& n) {
+  CCGPU_ASSIGN_OR_RETURN(Bytes svl, wire::SerializeSmSupportedVersions({std::begin(session_support::kSecuredVersions),
+                                                                         std::end(session_support::kSecuredVersions)}));
+  return wire::SerializeOpaqueData({wire::OpaqueElement{wire::kOpaqueElementIdDmtf, {}, svl}}, OpaqueFormatOf(n));
+}
+
 // KEY_EXCHANGE with SupportedVersionList opaque data and SessionPolicy 0
 // (as DMTF's validator sends it), with `exchange_data` as ExchangeData.
 Result<Bytes> BuildKeyExchange(const Negotiated& n, uint8_t slot, uint8_t meas_summary, ByteSpan exchange_data) {
-  CCGPU_ASSIGN_OR_RETURN(Bytes svl, wire::SerializeSmSupportedVersions({std::begin(session_support::kSecuredVersions),
-                                                                         std::end(session_support::kSecuredVersions)}));
-  CCGPU_ASSIGN_OR_RETURN(Bytes opaque, wire::SerializeOpaqueData({wire::OpaqueElement{wire::kOpaqueElementIdDmtf, {}, svl}},
-                                                                 OpaqueFormatOf(n)));
+  CCGPU_ASSIGN_OR_RETURN(Bytes opaque, SecuredVersionOffer(n));
   wire::KeyExchange ke;
   ke.version = n.version;
   ke.meas_summary_hash_type = meas_summary;
@@ -250,6 +265,157 @@ Result<OpenSession> Establish(Probe& probe, const Negotiated& n, const SlotChain
     out.finished = true;
   }
   out.secure.emplace(std::move(*ke.secure));
+  return out;
+}
+
+// ---------------------------------------------------------------------------
+// PSK sessions
+
+Result<Bytes> BuildPskExchange(const Negotiated& n, ByteSpan psk_hint, uint8_t meas_summary, uint8_t session_policy) {
+  CCGPU_ASSIGN_OR_RETURN(Bytes opaque, SecuredVersionOffer(n));
+  // RequesterContext: H fresh random bytes (at least 32; before ALGORITHMS,
+  // when H is not known yet, 32).
+  Bytes context(std::max<std::size_t>(n.np.hash_size, 32));
+  CCGPU_TRY(crypto::RandomBytes(context));
+  wire::PskExchange m;
+  m.version = n.version;
+  m.meas_summary_hash_type = meas_summary;
+  m.session_policy = n.version >= wire::kVersion12 ? session_policy : 0;
+  m.req_session_id = session_support::kReqSessionId;
+  m.psk_hint = psk_hint;
+  m.requester_context = context;
+  m.opaque_data = opaque;
+  return wire::SerializePskExchange(m);
+}
+
+Result<PskExchangeTry> TryPskExchange(Probe& probe, const Negotiated& n, uint8_t meas_summary, uint8_t session_policy) {
+  const ValidatorConfig& config = probe.config();
+  if (!config.binding) return Fail(Errc::kUnsupported, "validator: no secured-message binding configured");
+  if (!config.psk_store) return Fail(Errc::kUnsupported, "validator: no PSK store configured");
+  auto aead = AeadFromBit(n.aead);
+  if (!aead) return Fail(Errc::kUnsupportedAlgorithm, "validator: no AEAD the validator implements was negotiated");
+  CCGPU_ASSIGN_OR_RETURN(session::SpdmVersion v, session::SpdmVersionFromByte(n.version));
+  // The schedule comes from the validator's own store (kNotFound before
+  // anything is sent when it lacks the hint).
+  CCGPU_ASSIGN_OR_RETURN(auto schedule, config.psk_store->Schedule(session::SessionAlgorithms{v, n.hash, *aead},
+                                                                   config.psk_hint));
+  PskExchangeTry t;
+  CCGPU_ASSIGN_OR_RETURN(t.request, BuildPskExchange(n, config.psk_hint, meas_summary, session_policy));
+  CCGPU_ASSIGN_OR_RETURN(t.response, probe.Send(t.request));
+  wire::ParseParams p = probe.Params(n.np);
+  p.measurement_summary_hash = meas_summary != wire::kMeasSummaryHashNone;
+  auto r = wire::ParsePskExchangeRsp(t.response, p);
+  if (!r) {
+    t.parse_error = r.error();
+    return t;
+  }
+  t.opaque_data.assign(r->opaque_data.begin(), r->opaque_data.end());
+  t.responder_context_length = r->responder_context.size();
+  // TH1 = Hash(A || PSK_EXCHANGE || PSK_EXCHANGE_RSP up to, not including,
+  // ResponderVerifyData (the last H bytes of the strictly parsed response)).
+  CCGPU_ASSIGN_OR_RETURN(auto th, session::PskSessionTranscript::Create(n.hash, n.message_a.bytes()));
+  CCGPU_TRY(th.AppendPskExchange(t.request));
+  CCGPU_TRY(th.AppendPskExchangeRspBeforeVerifyData(
+      ByteSpan(t.response).first(t.response.size() - r->responder_verify_data.size())));
+  CCGPU_ASSIGN_OR_RETURN(Bytes th1, th.Digest());
+  CCGPU_TRY(schedule.DeriveHandshake(th1));
+  t.session_id = session::MakeSessionId(session_support::kReqSessionId, r->rsp_session_id);
+  CCGPU_ASSIGN_OR_RETURN(auto secure, session::SecureSession::Create(session::Role::kRequester, t.session_id,
+                                                                     *config.binding, std::move(schedule)));
+  // ResponderVerifyData = HMAC(rsp_finished_key, TH1).
+  if (auto ok = secure.CheckVerifyData(session::Direction::kResponderToRequester, th1, r->responder_verify_data); !ok) {
+    t.verify_data_error = ok.error();
+  } else {
+    CCGPU_TRY(th.AppendPskExchangeRspVerifyData(r->responder_verify_data));
+  }
+  t.th.emplace(std::move(th));
+  t.secure.emplace(std::move(secure));
+  return t;
+}
+
+Status CheckPskExchange(const Negotiated& n, const PskExchangeTry& t) {
+  namespace ss = session_support;
+  CCGPU_TRY(ss::ExpectResponse(t.response, wire::Code::kPskExchangeRsp, n.version,
+                               "validator: PSK_EXCHANGE answered with ERROR",
+                               "validator: PSK_EXCHANGE not answered with PSK_EXCHANGE_RSP",
+                               "validator: PSK_EXCHANGE_RSP SPDMVersion is not the negotiated one"));
+  if (t.parse_error) return tl::unexpected(*t.parse_error);
+  // DSP0274 1.2 §10.17: a ResponderContext iff PSK_CAP is 10b (with context).
+  const bool with_context = (n.responder_flags & wire::cap::kPskMask) == wire::cap::kPskWithContext;
+  if (with_context != (t.responder_context_length != 0)) {
+    return Fail(Errc::kMalformed, "validator: ResponderContext disagrees with the responder's PSK_CAP");
+  }
+  if (t.verify_data_error) {
+    return Fail(Errc::kTranscriptMismatch, "validator: PSK_EXCHANGE_RSP ResponderVerifyData does not verify");
+  }
+  CCGPU_TRY(ss::CheckVersionSelection(t.opaque_data, OpaqueFormatOf(n), /*psk=*/true));
+  if (!t.usable()) return Fail(Errc::kStateError, "validator: PSK_EXCHANGE did not yield handshake keys");
+  return OkStatus();
+}
+
+// PSK_FINISH: header(version, PSK_FINISH, 0, 0) || RequesterVerifyData, with
+//   RequesterVerifyData = HMAC(req_finished_key, Hash(A || PSK_EXCHANGE ||
+//                         PSK_EXCHANGE_RSP || PSK_FINISH header)).
+Result<Bytes> PskFinishFor(const PskExchangeTry& t, uint8_t version, uint8_t flip) {
+  if (!t.usable()) return Fail(Errc::kStateError, "validator: PSK_FINISH without a usable PSK_EXCHANGE_RSP");
+  Bytes req{version, static_cast<uint8_t>(wire::Code::kPskFinish), 0, 0};
+  session::PskSessionTranscript th = *t.th;
+  CCGPU_TRY(th.AppendPskFinishHeader(req));
+  CCGPU_ASSIGN_OR_RETURN(Bytes digest, th.Digest());
+  CCGPU_ASSIGN_OR_RETURN(Bytes vd, t.secure->VerifyData(session::Direction::kRequesterToResponder, digest));
+  for (uint8_t& b : vd) b ^= flip;
+  req.insert(req.end(), vd.begin(), vd.end());
+  return req;
+}
+
+Result<PskFinishTry> TryPskFinish(Probe& probe, const Negotiated& n, PskExchangeTry& t) {
+  CCGPU_ASSIGN_OR_RETURN(Bytes req, PskFinishFor(t, n.version));
+  session::PskSessionTranscript& th = *t.th;
+  CCGPU_TRY(th.AppendPskFinishHeader(ByteSpan(req).first(wire::kHeaderSize)));
+  CCGPU_TRY(th.AppendPskFinishVerifyData(ByteSpan(req).subspan(wire::kHeaderSize)));
+  PskFinishTry f;
+  CCGPU_ASSIGN_OR_RETURN(requester::ExchangeMessage reply, probe.SendSecured(*t.secure, req));
+  f.response = std::move(reply.bytes);
+  f.secured = reply.secured;
+  if (!reply.secured) {
+    f.parse_error = Error{Errc::kUnexpectedMessage, "validator: PSK_FINISH answered in the clear"};
+    return f;
+  }
+  auto r = wire::ParsePskFinishRsp(f.response, probe.Params(n.np));
+  if (!r) {
+    f.parse_error = r.error();
+    return f;
+  }
+  // TH2 = Hash(A || PSK_EXCHANGE || PSK_EXCHANGE_RSP || PSK_FINISH ||
+  // PSK_FINISH_RSP).
+  CCGPU_TRY(th.AppendPskFinishRsp(f.response));
+  CCGPU_ASSIGN_OR_RETURN(Bytes th2, th.Th2());
+  CCGPU_TRY(t.secure->EnterApplicationPhase(th2));
+  return f;
+}
+
+Result<OpenSession> EstablishPsk(Probe& probe, const Negotiated& n) {
+  namespace ss = session_support;
+  CCGPU_ASSIGN_OR_RETURN(PskExchangeTry t, TryPskExchange(probe, n, wire::kMeasSummaryHashNone));
+  CCGPU_TRY(CheckPskExchange(n, t));
+  if ((n.responder_flags & wire::cap::kPskMask) == wire::cap::kPskWithContext) {
+    CCGPU_ASSIGN_OR_RETURN(PskFinishTry f, TryPskFinish(probe, n, t));
+    CCGPU_TRY(ss::ExpectResponse(f.response, wire::Code::kPskFinishRsp, n.version,
+                                 "validator: PSK_FINISH answered with ERROR",
+                                 "validator: PSK_FINISH not answered with PSK_FINISH_RSP",
+                                 "validator: PSK_FINISH_RSP SPDMVersion is not the negotiated one"));
+    if (f.parse_error) return tl::unexpected(*f.parse_error);
+  } else {
+    // PSK_CAP without context: no PSK_FINISH; TH2 = Hash(A || PSK_EXCHANGE ||
+    // PSK_EXCHANGE_RSP).
+    CCGPU_ASSIGN_OR_RETURN(Bytes th2, t.th->Th2());
+    CCGPU_TRY(t.secure->EnterApplicationPhase(th2));
+  }
+  OpenSession out;
+  out.session_id = t.session_id;
+  out.key_exchange_rsp = t.response;
+  out.finished = true;
+  out.secure.emplace(std::move(*t.secure));
   return out;
 }
 

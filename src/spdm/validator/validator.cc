@@ -213,6 +213,15 @@ void CheckError(CaseRun& run, ByteSpan rsp, uint8_t version, wire::ErrorCode cod
   run.Check(id(4), long_enough && rsp[3] == 0, "SpdmMessage.Param2 == 0", seen);
 }
 
+void CheckErrorNoParam2(CaseRun& run, ByteSpan rsp, uint8_t version, wire::ErrorCode code, int first) {
+  CaseRun all(run.id(), "");
+  CheckError(all, rsp, version, code, first);
+  CaseResult r = all.Take();
+  for (std::size_t i = 0; i < 4 && i < r.assertions.size(); ++i) {
+    run.Check(r.assertions[i].id, r.assertions[i].passed, r.assertions[i].what, r.assertions[i].detail);
+  }
+}
+
 void CheckErrorOrDrop(CaseRun& run, ByteSpan rsp, uint8_t version, wire::ErrorCode code, int first) {
   if (!rsp.empty()) return CheckError(run, rsp, version, code, first);
   for (int k = 0; k < 5; ++k) run.Check(AssertionId(run, first + k), true, "ERROR or silent drop", "silently dropped");
@@ -291,7 +300,9 @@ Result<Negotiated> Vca(Probe& probe, uint8_t version, const VcaOffer& offer) {
   na.other_params_support = version >= wire::kVersion12 ? wire::alg::kOpaqueDataFmt1 : 0;
   na.base_asym_algo = offer.base_asym;
   na.base_hash_algo = offer.base_hash;
-  if ((offer.flags & wire::cap::kKeyEx) != 0) {
+  // DSP0274 1.2 §10.5: a requester with KEY_EX_CAP or PSK_CAP lists its
+  // DHE, AEAD and key schedule algorithms.
+  if ((offer.flags & (wire::cap::kKeyEx | wire::cap::kPskMask)) != 0) {
     na.alg_structs = {{wire::alg::kAlgTypeDhe, offer.dhe, {}},
                       {wire::alg::kAlgTypeAead, offer.aead, {}},
                       {wire::alg::kAlgTypeKeySchedule, wire::alg::kKeyScheduleSpdm, {}}};
@@ -432,7 +443,7 @@ bool Env::Listed(uint8_t v) const { return std::find(versions.begin(), versions.
 }  // namespace internal
 
 const std::vector<int>& ImplementedGroups() {
-  static const std::vector<int> kGroups = {1, 2, 3, 4, 5, 6, 7, 8, 9, 12, 13, 16, 19, 20};
+  static const std::vector<int> kGroups = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 16, 19, 20};
   return kGroups;
 }
 
@@ -440,8 +451,11 @@ Result<Report> Validate(const ValidatorConfig& config, requester::MessageExchang
   for (int g : config.groups) {
     const auto& all = ImplementedGroups();
     if (std::find(all.begin(), all.end(), g) == all.end()) {
-      return Fail(Errc::kInvalidArgument, "validator: no such test group (groups: 1-9, 12, 13, 16, 19, 20)");
+      return Fail(Errc::kInvalidArgument, "validator: no such test group (groups: 1-13, 16, 19, 20)");
     }
+  }
+  if (config.psk_hint.size() > session::kMaxPskHintSize) {
+    return Fail(Errc::kInvalidArgument, "validator: PSKHint longer than 64 bytes");
   }
   internal::Probe probe(exchange, config);
   Report report;
@@ -453,7 +467,8 @@ Result<Report> Validate(const ValidatorConfig& config, requester::MessageExchang
       {3, internal::RunAlgorithmsGroup},     {4, internal::RunDigestsGroup},
       {5, internal::RunCertificateGroup},    {6, internal::RunChallengeAuthGroup},
       {7, internal::RunMeasurementsGroup},   {8, internal::RunKeyExchangeRspGroup},
-      {9, internal::RunFinishRspGroup},      {12, internal::RunHeartbeatAckGroup},
+      {9, internal::RunFinishRspGroup},      {10, internal::RunPskExchangeRspGroup},
+      {11, internal::RunPskFinishRspGroup},  {12, internal::RunHeartbeatAckGroup},
       {13, internal::RunKeyUpdateAckGroup},  {16, internal::RunEndSessionAckGroup},
       {19, internal::RunChunkSendAckGroup},  {20, internal::RunChunkResponseGroup}};
   for (const auto& [g, fn] : groups) {

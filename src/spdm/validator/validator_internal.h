@@ -100,6 +100,9 @@ class CaseRun {
 // sizeof(ERROR), RequestResponseCode == ERROR, SPDMVersion == `version`,
 // Param1 == `code`, Param2 == 0.
 void CheckError(CaseRun& run, ByteSpan response, uint8_t version, wire::ErrorCode code, int first = 1);
+// CheckError without the Param2 assertion: N.M.first … N.M.first+3 (the
+// cases whose documents list only four, e.g. 9.7, 11.6, 11.8).
+void CheckErrorNoParam2(CaseRun& run, ByteSpan response, uint8_t version, wire::ErrorCode code, int first = 1);
 // "ERROR(code) or silent drop": an empty response passes all five.
 void CheckErrorOrDrop(CaseRun& run, ByteSpan response, uint8_t version, wire::ErrorCode code, int first = 1);
 // "<case>.<n>" for a case id and a number.
@@ -232,18 +235,81 @@ struct FinishTry {
 // then FINISH_RSP; TH2 and the application keys when it verifies.
 Result<FinishTry> TryFinish(Probe& probe, const Negotiated& n, KeyExchangeTry& ke);
 
-// A session opened by KEY_EXCHANGE (+ FINISH) against the responder.
+// A session opened by KEY_EXCHANGE (+ FINISH) or PSK_EXCHANGE (+ PSK_FINISH)
+// against the responder.
 struct OpenSession {
   uint32_t session_id = 0;
   std::optional<session::SecureSession> secure;
-  Bytes key_exchange_rsp;  // the raw KEY_EXCHANGE_RSP
-  bool finished = false;   // FINISH done: application phase
+  Bytes key_exchange_rsp;  // the raw KEY_EXCHANGE_RSP or PSK_EXCHANGE_RSP (Param1: HeartbeatPeriod)
+  bool finished = false;   // handshake done: application phase
 };
 // TryKeyExchange then, when `finish`, TryFinish over the chain in `chain`
 // (TH uses Hash(chain)); fails with the precise error (see
 // session_support.cc) unless every check a requester must make held.
 Result<OpenSession> Establish(Probe& probe, const Negotiated& n, const SlotChain& chain, bool finish = true,
                               uint8_t meas_summary_hash_type = 0);
+
+// PSK sessions (session_support.cc; DSP0274 1.2 §10.17/§10.18), keyed by
+// the PSK that ValidatorConfig::psk_hint names in ValidatorConfig::psk_store.
+// No certificate, no signature: the responder proves it holds the same PSK by
+// its ResponderVerifyData.
+
+// The secured-message opaque data the validator sends in KEY_EXCHANGE and
+// PSK_EXCHANGE: one SupportedVersionList element (DSP0277 §8) in the
+// connection's OpaqueDataFmt.
+Result<Bytes> SecuredVersionOffer(const Negotiated& n);
+// PSK_EXCHANGE in n.version: MeasurementSummaryHashType `meas_summary`,
+// SessionPolicy `session_policy` (1.2+; 0 in 1.1), the validator's
+// ReqSessionID, the configured PSKHint, a fresh RequesterContext of H random
+// bytes (32 before ALGORITHMS settled H) and SecuredVersionOffer.
+Result<Bytes> BuildPskExchange(const Negotiated& n, ByteSpan psk_hint, uint8_t meas_summary, uint8_t session_policy = 0);
+
+// One PSK_EXCHANGE and its PSK_EXCHANGE_RSP, each check kept apart.
+struct PskExchangeTry {
+  Bytes request, response;
+  std::optional<Error> parse_error;        // not a well-formed PSK_EXCHANGE_RSP
+  std::optional<Error> verify_data_error;  // nullopt: ResponderVerifyData = HMAC(rsp_finished_key, TH1)
+  Bytes opaque_data;                       // the response's OpaqueData
+  std::size_t responder_context_length = 0;
+  uint32_t session_id = 0;  // ReqSessionID | RspSessionID
+  // Through PSK_EXCHANGE_RSP (its ResponderVerifyData included once it
+  // verified).
+  std::optional<session::PskSessionTranscript> th;
+  std::optional<session::SecureSession> secure;  // handshake keys
+  bool usable() const { return !parse_error && !verify_data_error && th && secure; }
+};
+// PSK_EXCHANGE (BuildPskExchange) and its reply, with the validator's own
+// transcript and key schedule: TH1 = Hash(A || PSK_EXCHANGE ||
+// PSK_EXCHANGE_RSP up to ResponderVerifyData). The Result fails only when
+// nothing could be sent or received, or a local step failed (no store:
+// kUnsupported; the store lacks the hint: kNotFound, before anything is
+// sent; no AEAD negotiated: kUnsupportedAlgorithm).
+Result<PskExchangeTry> TryPskExchange(Probe& probe, const Negotiated& n, uint8_t meas_summary,
+                                      uint8_t session_policy = 0);
+// Everything a requester checks before it uses the handshake of `t`: the
+// reply is PSK_EXCHANGE_RSP (kPeerError for an ERROR, kUnexpectedMessage) in
+// the negotiated version (kVersionMismatch), well formed (the parser's
+// error), with a ResponderContext exactly when the responder advertised
+// PSK_CAP with context (kMalformed), ResponderVerifyData verifying
+// (kTranscriptMismatch) and a VersionSelection we offered (kDowngrade).
+Status CheckPskExchange(const Negotiated& n, const PskExchangeTry& t);
+// PSK_FINISH in `version` whose RequesterVerifyData is HMAC(req_finished_key,
+// Hash(TH through PSK_EXCHANGE_RSP || the 4-byte header)), each byte XORed
+// with `flip`. `t` (usable()) is not changed.
+Result<Bytes> PskFinishFor(const PskExchangeTry& t, uint8_t version, uint8_t flip = 0);
+// PSK_FINISH (PskFinishFor) under the handshake keys, then PSK_FINISH_RSP;
+// on a well-formed PSK_FINISH_RSP, TH2 and the application keys. `response`
+// is the reply's plaintext (or the unprotected reply as it came).
+struct PskFinishTry {
+  Bytes response;
+  bool secured = false;  // the reply came as a record of the session
+  std::optional<Error> parse_error;
+};
+Result<PskFinishTry> TryPskFinish(Probe& probe, const Negotiated& n, PskExchangeTry& t);
+// A PSK session in its application phase: TryPskExchange (NoMeasurement),
+// CheckPskExchange, then PSK_FINISH when the responder has PSK_CAP with
+// context (without it the session is established by PSK_EXCHANGE_RSP).
+Result<OpenSession> EstablishPsk(Probe& probe, const Negotiated& n);
 
 // A MEASUREMENTS response read field by field, as far as its bytes go, so
 // that each assertion can judge one field (the codec's parser rejects the
@@ -305,6 +371,8 @@ void RunMeasurementsGroup(Env& env);     // 7  group_measurements.cc (outside se
 void RunMeasurementsInSessionCases(Env& env);  // 7.7, 7.8, 7.10: group_measurements.cc
 void RunKeyExchangeRspGroup(Env& env);   // 8  group_session.cc
 void RunFinishRspGroup(Env& env);        // 9  group_session.cc
+void RunPskExchangeRspGroup(Env& env);   // 10 group_psk.cc
+void RunPskFinishRspGroup(Env& env);     // 11 group_psk.cc
 void RunHeartbeatAckGroup(Env& env);     // 12 group_session.cc
 void RunKeyUpdateAckGroup(Env& env);     // 13 group_session.cc
 void RunEndSessionAckGroup(Env& env);    // 16 group_session.cc

@@ -6,6 +6,8 @@
 
 #include <gtest/gtest.h>
 
+#include <cstring>
+#include <memory>
 #include <set>
 #include <string>
 #include <vector>
@@ -13,6 +15,7 @@
 #include "spdm/responder/loopback.h"
 #include "spdm/responder/responder.h"
 #include "spdm/responder/test_support.h"
+#include "spdm/session/psk_store.h"
 
 namespace ccgpu::spdm::validator {
 namespace {
@@ -65,8 +68,29 @@ std::set<int> ExercisedGroups(const Report& r) {
   return g;
 }
 
+// libspdm's test PSK: PSKHint "TestPskHint\0" and PSK "TestPskData\0" (the
+// NULs included: 12 bytes each).
+Bytes WithNul(const char* s) { return Bytes(s, s + std::strlen(s) + 1); }
+
+std::shared_ptr<const session::PskStore> PskStore(const char* hint, const char* psk) {
+  auto store = std::make_shared<session::InMemoryPskStore>();
+  const Bytes key = WithNul(psk);
+  EXPECT_TRUE(store->Add(WithNul(hint), SecretBytes::CopyOf(key)));
+  return store;
+}
+
+// The same PSK in the responder and the validator (groups 10 and 11 run).
+void ProvisionTestPsk(responder::ResponderConfig& rc, ValidatorConfig& vc) {
+  rc.psk_store = PskStore("TestPskHint", "TestPskData");
+  vc.psk_store = PskStore("TestPskHint", "TestPskData");
+  vc.psk_hint = WithNul("TestPskHint");
+}
+
 TEST(ValidatorTest, OurResponderPassesEveryCaseOverMctpP384) {
-  const Report r = ValidateResponder(testing::ResponderConfigFor(crypto::Curve::kP384));
+  responder::ResponderConfig rc = testing::ResponderConfigFor(crypto::Curve::kP384);
+  ValidatorConfig vc;
+  ProvisionTestPsk(rc, vc);
+  const Report r = ValidateResponder(std::move(rc), vc);
   EXPECT_TRUE(r.ok()) << Failures(r);
   const auto& all = ImplementedGroups();
   EXPECT_EQ(ExercisedGroups(r), std::set<int>(all.begin(), all.end()));
@@ -77,6 +101,7 @@ TEST(ValidatorTest, OurResponderPassesEveryCaseOverPciDoeP256) {
   rc.binding = session::TransportBinding::PciDoe();
   ValidatorConfig vc;
   vc.binding = session::TransportBinding::PciDoe();
+  ProvisionTestPsk(rc, vc);
   const Report r = ValidateResponder(std::move(rc), vc);
   EXPECT_TRUE(r.ok()) << Failures(r);
   EXPECT_GT(r.assertions_passed(), 0u);
@@ -91,10 +116,12 @@ TEST(ValidatorTest, CasesOfVersionsTheResponderDoesNotListAreSkippedNotFailed) {
 }
 
 TEST(ValidatorTest, WithoutSecuredMessagesTheSessionGroupsAreSkipped) {
+  responder::ResponderConfig rc = testing::ResponderConfigFor(crypto::Curve::kP384);
   ValidatorConfig vc;
+  ProvisionTestPsk(rc, vc);
   vc.binding = std::nullopt;
-  vc.groups = {8, 9, 12, 13, 16};
-  const Report r = ValidateResponder(testing::ResponderConfigFor(crypto::Curve::kP384), vc);
+  vc.groups = {8, 9, 10, 11, 12, 13, 16};
+  const Report r = ValidateResponder(std::move(rc), vc);
   EXPECT_TRUE(r.ok()) << Failures(r);
   EXPECT_EQ(r.assertions_passed(), 0u);
   EXPECT_EQ(r.cases_skipped(), r.cases.size());
@@ -151,7 +178,7 @@ TEST(ValidatorTest, UnknownGroupIsInvalidArgument) {
   ASSERT_TRUE(r);
   LoopbackExchange ex(r->get());
   ValidatorConfig vc;
-  vc.groups = {10};
+  vc.groups = {14};
   auto report = Validate(vc, &ex);
   ASSERT_FALSE(report);
   EXPECT_EQ(report.error().code, Errc::kInvalidArgument);
@@ -723,6 +750,171 @@ TEST(ValidatorChunkTest, TamperedChunkMessagesFailTheirCases) {
     ASSERT_NE(c, nullptr);
     EXPECT_TRUE(c->failed()) << "the tamper went unnoticed";
   }
+}
+
+}  // namespace
+}  // namespace ccgpu::spdm::validator
+
+namespace ccgpu::spdm::validator {
+namespace {
+
+// --- groups 10 PSK_EXCHANGE_RSP and 11 PSK_FINISH_RSP ------------------------
+
+const char* const kPskExchangeCases[] = {"10.1", "10.2", "10.3", "10.4", "10.5", "10.6"};
+const char* const kPskFinishCases[] = {"11.1", "11.2", "11.3", "11.4", "11.5", "11.6", "11.7", "11.8"};
+
+Report ValidatePsk(responder::ResponderConfig rc, ValidatorConfig vc) {
+  vc.groups = {10, 11};
+  return ValidateResponder(std::move(rc), std::move(vc));
+}
+
+// Assertion ids (N.M.K) that failed.
+std::set<std::string> FailedAssertions(const Report& r) {
+  std::set<std::string> out;
+  for (const CaseResult& c : r.cases) {
+    for (const AssertionResult& a : c.assertions) {
+      if (!a.passed) out.insert(a.id);
+    }
+  }
+  return out;
+}
+
+std::size_t GroupAssertions(const Report& r, const std::string& group) {
+  std::size_t n = 0;
+  for (const CaseResult& c : r.cases) n += c.id.rfind(group + ".", 0) == 0 ? c.assertions.size() : 0;
+  return n;
+}
+
+// PSK_CAP with context (the responder's default with a store): every case of
+// both groups runs and passes. Counts: 10.1 / 10.6 three PSK_EXCHANGEs
+// (NoMeasurement, TCB, All: MEAS_CAP is set) of 5 assertions, 10.2 two
+// versions, 10.5 four invalid requests; 11.6 and 11.8 list 4 assertions.
+TEST(ValidatorPskTest, GroupsTenAndElevenRunAndPassWithContext) {
+  responder::ResponderConfig rc = testing::ResponderConfigFor(crypto::Curve::kP384);
+  ValidatorConfig vc;
+  ProvisionTestPsk(rc, vc);
+  const Report r = ValidatePsk(std::move(rc), vc);
+  EXPECT_TRUE(r.ok()) << Failures(r);
+  for (const auto& ids : {std::vector<const char*>(std::begin(kPskExchangeCases), std::end(kPskExchangeCases)),
+                          std::vector<const char*>(std::begin(kPskFinishCases), std::end(kPskFinishCases))}) {
+    for (const char* id : ids) {
+      const CaseResult* c = FindCase(r, id);
+      ASSERT_NE(c, nullptr) << id;
+      EXPECT_FALSE(c->skipped) << id << ": " << c->skip_reason;
+      EXPECT_FALSE(c->failed()) << id;
+      EXPECT_GE(c->assertions.size(), 3u) << id;
+    }
+  }
+  EXPECT_EQ(FindCase(r, "10.1")->assertions.size(), 3u * 5u);
+  EXPECT_EQ(FindCase(r, "10.6")->assertions.size(), 3u * 5u);
+  EXPECT_EQ(FindCase(r, "10.2")->assertions.size(), 2u * 5u);
+  EXPECT_EQ(FindCase(r, "10.5")->assertions.size(), 4u * 5u);
+  EXPECT_EQ(FindCase(r, "11.6")->assertions.size(), 4u);
+  EXPECT_EQ(FindCase(r, "11.8")->assertions.size(), 4u);
+  EXPECT_EQ(GroupAssertions(r, "10"), 70u);
+  EXPECT_EQ(GroupAssertions(r, "11"), 39u);
+  // 10.x.4 judged the context against PSK_CAP 10b.
+  bool context_checked = false;
+  for (const AssertionResult& a : FindCase(r, "10.6")->assertions) {
+    context_checked = context_checked || (a.id == "10.6.4" && a.what.find("> 0") != std::string::npos);
+  }
+  EXPECT_TRUE(context_checked);
+}
+
+// PSK_CAP without context (01b): group 10 runs and passes (ResponderContext
+// empty, the session established by PSK_EXCHANGE_RSP for 10.4); group 11 is
+// skipped, there is no PSK_FINISH.
+TEST(ValidatorPskTest, WithoutContextGroupTenPassesAndGroupElevenIsSkipped) {
+  responder::ResponderConfig rc = testing::ResponderConfigFor(crypto::Curve::kP384);
+  rc.capabilities = (rc.capabilities & ~wire::cap::kPskMask) | wire::cap::kPsk;
+  ValidatorConfig vc;
+  ProvisionTestPsk(rc, vc);
+  const Report r = ValidatePsk(std::move(rc), vc);
+  EXPECT_TRUE(r.ok()) << Failures(r);
+  for (const char* id : kPskExchangeCases) {
+    const CaseResult* c = FindCase(r, id);
+    ASSERT_NE(c, nullptr) << id;
+    EXPECT_FALSE(c->skipped) << id << ": " << c->skip_reason;
+    EXPECT_FALSE(c->assertions.empty()) << id;
+  }
+  bool context_checked = false;
+  for (const AssertionResult& a : FindCase(r, "10.1")->assertions) {
+    context_checked = context_checked || (a.id == "10.1.4" && a.what.find("== 0") != std::string::npos);
+  }
+  EXPECT_TRUE(context_checked);
+  for (const char* id : kPskFinishCases) {
+    const CaseResult* c = FindCase(r, id);
+    ASSERT_NE(c, nullptr) << id;
+    EXPECT_TRUE(c->skipped) << id;
+    EXPECT_NE(c->skip_reason.find("PSK_CAP with context"), std::string::npos) << id << ": " << c->skip_reason;
+  }
+}
+
+// No PSK in the validator, or none in the responder (PSK_CAP 0): every case
+// is skipped, saying why.
+TEST(ValidatorPskTest, SkippedWithoutAPskOnEitherSide) {
+  {
+    responder::ResponderConfig rc = testing::ResponderConfigFor(crypto::Curve::kP384);
+    ValidatorConfig vc;
+    ProvisionTestPsk(rc, vc);
+    vc.psk_store = nullptr;
+    const Report r = ValidatePsk(std::move(rc), vc);
+    EXPECT_TRUE(r.ok()) << Failures(r);
+    EXPECT_EQ(r.cases.size(), 14u);
+    EXPECT_EQ(r.cases_skipped(), r.cases.size());
+    for (const CaseResult& c : r.cases) EXPECT_NE(c.skip_reason.find("psk_store"), std::string::npos) << c.id;
+  }
+  {
+    ValidatorConfig vc;
+    vc.psk_store = PskStore("TestPskHint", "TestPskData");
+    vc.psk_hint = WithNul("TestPskHint");
+    const Report r = ValidatePsk(testing::ResponderConfigFor(crypto::Curve::kP384), vc);  // no responder store
+    EXPECT_TRUE(r.ok()) << Failures(r);
+    EXPECT_EQ(r.cases_skipped(), r.cases.size());
+    for (const CaseResult& c : r.cases) EXPECT_NE(c.skip_reason.find("PSK_CAP"), std::string::npos) << c.id;
+  }
+}
+
+// The HMAC check can fail: a validator that holds another PSK under the same
+// hint fails 10.x.5 (and nothing else in 10.1 / 10.6); a responder whose
+// ResponderVerifyData is wrong (kBadResponderVerifyData) fails 10.x.5 too.
+TEST(ValidatorPskTest, AnotherPskOrABadResponderVerifyDataFailsTheHmacAssertion) {
+  {
+    responder::ResponderConfig rc = testing::ResponderConfigFor(crypto::Curve::kP384);
+    ValidatorConfig vc;
+    ProvisionTestPsk(rc, vc);
+    vc.psk_store = PskStore("TestPskHint", "OtherPskData");
+    const Report r = ValidatePsk(std::move(rc), vc);
+    const std::set<std::string> failed = FailedAssertions(r);
+    EXPECT_TRUE(failed.count("10.1.5")) << Failures(r);
+    EXPECT_TRUE(failed.count("10.6.5")) << Failures(r);
+    for (const char* id : {"10.1.1", "10.1.2", "10.1.3", "10.1.4", "10.6.1", "10.6.2", "10.6.3", "10.6.4"}) {
+      EXPECT_FALSE(failed.count(id)) << id;
+    }
+  }
+  {
+    responder::ResponderConfig rc = testing::ResponderConfigFor(crypto::Curve::kP384);
+    rc.fault = Fault::kBadResponderVerifyData;
+    ValidatorConfig vc;
+    ProvisionTestPsk(rc, vc);
+    const Report r = ValidatePsk(std::move(rc), vc);
+    const std::set<std::string> failed = FailedAssertions(r);
+    EXPECT_TRUE(failed.count("10.1.5")) << Failures(r);
+    EXPECT_TRUE(failed.count("10.6.5")) << Failures(r);
+    EXPECT_FALSE(failed.count("10.1.2"));
+  }
+}
+
+// A PSKHint longer than any responder takes is a config error.
+TEST(ValidatorPskTest, OverlongPskHintIsInvalidArgument) {
+  auto r = responder::Responder::Create(testing::ResponderConfigFor(crypto::Curve::kP384));
+  ASSERT_TRUE(r);
+  LoopbackExchange ex(r->get());
+  ValidatorConfig vc;
+  vc.psk_hint = Bytes(session::kMaxPskHintSize + 1, 'h');
+  auto report = Validate(vc, &ex);
+  ASSERT_FALSE(report);
+  EXPECT_EQ(report.error().code, Errc::kInvalidArgument);
 }
 
 }  // namespace
