@@ -400,21 +400,7 @@ void PskFinishBadVerifyData(Env& env, CaseRun& run) {
   if (!h) return;
   auto req = PskFinishFor(h->t, v, 0xFF);
   if (!req) return run.StepFailed(AssertionId(run, 1), "build PSK_FINISH", req.error());
-  session::SecureSession& secure = *h->t.secure;
-  auto record = secure.Seal(*req);
-  if (!record) return run.StepFailed(AssertionId(run, 1), "seal PSK_FINISH", record.error());
-  auto reply = env.probe.SendRecord(*record);
-  if (!reply) return run.StepFailed(AssertionId(run, 1), "PSK_FINISH in session", reply.error());
-  if (!reply->secured) return CheckErrorNoParam2(run, reply->bytes, v, wire::ErrorCode::kDecryptError);
-  auto plain = secure.Open(reply->bytes);
-  if (!plain) {
-    for (int k = 1; k <= 4; ++k) {
-      run.Check(AssertionId(run, k), true, "ERROR(DecryptError), or a secured reply that cannot be opened",
-                "secured reply does not open: " + plain.error().ToString());
-    }
-    return;
-  }
-  CheckErrorNoParam2(run, *plain, v, wire::ErrorCode::kDecryptError);
+  ExpectDecryptErrorInSession(env, run, *h->t.secure, *req, v, "PSK_FINISH");
 }
 
 // 11.8: during the handshake, PSK_FINISH (right RequesterVerifyData) outside

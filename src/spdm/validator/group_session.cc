@@ -542,21 +542,7 @@ void FinishBadVerifyData(Env& env, CaseRun& run, bool in_clear) {
     if (!rsp) return run.StepFailed(AssertionId(run, 1), "FINISH", rsp.error(), env.probe.last_response());
     return CheckErrorNoParam2(run, *rsp, v, wire::ErrorCode::kDecryptError);
   }
-  session::SecureSession& secure = *h->ke.secure;
-  auto record = secure.Seal(*req);
-  if (!record) return run.StepFailed(AssertionId(run, 1), "seal FINISH", record.error());
-  auto reply = env.probe.SendRecord(*record);
-  if (!reply) return run.StepFailed(AssertionId(run, 1), "FINISH in session", reply.error());
-  if (!reply->secured) return CheckErrorNoParam2(run, reply->bytes, v, wire::ErrorCode::kDecryptError);
-  auto plain = secure.Open(reply->bytes);
-  if (!plain) {
-    for (int k = 1; k <= 4; ++k) {
-      run.Check(AssertionId(run, k), true, "ERROR(DecryptError), or a secured reply that cannot be opened",
-                "secured reply does not open: " + plain.error().ToString());
-    }
-    return;
-  }
-  CheckErrorNoParam2(run, *plain, v, wire::ErrorCode::kDecryptError);
+  ExpectDecryptErrorInSession(env, run, *h->ke.secure, *req, v, "FINISH");
 }
 
 // 9.11: FINISH (right RequesterVerifyData) outside the session, SPDM 1.2.

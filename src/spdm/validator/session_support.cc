@@ -419,4 +419,22 @@ Result<OpenSession> EstablishPsk(Probe& probe, const Negotiated& n) {
   return out;
 }
 
+void ExpectDecryptErrorInSession(Env& env, CaseRun& run, session::SecureSession& secure, ByteSpan request,
+                                 uint8_t version, const std::string& what) {
+  auto record = secure.Seal(request);
+  if (!record) return run.StepFailed(AssertionId(run, 1), "seal " + what, record.error());
+  auto reply = env.probe.SendRecord(*record);
+  if (!reply) return run.StepFailed(AssertionId(run, 1), what + " in session", reply.error());
+  if (!reply->secured) return CheckErrorNoParam2(run, reply->bytes, version, wire::ErrorCode::kDecryptError);
+  auto plain = secure.Open(reply->bytes);
+  if (!plain) {
+    for (int k = 1; k <= 4; ++k) {
+      run.Check(AssertionId(run, k), true, "ERROR(DecryptError), or a secured reply that cannot be opened",
+                "secured reply does not open: " + plain.error().ToString());
+    }
+    return;
+  }
+  CheckErrorNoParam2(run, *plain, version, wire::ErrorCode::kDecryptError);
+}
+
 }  // namespace ccgpu::spdm::validator::internal

@@ -360,6 +360,14 @@ struct Env {
   void Add(CaseRun&& run) { out.push_back(run.Take()); }
 };
 
+// Seals `request` (a FINISH or PSK_FINISH with a wrong RequesterVerifyData,
+// named `what`) in `secure`, sends it and checks assertions .1-.4:
+// ERROR(DecryptError) with Param2 0, sealed or plain. As DMTF's 9.7, a sealed
+// reply that cannot be opened (the responder tore the session down) counts as
+// that error too.
+void ExpectDecryptErrorInSession(Env& env, CaseRun& run, session::SecureSession& secure, ByteSpan request,
+                                 uint8_t version, const std::string& what);
+
 // Group entry points (one per DMTF document).
 void RunVersionGroup(Env& env);          // 1  group_vca.cc
 void RunCapabilitiesGroup(Env& env);     // 2  group_vca.cc
