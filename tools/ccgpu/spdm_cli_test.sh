@@ -54,6 +54,9 @@ run() {  # transport version bundle root
     grep -q '"session_id": "0xffffffff"' "$D/req.json" || { echo "no session"; exit 1; }
     grep -q 'END_SESSION acknowledged' "$D/req.json" || exit 1
   fi
+  if [ "$1" = mctp ]; then  # PLDM GetTID in the session
+    grep -q '"pldm_tid": 1' "$D/req.json" || { echo "no PLDM GetTID"; cat "$D/req.json"; exit 1; }
+  fi
   grep -q 'connection ended: SHUTDOWN' "$D/rsp.out" || { cat "$D/rsp.out"; exit 1; }
   echo "ok: transport $1 version $2"
 }

@@ -187,6 +187,9 @@ int RunResponder(const ResponderArgs& a) {
   if (*type == tp::TransportType::kPciDoe) {
     rc.binding = spdm::session::TransportBinding::PciDoe();
     rc.allow_dword_padding = true;
+  } else {
+    // PLDM GetTID in MCTP sessions: DMTF's requester emulator asks it.
+    rc.app_messages = std::make_shared<spdm::responder::PldmControlResponder>();
   }
   if (!a.versions.empty()) {
     rc.versions.clear();
@@ -377,6 +380,18 @@ int RunRequester(const RequesterArgs& a) {
     std::snprintf(sid, sizeof sid, "0x%08x", s->session_id);
     out["session_id"] = sid;
     step(std::string("session ") + sid + " established (KEY_EXCHANGE signature and ResponderVerifyData verified, FINISH sent)");
+    if (*type == tp::TransportType::kMctp) {
+      // An application protocol in the session, as DMTF's emulator does:
+      // PLDM GetTID (MCTP type 0x01).
+      const Bytes get_tid = {0x80, 0x00, 0x02};
+      auto tid = r.ExchangeApplicationMessage(s->session_id, spdm::responder::kMctpTypePldm, get_tid);
+      if (!tid) return fail("PLDM GetTID in session", tid.error());
+      if (tid->type != spdm::responder::kMctpTypePldm || tid->message.size() != 5 || tid->message[3] != 0) {
+        return fail("PLDM GetTID in session", Error{Errc::kUnexpectedMessage, "the reply is not a successful PLDM GetTID"});
+      }
+      out["pldm_tid"] = tid->message[4];
+      step("PLDM GetTID in session: TID " + std::to_string(tid->message[4]));
+    }
     if (auto st = r.Heartbeat(s->session_id); !st) return fail("HEARTBEAT", st.error());
     step("HEARTBEAT acknowledged");
     if (auto st = r.KeyUpdate(s->session_id, spdm::session::KeyUpdateOp::kUpdateAllKeys); !st) return fail("KEY_UPDATE", st.error());

@@ -129,6 +129,9 @@ struct DeviceService::Core {
         rc.allow_dword_padding = true;
       } else {
         rc.binding = spdm::session::TransportBinding::Mctp();
+        // PLDM GetTID in a session, as a GPU's MCTP endpoint answers it
+        // (and as DMTF's requester emulator asks); TID = device index + 1.
+        rc.app_messages = std::make_shared<rsp::PldmControlResponder>(static_cast<uint8_t>(d.index() + 1));
       }
       CCGPU_ASSIGN_OR_RETURN(responder, rsp::Responder::Create(std::move(rc)));
       generation = gen;

@@ -71,4 +71,14 @@ Result<Bytes> Requester::SendApplicationMessage(std::optional<uint32_t> session_
   return Transmit(s, request, nullptr);
 }
 
+Result<session::RecordContent> Requester::ExchangeApplicationMessage(uint32_t session_id, uint8_t type,
+                                                                     ByteSpan message) {
+  SessionState* s = FindSession(session_id);
+  if (s == nullptr || !s->established) return Fail(Errc::kSessionClosed, "spdm requester: no established session with that ID");
+  CCGPU_ASSIGN_OR_RETURN(Bytes record, s->secure->SealApplication(type, message));
+  CCGPU_ASSIGN_OR_RETURN(ExchangeMessage reply, exchange_->Exchange(true, record));
+  if (!reply.secured) return Fail(Errc::kUnexpectedMessage, "spdm requester: plain reply to an application message");
+  return s->secure->OpenContent(reply.bytes);
+}
+
 }  // namespace ccgpu::spdm::requester

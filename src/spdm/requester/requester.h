@@ -187,6 +187,12 @@ class Requester {
   // response (ERROR included: no retry, no interpretation). Not bound into
   // any transcript; for messages the state machine does not model.
   Result<Bytes> SendApplicationMessage(std::optional<uint32_t> session_id, ByteSpan request);
+  // An application-protocol message in the established session
+  // `session_id` (MCTP only: `type` is the inner MCTP message type, e.g.
+  // 0x01 PLDM) and the record that answers it, whatever its type (the
+  // responder may answer with an SPDM ERROR). Not bound into any
+  // transcript. kInvalidArgument on a binding without a type byte.
+  Result<session::RecordContent> ExchangeApplicationMessage(uint32_t session_id, uint8_t type, ByteSpan message);
   // Export master secret of an established session (once).
   Result<SecretBytes> TakeExportMasterSecret(uint32_t session_id);
 

@@ -346,14 +346,16 @@ TransportMessage Responder::Handle(bool secured, ByteSpan bytes) {
     return {false, ErrorMessage(wire::ErrorCode::kSessionRequired, 0)};
   }
   SessionState& s = *it->second;
-  auto plain = s.secure->Open(bytes);
-  if (!plain) {
+  auto content = s.secure->OpenContent(bytes);
+  if (!content) {
     // DSP0277: a record that does not authenticate is not processed.
-    last_error_context_ = plain.error().context;
+    last_error_context_ = content.error().context;
     return {false, ErrorMessage(wire::ErrorCode::kDecryptError, 0)};
   }
-  auto r = Dispatch(*plain, &s);
-  Bytes rsp = Answer(&s, r, code_of(*plain), 0);
+  if (!content->is_spdm(config_.binding)) return HandleApplicationMessage(s, *content);
+  const Bytes& plain = content->message;
+  auto r = Dispatch(plain, &s);
+  Bytes rsp = Answer(&s, r, code_of(plain), 0);
   if (s.established && config_.fault == Fault::kSkippedSequenceNumber && !fault_fired_ && s.app_responses == 1) {
     (void)s.secure->Seal(rsp);  // sealed and dropped: the peer never sees this number
     fault_fired_ = true;
@@ -383,6 +385,25 @@ TransportMessage Responder::Handle(bool secured, ByteSpan bytes) {
     sessions_.erase(it);
   }
   return {true, std::move(out)};
+}
+
+TransportMessage Responder::HandleApplicationMessage(SessionState& s, const session::RecordContent& content) {
+  // The record authenticated and used its number; the reply goes back in
+  // the session: the handler's, under the same type, or an SPDM ERROR.
+  Result<Bytes> reply = Fail(Errc::kUnsupported, "spdm responder: no handler for this application protocol");
+  if (config_.app_messages && s.established) {
+    reply = config_.app_messages->Handle(s.id, *content.type, content.message);
+  } else if (!s.established) {
+    reply = Unexpected("spdm responder: application message during the session handshake");
+  }
+  Result<Bytes> rec = reply ? s.secure->SealApplication(*content.type, *reply)
+                            : s.secure->Seal(ErrorFor(reply.error(), 0));
+  if (!rec) {
+    last_error_context_ = rec.error().context;
+    return {false, ErrorMessage(wire::ErrorCode::kUnspecified, 0)};
+  }
+  if (!reply) last_error_context_ = reply.error().context;
+  return {true, std::move(*rec)};
 }
 
 Result<SecretBytes> Responder::TakeExportMasterSecret(uint32_t session_id) {

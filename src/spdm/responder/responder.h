@@ -22,6 +22,7 @@
 #include "base/result.h"
 #include "crypto/ec.h"
 #include "crypto/hash.h"
+#include "spdm/responder/app_message.h"
 #include "spdm/responder/faults.h"
 #include "spdm/responder/measurement_provider.h"
 #include "spdm/responder/signer.h"
@@ -70,6 +71,11 @@ struct ResponderConfig {
   // responder adds a ResponderContext and the session ends its handshake
   // with PSK_FINISH; with 01b it is established by PSK_EXCHANGE_RSP.
   std::shared_ptr<const session::PskStore> psk_store;
+  // Application protocols in a session (MCTP inner types other than SPDM,
+  // e.g. PLDM). Without a handler such a record gets ERROR(UnsupportedRequest)
+  // in the session; either way its sequence number is used, so the session
+  // stays in step.
+  std::shared_ptr<ApplicationMessageHandler> app_messages;
   // Without a handler VENDOR_DEFINED_REQUEST gets ERROR(UnsupportedRequest).
   std::shared_ptr<VendorDefinedHandler> vendor;
   // How secured records are carried (MCTP: 2-byte sequence number and random
@@ -176,6 +182,8 @@ class Responder {
   // when chunking is off or the requester's MaxSPDMmsgSize is exceeded); the
   // mapped ERROR when `r` failed.
   Bytes Answer(SessionState* s, const Result<Bytes>& r, uint8_t code, std::size_t overhead);
+  // A record of another protocol than SPDM in session `s` (app_message.h).
+  TransportMessage HandleApplicationMessage(SessionState& s, const session::RecordContent& content);
   bool Chunking() const;
 
   ResponderConfig config_;

@@ -151,6 +151,19 @@ uint64_t SecureSession::next_send_sequence() const {
 }
 
 Result<Bytes> SecureSession::Seal(ByteSpan spdm_message) {
+  return SealTyped(binding_.inner_message_type, spdm_message);
+}
+
+Result<Bytes> SecureSession::SealApplication(uint8_t type, ByteSpan message) {
+  if (!binding_.inner_message_type) {
+    return Fail(Errc::kInvalidArgument,
+                "spdm.secured: this binding carries only SPDM messages");
+  }
+  return SealTyped(type, message);
+}
+
+Result<Bytes> SecureSession::SealTyped(std::optional<uint8_t> type,
+                                       ByteSpan spdm_message) {
   if (phase_ == SessionPhase::kEnded || !tx_) {
     return Fail(Errc::kSessionClosed, "spdm.secured: session ended");
   }
@@ -173,7 +186,7 @@ Result<Bytes> SecureSession::Seal(ByteSpan spdm_message) {
     pad = (static_cast<std::size_t>(draw[0]) << 8 | draw[1]) %
           (binding_.max_random_padding + 1);
   }
-  const std::size_t type_len = binding_.inner_message_type ? 1 : 0;
+  const std::size_t type_len = type ? 1 : 0;
   const std::size_t app_len = type_len + spdm_message.size();
   const std::size_t pt_len = kAppDataLengthSize + app_len + pad;
   const std::size_t length = pt_len + kAeadMacLength;
@@ -197,7 +210,7 @@ Result<Bytes> SecureSession::Seal(ByteSpan spdm_message) {
   p[0] = static_cast<uint8_t>(app_len & 0xFF);
   p[1] = static_cast<uint8_t>(app_len >> 8);
   std::size_t at = kAppDataLengthSize;
-  if (binding_.inner_message_type) p[at++] = *binding_.inner_message_type;
+  if (type) p[at++] = *type;
   std::copy(spdm_message.begin(), spdm_message.end(),
             p.begin() + static_cast<std::ptrdiff_t>(at));
   at += spdm_message.size();
@@ -223,8 +236,9 @@ Result<Bytes> SecureSession::Seal(ByteSpan spdm_message) {
   return record;
 }
 
-Result<Bytes> SecureSession::TryOpen(Receiver& rx, const RecordView& view,
-                                     bool* attempted) {
+Result<RecordContent> SecureSession::TryOpen(Receiver& rx,
+                                             const RecordView& view,
+                                             bool* attempted) {
   const uint64_t mask = SequenceMask(binding_.sequence_number_size);
   if (binding_.sequence_number_size > 0 &&
       view.sequence_number != (rx.next & mask)) {
@@ -243,18 +257,34 @@ Result<Bytes> SecureSession::TryOpen(Receiver& rx, const RecordView& view,
                          rx.ctx->Open(rx.next, view.aad, view.ciphertext));
   ++rx.next;
   CCGPU_ASSIGN_OR_RETURN(ByteSpan app, ParseRecordPlaintext(pt.reveal()));
+  RecordContent out;
   if (binding_.inner_message_type) {
-    if (app.empty() || app[0] != *binding_.inner_message_type) {
-      return Fail(Errc::kUnsupported,
-                  "spdm.secured: application data is not an SPDM message "
-                  "(inner type byte)");
+    if (app.empty()) {
+      return Fail(Errc::kMalformed,
+                  "spdm.secured: application data lacks its type byte");
     }
+    out.type = app[0];
     app = app.subspan(1);
   }
-  return Bytes(app.begin(), app.end());
+  out.message.assign(app.begin(), app.end());
+  return out;
+}
+
+bool RecordContent::is_spdm(const TransportBinding& binding) const {
+  return !binding.inner_message_type || type == binding.inner_message_type;
 }
 
 Result<Bytes> SecureSession::Open(ByteSpan record) {
+  CCGPU_ASSIGN_OR_RETURN(RecordContent c, OpenContent(record));
+  if (!c.is_spdm(binding_)) {
+    return Fail(Errc::kUnsupported,
+                "spdm.secured: application data is not an SPDM message "
+                "(inner type byte)");
+  }
+  return std::move(c.message);
+}
+
+Result<RecordContent> SecureSession::OpenContent(ByteSpan record) {
   if (phase_ == SessionPhase::kEnded || !rx_.ctx) {
     return Fail(Errc::kSessionClosed, "spdm.secured: session ended");
   }

@@ -128,6 +128,16 @@ struct SessionOptions {
 // (VerifyNewKey), or at End. The send key is switched immediately and the old
 // one wiped at once.
 //
+// What an authenticated record carried: the binding's inner message type
+// (MCTP: 0x05 for SPDM; another value is an application protocol riding in
+// the session, e.g. 0x01 PLDM; nullopt for a binding without a type byte,
+// which carries SPDM only) and the message after it.
+struct RecordContent {
+  std::optional<uint8_t> type;
+  Bytes message;
+  bool is_spdm(const TransportBinding& binding) const;
+};
+
 // Thread-compatible, not thread-safe.
 class SecureSession {
  public:
@@ -160,6 +170,14 @@ class SecureSession {
   // kMalformed / kUnsupported after authentication (bad ApplicationDataLength,
   // inner type byte not 0x05).
   Result<Bytes> Open(ByteSpan record);
+  // Application messages (DSP0277: any protocol may use the session; MCTP
+  // tells them apart by the inner type byte). OpenContent is Open for a
+  // record of any inner type: the record's number is used as for an SPDM
+  // message, so the session stays in step whatever it carried.
+  // SealApplication seals `message` behind the type byte `type`;
+  // kInvalidArgument for a binding without a type byte (PCI DOE).
+  Result<RecordContent> OpenContent(ByteSpan record);
+  Result<Bytes> SealApplication(uint8_t type, ByteSpan message);
 
   // VerifyData with the finished key of a direction (handshake phase only;
   // see KeySchedule::VerifyData / CheckVerifyData).
@@ -228,7 +246,8 @@ class SecureSession {
   Direction SendDirection() const;
   Direction ReceiveDirection() const;
   Result<crypto::SealingContext> MakeContext(TrafficKeys keys) const;
-  Result<Bytes> TryOpen(Receiver& rx, const RecordView& view, bool* attempted);
+  Result<RecordContent> TryOpen(Receiver& rx, const RecordView& view, bool* attempted);
+  Result<Bytes> SealTyped(std::optional<uint8_t> type, ByteSpan message);
 
   Role role_;
   uint32_t session_id_;

@@ -435,6 +435,62 @@ TEST(SecuredRecord, WrongInnerTypeByteIsRejectedAfterAuthentication) {
   EXPECT_EQ(st.error().code, Errc::kUnsupported);
 }
 
+// An application protocol in the session (MCTP type 0x01, PLDM, as DMTF's
+// requester emulator sends GetTID): the record is opened, its number used,
+// and SPDM records before and after it stay in step in both directions.
+TEST(SecuredRecord, ApplicationMessagesShareTheSessionAndItsNumbers) {
+  Pair p = MakePair(Algs(crypto::HashAlg::kSha384, crypto::AeadAlg::kAes256Gcm),
+                    TransportBinding::Mctp());
+  const Bytes get_tid = {0x80, 0x00, 0x02};
+  auto hb = p.req.Seal(kHeartbeat);
+  auto app = p.req.SealApplication(0x01, get_tid);
+  auto hb2 = p.req.Seal(kHeartbeat);
+  ASSERT_TRUE(hb && app && hb2);
+  ASSERT_TRUE(p.rsp.Open(*hb));
+  // Open refuses it as not SPDM, but only after using its number ...
+  auto as_spdm = p.rsp.Open(*app);
+  ASSERT_FALSE(as_spdm);
+  EXPECT_EQ(as_spdm.error().code, Errc::kUnsupported);
+  // ... so the next SPDM record opens.
+  auto next = p.rsp.Open(*hb2);
+  ASSERT_TRUE(next) << next.error().ToString();
+  EXPECT_EQ(*next, kHeartbeat);
+
+  // OpenContent returns any type; a reply goes back under the same type.
+  auto app2 = p.req.SealApplication(0x01, get_tid);
+  ASSERT_TRUE(app2);
+  auto content = p.rsp.OpenContent(*app2);
+  ASSERT_TRUE(content) << content.error().ToString();
+  EXPECT_EQ(content->type, std::optional<uint8_t>(0x01));
+  EXPECT_EQ(content->message, get_tid);
+  EXPECT_FALSE(content->is_spdm(TransportBinding::Mctp()));
+  const Bytes tid_rsp = {0x00, 0x00, 0x02, 0x00, 0x01};
+  auto reply = p.rsp.SealApplication(0x01, tid_rsp);
+  ASSERT_TRUE(reply);
+  auto got = p.req.OpenContent(*reply);
+  ASSERT_TRUE(got);
+  EXPECT_EQ(got->type, std::optional<uint8_t>(0x01));
+  EXPECT_EQ(got->message, tid_rsp);
+  auto spdm = p.rsp.Seal(kHeartbeat);
+  ASSERT_TRUE(spdm);
+  auto spdm_content = p.req.OpenContent(*spdm);
+  ASSERT_TRUE(spdm_content);
+  EXPECT_TRUE(spdm_content->is_spdm(TransportBinding::Mctp()));
+
+  // PCI DOE carries SPDM only.
+  Pair doe = MakePair(Algs(crypto::HashAlg::kSha384, crypto::AeadAlg::kAes256Gcm),
+                      TransportBinding::PciDoe());
+  auto refused = doe.req.SealApplication(0x01, get_tid);
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(refused.error().code, Errc::kInvalidArgument);
+  auto doe_rec = doe.req.Seal(kHeartbeat);
+  ASSERT_TRUE(doe_rec);
+  auto doe_content = doe.rsp.OpenContent(*doe_rec);
+  ASSERT_TRUE(doe_content);
+  EXPECT_FALSE(doe_content->type.has_value());
+  EXPECT_TRUE(doe_content->is_spdm(TransportBinding::PciDoe()));
+}
+
 TEST(SecuredRecord, ParsePlaintextRejectsLengthPastEnd) {
   const Bytes ok{0x02, 0x00, 0xAA, 0xBB, 0x11};
   auto app = ParseRecordPlaintext(ok);
