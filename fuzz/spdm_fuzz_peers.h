@@ -34,6 +34,7 @@ inline responder::ResponderConfig FuzzResponderConfig() {
   c.signer = signer;
   c.measurements = responder::StaticMeasurementProvider::Sample();
   c.psk_store = FuzzPskStore();
+  c.app_messages = std::make_shared<responder::PldmControlResponder>();
   return c;
 }
 

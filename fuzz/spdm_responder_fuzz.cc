@@ -8,7 +8,9 @@
 // bit 3: both ends at DataTransferSize 42, so the setup itself and every
 // larger response go by CHUNK_SEND / CHUNK_GET; bit 4: open a PSK session
 // (PSK_EXCHANGE / PSK_FINISH with the fuzz peers' test PSK) and seal
-// "secured" messages in it instead.
+// "secured" messages in it instead. Secured byte bit 1 (with a session):
+// the message is an application-protocol record, its first byte the MCTP
+// inner type (0x01 PLDM).
 // Oracle: the responder never crashes, and every plain reply is a complete
 // SPDM response the wire codec parses (an ERROR for anything refused).
 #include <cstdint>
@@ -76,6 +78,13 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     uint8_t secured = 0;
     if (auto s = rd.U8()) secured = *s; else break;
     ByteSpan msg = rd.Take(std::min<std::size_t>(len, rd.remaining())).value();
+    if ((secured & 2) != 0 && sid && !msg.empty()) {
+      // An application-protocol record (MCTP inner type = first byte, e.g.
+      // 0x01 PLDM) in the session.
+      auto rsp = (*q)->ExchangeApplicationMessage(*sid, msg[0], msg.subspan(1));
+      if (!rsp) break;
+      continue;
+    }
     if ((secured & 1) != 0 && sid) {
       // Sealed by the real requester: the responder opens it and must answer
       // inside the session (or the requester sees a clear ERROR).
