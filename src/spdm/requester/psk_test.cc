@@ -285,3 +285,30 @@ TEST(PskSession, ResponderContextMustMatchPskCap) {
 
 }  // namespace
 }  // namespace ccgpu::spdm
+
+namespace ccgpu::spdm {
+namespace {
+
+// At the smallest DataTransferSize, PSK_EXCHANGE (≈ 100 bytes) goes by
+// CHUNK_SEND and PSK_EXCHANGE_RSP by CHUNK_GET; the session still works.
+TEST(PskSession, WorksInChunksAtDataTransferSize42) {
+  auto rc = testing::ResponderConfigFor(crypto::Curve::kP384);
+  auto qc = testing::RequesterConfigFor(crypto::Curve::kP384);
+  rc.psk_store = Store(kHintText, kPskText);
+  qc.psk_store = Store(kHintText, kPskText);
+  rc.data_transfer_size = wire::kMinDataTransferSize;
+  qc.data_transfer_size = wire::kMinDataTransferSize;
+  Pair p = MakePair(rc, qc);
+  ASSERT_TRUE(p.requester->InitConnection());
+  ASSERT_TRUE(p.requester->connection().chunking);
+  const int sent = p.requester->chunked_requests(), fetched = p.requester->chunked_responses();
+  auto s = p.requester->StartPskSession(Span(kHintText), wire::kMeasSummaryHashAll);
+  ASSERT_TRUE(s) << s.error().ToString();
+  EXPECT_GT(p.requester->chunked_requests(), sent);
+  EXPECT_GT(p.requester->chunked_responses(), fetched);
+  ASSERT_TRUE(p.requester->Heartbeat(s->session_id));
+  ExportSecret(p, s->session_id);
+}
+
+}  // namespace
+}  // namespace ccgpu::spdm
