@@ -118,9 +118,13 @@ Status Requester::InitConnection() {
     if (s.alg_type == wire::alg::kAlgTypeDhe) dhe = s.alg_supported;
     if (s.alg_type == wire::alg::kAlgTypeAead) aead = s.alg_supported;
   }
+  // MeasurementHashAlgo is the responder's own choice (the request offers
+  // only the measurement specification), and the requester computes nothing
+  // with it: blocks carry their sizes. Any one defined bit is taken (DMTF's
+  // emulator answers SHA-512 by default); zero means no measurements.
   if (a.measurement_hash_algo != 0 &&
-      (!SingleBit(a.measurement_hash_algo) || (a.measurement_hash_algo & kImplementedMeasHash) == 0)) {
-    return Fail(Errc::kUnsupportedAlgorithm, "spdm requester: MeasurementHashAlgo not one implemented hash");
+      (!SingleBit(a.measurement_hash_algo) || a.measurement_hash_algo > wire::alg::kMeasSm3_256)) {
+    return Fail(Errc::kUnsupportedAlgorithm, "spdm requester: MeasurementHashAlgo is not one defined bit");
   }
   auto h = HashFromBit(a.base_hash_sel);
   if (!h) return Fail(Errc::kUnsupportedAlgorithm, "spdm requester: no common base hash");

@@ -18,37 +18,12 @@
 namespace ccgpu::spdm {
 namespace {
 
-// The requests in a captured VCA stream (requests and responses
-// alternating), cut by the lengths the messages carry.
-struct EmuRequests {
-  Bytes get_version, get_capabilities, negotiate_algorithms;
-};
-
-EmuRequests RequestsOf(const Bytes& vca, uint8_t version) {
-  EmuRequests out;
-  std::size_t at = 0;
-  auto take = [&](std::size_t n) {
-    CCGPU_CHECK(at + n <= vca.size());
-    Bytes b(vca.begin() + static_cast<std::ptrdiff_t>(at), vca.begin() + static_cast<std::ptrdiff_t>(at + n));
-    at += n;
-    return b;
-  };
-  auto u16_at = [&](std::size_t offset) { return static_cast<std::size_t>(vca[at + offset] | (vca[at + offset + 1] << 8)); };
-  out.get_version = take(4);
-  take(6 + 2 * static_cast<std::size_t>(vca[at + 5]));  // VERSION
-  const std::size_t caps = version >= wire::kVersion12 ? 20 : 12;
-  out.get_capabilities = take(caps);
-  take(caps);  // CAPABILITIES
-  out.negotiate_algorithms = take(u16_at(4));
-  return out;
-}
-
 class EmuRequestsToOurResponder : public ::testing::TestWithParam<const char*> {};
 
 TEST_P(EmuRequestsToOurResponder, AreAnsweredAndNegotiateNvidiasSet) {
   auto kat = wire::testing::LoadKat(GetParam());
   const uint8_t v = kat.at("SPDMVersion")[0];
-  const EmuRequests emu = RequestsOf(kat.at("VCA"), v);
+  const wire::testing::CapturedVca emu = wire::testing::SplitCapturedVca(kat.at("VCA"), v);
   auto responder = responder::Responder::Create(testing::ResponderConfigFor(crypto::Curve::kP384));
   ASSERT_TRUE(responder);
   auto& r = **responder;

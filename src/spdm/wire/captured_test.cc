@@ -20,14 +20,8 @@ struct Vca {
 };
 
 Vca SplitVca(const Bytes& vca, uint8_t v) {
-  const std::size_t caps = v >= kVersion12 ? 20 : 12;
-  std::vector<std::size_t> sizes = {4, 8, caps, caps, 48, 52};
-  if (vca.size() > 4 + 8 + 2 * caps + 100)
-    sizes.push_back(vca.size() - (4 + 8 + 2 * caps + 100));
-  auto parts = Split(vca, sizes);
-  Vca out{parts[0], parts[1], parts[2], parts[3], parts[4], parts[5], {}};
-  if (parts.size() == 7) out.digests = parts[6];
-  return out;
+  const testing::CapturedVca c = testing::SplitCapturedVca(vca, v);
+  return Vca{c.get_version, c.version, c.get_capabilities, c.capabilities, c.negotiate_algorithms, c.algorithms, c.rest};
 }
 
 class CapturedSession : public ::testing::TestWithParam<const char*> {};

@@ -46,6 +46,31 @@ Bytes LoadHexFile(const std::string& relative) {
   return Hex(TrimAsciiWhitespace(text));
 }
 
+CapturedVca SplitCapturedVca(const Bytes& vca, uint8_t spdm_version) {
+  CapturedVca out;
+  std::size_t at = 0;
+  auto take = [&](std::size_t n) {
+    CCGPU_CHECK(at + n <= vca.size());
+    Bytes b(vca.begin() + static_cast<std::ptrdiff_t>(at), vca.begin() + static_cast<std::ptrdiff_t>(at + n));
+    at += n;
+    return b;
+  };
+  auto u16_at = [&](std::size_t offset) {
+    CCGPU_CHECK(at + offset + 1 < vca.size());
+    return static_cast<std::size_t>(vca[at + offset] | (vca[at + offset + 1] << 8));
+  };
+  out.get_version = take(4);
+  CCGPU_CHECK(at + 5 < vca.size());
+  out.version = take(6 + 2 * static_cast<std::size_t>(vca[at + 5]));  // VersionNumberEntryCount
+  const std::size_t caps = spdm_version >= kVersion12 ? 20 : 12;
+  out.get_capabilities = take(caps);
+  out.capabilities = take(caps);
+  out.negotiate_algorithms = take(u16_at(4));  // Length
+  out.algorithms = take(u16_at(4));
+  out.rest = take(vca.size() - at);
+  return out;
+}
+
 std::vector<Bytes> Split(const Bytes& all,
                          const std::vector<std::size_t>& sizes) {
   std::vector<Bytes> out;

@@ -26,6 +26,14 @@ std::vector<Bytes> Split(const Bytes& all,
 // Writes `value` little-endian into msg[offset, offset+width).
 Bytes Patched(Bytes msg, std::size_t offset, std::size_t width, uint64_t value);
 
+// The messages of a captured VCA stream (requests and responses
+// alternating, as the KAT files hold it), cut by the lengths the messages
+// carry; `rest` is what follows ALGORITHMS (1.3 multi-key: DIGESTS).
+struct CapturedVca {
+  Bytes get_version, version, get_capabilities, capabilities, negotiate_algorithms, algorithms, rest;
+};
+CapturedVca SplitCapturedVca(const Bytes& vca, uint8_t spdm_version);
+
 // Parameters for P-384 / SHA-384 / secp384r1 at `version`.
 ParseParams P384(uint8_t version = kVersion12);
 
