@@ -129,3 +129,41 @@ TEST(EmuResponsesToOurRequester, AnAnswerToAnotherOfferIsRefused) {
 
 }  // namespace
 }  // namespace ccgpu::spdm
+
+namespace ccgpu::spdm {
+namespace {
+
+using testing::MakePair;
+using testing::Pair;
+
+// The whole flow against a responder that measures with SHA-512, as DMTF's
+// emulator does by default: VCA, CHALLENGE with a measurement summary, signed
+// measurements (64-byte digests) and a session.
+TEST(Sha512Measurements, FullFlowAgainstAResponderMeasuringWithSha512) {
+  auto rc = testing::ResponderConfigFor(crypto::Curve::kP384);
+  rc.measurement_hash = wire::alg::kMeasSha512;
+  auto qc = testing::RequesterConfigFor(crypto::Curve::kP384);
+  Pair p = MakePair(rc, qc);
+  auto& q = *p.requester;
+  ASSERT_TRUE(q.InitConnection());
+  EXPECT_EQ(q.connection().measurement_hash, wire::alg::kMeasSha512);
+  ASSERT_TRUE(q.GetCertificate());
+  auto summary = q.Challenge(wire::kMeasSummaryHashAll);
+  ASSERT_TRUE(summary) << summary.error().ToString();
+  EXPECT_EQ(summary->size(), 48u);  // the summary uses the base hash (SHA-384)
+  auto m = q.GetMeasurements(wire::meas::kOpAll, true);
+  ASSERT_TRUE(m) << m.error().ToString();
+  EXPECT_TRUE(m->signature_verified);
+  bool digest_of_64 = false;
+  for (const auto& b : m->blocks) digest_of_64 = digest_of_64 || b.value.size() == 64;
+  EXPECT_TRUE(digest_of_64);
+  auto s = q.StartSession(wire::kMeasSummaryHashAll);
+  ASSERT_TRUE(s) << s.error().ToString();
+  ASSERT_TRUE(q.EndSession(s->session_id));
+
+  rc.measurement_hash = wire::alg::kMeasSha3_256;  // not implemented here
+  EXPECT_FALSE(responder::Responder::Create(rc));
+}
+
+}  // namespace
+}  // namespace ccgpu::spdm

@@ -20,7 +20,8 @@ inline constexpr uint32_t kImplementedBaseAsym = wire::alg::kEcdsaP256 | wire::a
 inline constexpr uint32_t kImplementedBaseHash = wire::alg::kSha256 | wire::alg::kSha384;
 inline constexpr uint16_t kImplementedDhe = wire::alg::kSecp256r1 | wire::alg::kSecp384r1;
 inline constexpr uint16_t kImplementedAead = wire::alg::kAes256Gcm | wire::alg::kChaCha20Poly1305;
-inline constexpr uint32_t kImplementedMeasHash = wire::alg::kMeasSha256 | wire::alg::kMeasSha384;
+inline constexpr uint32_t kImplementedMeasHash =
+    wire::alg::kMeasSha256 | wire::alg::kMeasSha384 | wire::alg::kMeasSha512;
 
 inline std::optional<crypto::HashAlg> HashFromBit(uint32_t bit) {
   if (bit == wire::alg::kSha256) return crypto::HashAlg::kSha256;
@@ -30,6 +31,7 @@ inline std::optional<crypto::HashAlg> HashFromBit(uint32_t bit) {
 inline std::optional<crypto::HashAlg> MeasHashFromBit(uint32_t bit) {
   if (bit == wire::alg::kMeasSha256) return crypto::HashAlg::kSha256;
   if (bit == wire::alg::kMeasSha384) return crypto::HashAlg::kSha384;
+  if (bit == wire::alg::kMeasSha512) return crypto::HashAlg::kSha512;
   return std::nullopt;
 }
 inline std::optional<crypto::Curve> CurveFromAsymBit(uint32_t bit) {

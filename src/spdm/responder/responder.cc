@@ -94,6 +94,10 @@ Result<std::unique_ptr<Responder>> Responder::Create(ResponderConfig config) {
     if (!SingleBit(b) || (b & kImplementedAead) == 0) return Fail(Errc::kInvalidArgument, "spdm responder: AEAD not implemented");
   }
   if (config.base_hash.empty()) return Fail(Errc::kInvalidArgument, "spdm responder: no base hash");
+  if (config.measurement_hash != 0 &&
+      (!SingleBit(config.measurement_hash) || (config.measurement_hash & kImplementedMeasHash) == 0)) {
+    return Fail(Errc::kInvalidArgument, "spdm responder: measurement hash not implemented");
+  }
   if (config.cert_chain_der.empty()) return Fail(Errc::kInvalidArgument, "spdm responder: no certificate chain");
   std::vector<crypto::Certificate> certs;
   for (const Bytes& der : config.cert_chain_der) {

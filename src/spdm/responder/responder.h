@@ -59,6 +59,9 @@ struct ResponderConfig {
   // Algorithm preferences, most preferred first (only implemented bits).
   std::vector<uint32_t> base_hash = {wire::alg::kSha384, wire::alg::kSha256};
   std::vector<uint16_t> dhe = {wire::alg::kSecp384r1, wire::alg::kSecp256r1};
+  // MeasurementHashAlgo (one bit of SHA-256/384/512): 0 follows the base
+  // hash. DMTF's emulator measures with SHA-512 by default.
+  uint32_t measurement_hash = 0;
   std::vector<uint16_t> aead = {wire::alg::kAes256Gcm, wire::alg::kChaCha20Poly1305};
   // Slot-0 certificate chain: DER certificates, root first, leaf last (the
   // leaf's key is the signer's).

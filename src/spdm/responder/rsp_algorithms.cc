@@ -38,8 +38,11 @@ Result<Bytes> Responder::OnNegotiateAlgorithms(const wire::NegotiateAlgorithms& 
     a.base_hash_sel = (m.base_hash_algo & wire::alg::kSha512) == 0 ? wire::alg::kSha512 : wire::alg::kSha3_384;
   }
   if (a.measurement_specification_sel != 0) {
-    a.measurement_hash_algo =
-        a.base_hash_sel == wire::alg::kSha256 ? wire::alg::kMeasSha256 : wire::alg::kMeasSha384;
+    // The responder's own choice (the request offers no measurement hash):
+    // the configured one, else the digest that matches the base hash.
+    a.measurement_hash_algo = config_.measurement_hash != 0 ? config_.measurement_hash
+                              : a.base_hash_sel == wire::alg::kSha256 ? wire::alg::kMeasSha256
+                                                                      : wire::alg::kMeasSha384;
   }
   if (neg_.version >= wire::kVersion12 && (m.other_params_support & wire::alg::kOpaqueDataFmt1) != 0) {
     a.other_params_selection = wire::alg::kOpaqueDataFmt1;
