@@ -8,6 +8,7 @@
 #include "base/encoding.h"
 #include "gpu/evidence_builder.h"
 #include "gpu/provision.h"
+#include "gpu/tdisp/ide_km.h"
 #include "gpu/tdisp/tdi.h"
 
 namespace ccgpu::gpu {
@@ -61,6 +62,8 @@ Result<std::unique_ptr<Device>> Device::Open(const fs::path& state, unsigned ind
   CCGPU_TRY(d->Save());
   d->pci_ = PciConfig::ForDevice(index);
   d->tdi_ = std::make_shared<tdisp::TdiResponder>(*d);
+  d->ide_km_ = std::make_shared<tdisp::IdeKmResponder>(*d);
+  d->pci_sig_ = std::make_shared<tdisp::PciSigProtocols>(d->ide_km_, d->tdi_);
   return d;
 }
 

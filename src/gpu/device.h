@@ -36,6 +36,8 @@ namespace ccgpu::gpu {
 
 namespace tdisp {
 class TdiResponder;
+class IdeKmResponder;
+class PciSigProtocols;
 }  // namespace tdisp
 
 // What the host-access policy did with a host read or write of protected
@@ -206,6 +208,11 @@ class Device {
   // The device's TDISP responder (one TDI, function 0): register it as the
   // SPDM VENDOR_DEFINED handler for StandardID 3 (PCI-SIG), VendorID 0x0001.
   std::shared_ptr<tdisp::TdiResponder> Tdi() const { return tdi_; }
+  // The device's IDE key management responder (tdisp/ide_km.h).
+  std::shared_ptr<tdisp::IdeKmResponder> IdeKm() const { return ide_km_; }
+  // Both PCI-SIG protocols behind one handler, by ProtocolID (0x00 IDE_KM,
+  // 0x01 TDISP): what to register for StandardID 3, VendorID 0x0001.
+  std::shared_ptr<tdisp::PciSigProtocols> PciSig() const { return pci_sig_; }
 
  private:
   Device() = default;
@@ -245,8 +252,10 @@ class Device {
   std::atomic<uint64_t> scrub_generation_{0};
   std::vector<std::pair<int, std::function<void(const HostEvent&)>>> host_listeners_;  // listeners_mu_
   std::vector<std::pair<int, std::function<void(uint64_t)>>> scrub_listeners_;        // listeners_mu_
-  // Last member: destroyed first, while the listener lists still exist.
+  // Last members: destroyed first, while the listener lists still exist.
   std::shared_ptr<tdisp::TdiResponder> tdi_;
+  std::shared_ptr<tdisp::IdeKmResponder> ide_km_;
+  std::shared_ptr<tdisp::PciSigProtocols> pci_sig_;
 };
 
 // All devices of a state directory (gpud.json), opened and booted.

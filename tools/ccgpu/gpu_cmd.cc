@@ -14,6 +14,7 @@
 #include "gpu/gpud.h"
 #include "gpu/provision.h"
 #include "gpu/rim_maker.h"
+#include "gpu/tdisp/ide_km.h"
 #include "gpu/tdisp/tdi.h"
 #include "gpu/engine/service.h"
 #include "spdm/tdisp/tdisp.h"
@@ -102,11 +103,11 @@ int RunGpud(const std::string& state, const std::string& transport) {
   o.spdm = gpu::MakeSpdmServiceFactory(
       type,
       [log = o.log, links](gpu::DeviceService& svc) {
-        // TDISP (secure attach): StandardID 3 PCI-SIG, VendorID 0x0001.
+        // IDE_KM and TDISP (secure attach): StandardID 3 PCI-SIG, VendorID 0x0001.
         Status t = svc.RegisterVendorProtocol(
             spdm::tdisp::kStandardIdPciSig,
-            Bytes(spdm::tdisp::kVendorIdPciSig.begin(), spdm::tdisp::kVendorIdPciSig.end()), svc.device().Tdi());
-        if (!t) log("gpu" + std::to_string(svc.device().index()) + ": TDISP not registered: " + t.error().ToString());
+            Bytes(spdm::tdisp::kVendorIdPciSig.begin(), spdm::tdisp::kVendorIdPciSig.end()), svc.device().PciSig());
+        if (!t) log("gpu" + std::to_string(svc.device().index()) + ": IDE_KM/TDISP not registered: " + t.error().ToString());
         // ccgpu control protocol (sealed command channel, src/gpu/engine):
         // StandardID 4 IANA, VendorID PEN 32473.
         Status c = gpu::engine::RegisterControlProtocol(svc, links.get());

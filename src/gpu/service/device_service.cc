@@ -8,6 +8,7 @@
 
 #include "crypto/hash.h"
 #include "gpu/evidence_builder.h"
+#include "gpu/tdisp/ide_km.h"
 #include "gpu/tdisp/tdi.h"
 #include "spdm/requester/transport_exchange.h"
 #include "spdm/responder/responder.h"
@@ -214,10 +215,10 @@ Result<std::unique_ptr<DeviceService>> DeviceService::Create(Device& device, Dev
     std::lock_guard lock(s->core_->mu);
     CCGPU_TRY(s->core_->Build());
   }
-  // The device's TDISP responder answers PCI-SIG VENDOR_DEFINED (TDISP).
-  if (auto tdi = device.Tdi()) {
+  // The device's IDE_KM and TDISP responders answer PCI-SIG VENDOR_DEFINED.
+  if (auto pci_sig = device.PciSig()) {
     const auto& vid = spdm::tdisp::kVendorIdPciSig;
-    CCGPU_TRY(s->RegisterVendorProtocol(spdm::tdisp::kStandardIdPciSig, Bytes(vid.begin(), vid.end()), tdi));
+    CCGPU_TRY(s->RegisterVendorProtocol(spdm::tdisp::kStandardIdPciSig, Bytes(vid.begin(), vid.end()), pci_sig));
   }
   // Drop the responder (and its session keys) as soon as the device resets.
   // A reset triggered from inside a message (a handler, same thread) or

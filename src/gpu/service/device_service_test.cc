@@ -18,9 +18,11 @@
 #include "base/encoding.h"
 #include "crypto/hash.h"
 #include "gpu/provision.h"
+#include "gpu/tdisp/ide_km.h"
 #include "gpu/tdisp/tdi.h"
 #include "gpu/rim_maker.h"
 #include "spdm/requester/requester.h"
+#include "spdm/tdisp/ide_km.h"
 #include "spdm/tdisp/tdisp.h"
 #include "spdm/requester/transport_exchange.h"
 #include "spdm/transport/socket.h"
@@ -466,11 +468,12 @@ TEST_F(DeviceServiceTest, ResetCausedByAHandlerEndsTheSessionAfterItsReply) {
   EXPECT_EQ(service_->responder_generation(), gen + 1);
 }
 
-TEST_F(DeviceServiceTest, TheDevicesTdispResponderAnswersPciSigVendorRequests) {
+TEST_F(DeviceServiceTest, TheDevicesTdispAndIdeKmRespondersAnswerPciSigVendorRequests) {
   const auto& vid = spdm::tdisp::kVendorIdPciSig;
   const Bytes pci_sig(vid.begin(), vid.end());
-  // Registering the device's own TDI again is harmless; another handler is not.
-  EXPECT_TRUE(service_->RegisterVendorProtocol(spdm::tdisp::kStandardIdPciSig, pci_sig, device_->Tdi()));
+  // Registering the device's own PCI-SIG handler again is harmless; another
+  // handler is not.
+  EXPECT_TRUE(service_->RegisterVendorProtocol(spdm::tdisp::kStandardIdPciSig, pci_sig, device_->PciSig()));
   EXPECT_EQ(service_->RegisterVendorProtocol(spdm::tdisp::kStandardIdPciSig, pci_sig, std::make_shared<Recorder>(1))
                 .error().code, Errc::kBusy);
   Client c = Connect(wire::kVersion12);
@@ -488,6 +491,14 @@ TEST_F(DeviceServiceTest, TheDevicesTdispResponderAnswersPciSigVendorRequests) {
   ASSERT_TRUE(msg);
   ASSERT_GE(msg->size(), 2u);
   EXPECT_EQ((*msg)[1], static_cast<uint8_t>(spdm::tdisp::MessageType::kVersion));
+  // IDE_KM QUERY (ProtocolID 0x00) through the same registration.
+  const Bytes query = {0x00, 0x00, 0x00};
+  auto q = c.requester->VendorDefined(s->session_id, spdm::tdisp::kStandardIdPciSig, pci_sig,
+                                      spdm::idekm::WrapPayload(query).value());
+  ASSERT_TRUE(q) << q.error().ToString();
+  ASSERT_GE(q->size(), 8u);
+  EXPECT_EQ((*q)[0], spdm::tdisp::kProtocolIdIdeKm);
+  EXPECT_EQ((*q)[1], static_cast<uint8_t>(spdm::idekm::ObjectId::kQueryResp));
 }
 
 }  // namespace
