@@ -53,7 +53,9 @@ Result<Bytes> Responder::SecuredVersionSelection(ByteSpan request_opaque) {
   Bytes sel = wire::SerializeSmVersionSelection(selected);
   CCGPU_ASSIGN_OR_RETURN(Bytes opaque_rsp,
                          wire::SerializeOpaqueData({wire::OpaqueElement{wire::kOpaqueElementIdDmtf, {}, sel}}, fmt));
-  if (config_.fault == Fault::kTruncatedOpaqueData) opaque_rsp.resize(opaque_rsp.size() - 3);
+  if (config_.fault == Fault::kTruncatedOpaqueData && opaque_rsp.size() >= 3) {
+    opaque_rsp.erase(opaque_rsp.end() - 3, opaque_rsp.end());
+  }
   return opaque_rsp;
 }
 
