@@ -394,12 +394,11 @@ TransportMessage Responder::Handle(bool secured, ByteSpan bytes) {
 TransportMessage Responder::HandleApplicationMessage(SessionState& s, const session::RecordContent& content) {
   // The record authenticated and used its number; the reply goes back in
   // the session: the handler's, under the same type, or an SPDM ERROR.
-  Result<Bytes> reply = Fail(Errc::kUnsupported, "spdm responder: no handler for this application protocol");
-  if (config_.app_messages && s.established) {
-    reply = config_.app_messages->Handle(s.id, *content.type, content.message);
-  } else if (!s.established) {
-    reply = Unexpected("spdm responder: application message during the session handshake");
-  }
+  const Result<Bytes> reply = [&]() -> Result<Bytes> {
+    if (!s.established) return Unexpected("spdm responder: application message during the session handshake");
+    if (!config_.app_messages) return Fail(Errc::kUnsupported, "spdm responder: no handler for this application protocol");
+    return config_.app_messages->Handle(s.id, *content.type, content.message);
+  }();
   Result<Bytes> rec = reply ? s.secure->SealApplication(*content.type, *reply)
                             : s.secure->Seal(ErrorFor(reply.error(), 0));
   if (!rec) {

@@ -100,7 +100,9 @@ Result<Message> Parse(ByteSpan object) {
       if (object.size() < kCommandSize + kKeySize + kIfvSize) {
         return Fail(Errc::kTruncated, "ide_km: KEY_PROG shorter than its key and IFV");
       }
-      KeyProg m;
+      // Built in place: the key is never moved through a temporary.
+      Message out(std::in_place_type<KeyProg>);
+      KeyProg& m = std::get<KeyProg>(out);
       CCGPU_TRY(r.Skip(2, "ide_km: KEY_PROG Reserved"));
       CCGPU_ASSIGN_OR_RETURN(m.stream_id, r.U8("ide_km: KEY_PROG StreamID"));
       CCGPU_TRY(r.Skip(1, "ide_km: KEY_PROG Reserved"));
@@ -110,7 +112,7 @@ Result<Message> Parse(ByteSpan object) {
       m.key = SecretBytes::CopyOf(key);
       CCGPU_ASSIGN_OR_RETURN(m.ifv, r.Array<kIfvSize>("ide_km: KEY_PROG IFV"));
       CCGPU_TRY(End(r, "ide_km: bytes after KEY_PROG"));
-      return Message(std::move(m));
+      return out;
     }
     case ObjectId::kKpAck: {
       KpAck m;
