@@ -100,19 +100,16 @@ Result<Message> Parse(ByteSpan object) {
       if (object.size() < kCommandSize + kKeySize + kIfvSize) {
         return Fail(Errc::kTruncated, "ide_km: KEY_PROG shorter than its key and IFV");
       }
-      // Built in place: the key is never moved through a temporary.
-      Message out(std::in_place_type<KeyProg>);
-      KeyProg& m = std::get<KeyProg>(out);
+      // Every field is read before the message is made whole in one piece.
       CCGPU_TRY(r.Skip(2, "ide_km: KEY_PROG Reserved"));
-      CCGPU_ASSIGN_OR_RETURN(m.stream_id, r.U8("ide_km: KEY_PROG StreamID"));
+      CCGPU_ASSIGN_OR_RETURN(const uint8_t stream_id, r.U8("ide_km: KEY_PROG StreamID"));
       CCGPU_TRY(r.Skip(1, "ide_km: KEY_PROG Reserved"));
-      CCGPU_ASSIGN_OR_RETURN(m.key_sub_stream, r.U8("ide_km: KEY_PROG KeySet/RxTx/SubStream"));
-      CCGPU_ASSIGN_OR_RETURN(m.port_index, r.U8("ide_km: KEY_PROG PortIndex"));
-      CCGPU_ASSIGN_OR_RETURN(ByteSpan key, r.Take(kKeySize, "ide_km: KEY_PROG Key"));
-      m.key = SecretBytes::CopyOf(key);
-      CCGPU_ASSIGN_OR_RETURN(m.ifv, r.Array<kIfvSize>("ide_km: KEY_PROG IFV"));
+      CCGPU_ASSIGN_OR_RETURN(const uint8_t key_sub_stream, r.U8("ide_km: KEY_PROG KeySet/RxTx/SubStream"));
+      CCGPU_ASSIGN_OR_RETURN(const uint8_t port_index, r.U8("ide_km: KEY_PROG PortIndex"));
+      CCGPU_ASSIGN_OR_RETURN(const ByteSpan key, r.Take(kKeySize, "ide_km: KEY_PROG Key"));
+      CCGPU_ASSIGN_OR_RETURN(const auto ifv, r.Array<kIfvSize>("ide_km: KEY_PROG IFV"));
       CCGPU_TRY(End(r, "ide_km: bytes after KEY_PROG"));
-      return out;
+      return Message(KeyProg{stream_id, key_sub_stream, port_index, SecretBytes::CopyOf(key), ifv});
     }
     case ObjectId::kKpAck: {
       KpAck m;
