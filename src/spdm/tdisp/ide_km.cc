@@ -46,6 +46,13 @@ struct SerializeVisitor {
   }
 };
 
+// The parsed message, built in place in the Result: no variant is moved
+// (GCC 12's -Wmaybe-uninitialized misreads a moved variant holding KeyProg).
+template <typename T>
+Result<Message> Made(T&& alternative) {
+  return Result<Message>(tl::in_place, std::in_place_type<std::decay_t<T>>, std::forward<T>(alternative));
+}
+
 Status End(const ByteReader& r, const char* what) {
   if (r.remaining() != 0) return Fail(Errc::kTrailingData, what);
   return OkStatus();
@@ -80,7 +87,7 @@ Result<Message> Parse(ByteSpan object) {
       CCGPU_TRY(r.Skip(1, "ide_km: QUERY Reserved"));
       CCGPU_ASSIGN_OR_RETURN(m.port_index, r.U8("ide_km: QUERY PortIndex"));
       CCGPU_TRY(End(r, "ide_km: bytes after QUERY"));
-      return Message(m);
+      return Made(m);
     }
     case ObjectId::kQueryResp: {
       QueryResp m;
@@ -94,7 +101,7 @@ Result<Message> Parse(ByteSpan object) {
       if (m.ide_capability.size() % 4 != 0) {
         return Fail(Errc::kMalformed, "ide_km: QUERY_RESP IDE capability is not whole DWORDs");
       }
-      return Message(m);
+      return Made(m);
     }
     case ObjectId::kKeyProg: {
       if (object.size() < kCommandSize + kKeySize + kIfvSize) {
@@ -109,7 +116,7 @@ Result<Message> Parse(ByteSpan object) {
       CCGPU_ASSIGN_OR_RETURN(const ByteSpan key, r.Take(kKeySize, "ide_km: KEY_PROG Key"));
       CCGPU_ASSIGN_OR_RETURN(const auto ifv, r.Array<kIfvSize>("ide_km: KEY_PROG IFV"));
       CCGPU_TRY(End(r, "ide_km: bytes after KEY_PROG"));
-      return Message(KeyProg{stream_id, key_sub_stream, port_index, SecretBytes::CopyOf(key), ifv});
+      return Made(KeyProg{stream_id, key_sub_stream, port_index, SecretBytes::CopyOf(key), ifv});
     }
     case ObjectId::kKpAck: {
       KpAck m;
@@ -123,7 +130,7 @@ Result<Message> Parse(ByteSpan object) {
       CCGPU_ASSIGN_OR_RETURN(m.key_sub_stream, r.U8("ide_km: KP_ACK KeySet/RxTx/SubStream"));
       CCGPU_ASSIGN_OR_RETURN(m.port_index, r.U8("ide_km: KP_ACK PortIndex"));
       CCGPU_TRY(End(r, "ide_km: bytes after KP_ACK"));
-      return Message(m);
+      return Made(m);
     }
     case ObjectId::kKSetGo:
     case ObjectId::kKSetStop:
@@ -136,7 +143,7 @@ Result<Message> Parse(ByteSpan object) {
       CCGPU_ASSIGN_OR_RETURN(m.key_sub_stream, r.U8("ide_km: K_SET KeySet/RxTx/SubStream"));
       CCGPU_ASSIGN_OR_RETURN(m.port_index, r.U8("ide_km: K_SET PortIndex"));
       CCGPU_TRY(End(r, "ide_km: bytes after K_SET_GO / K_SET_STOP / K_GOSTOP_ACK"));
-      return Message(m);
+      return Made(m);
     }
   }
   return Fail(Errc::kUnsupported, "ide_km: unknown object ID");
