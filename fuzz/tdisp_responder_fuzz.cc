@@ -1,10 +1,12 @@
-// Fuzzes the emulated GPU's TDISP responder (gpu/tdisp/tdi.h) with the
+// Fuzzes the emulated GPU's PCI-SIG responders (gpu/tdisp/tdi.h TDISP and
+// gpu/tdisp/ide_km.h IDE_KM, behind the device's ProtocolID router) with the
 // VENDOR_DEFINED payloads a requester can send, against a provisioned device
-// kept across inputs (so sequences of inputs walk the state machine).
+// kept across inputs (so sequences of inputs walk the state machines).
 // Input: 1 byte of framing choices (bit 0: inside a session; bit 1: a second
 // session; bit 2: another StandardID), then the payload. Oracle: nothing
 // crashes; an answer is a TDISP response for the same interface ID, and
-// refusals never change the TDI state.
+// refusals never change the TDI state; an IDE_KM answer parses as an IDE_KM
+// object.
 #include <unistd.h>
 
 #include <cstdint>
@@ -15,6 +17,7 @@
 
 #include "gpu/device.h"
 #include "gpu/provision.h"
+#include "gpu/tdisp/ide_km.h"
 #include "gpu/tdisp/tdi.h"
 
 namespace {
@@ -53,8 +56,13 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   vr.payload = payload;
   if ((data[0] & 1) != 0) vr.session_id = (data[0] & 2) != 0 ? 0xFFFDFFFDu : 0xFFFEFFFEu;
   const auto before = tdi.state();
-  auto rsp = tdi.Handle(vr);
+  auto rsp = device.PciSig()->Handle(vr);
   if (!rsp) {
+    CCGPU_CHECK(tdi.state() == before);
+    return 0;
+  }
+  if (auto ide = ccgpu::spdm::idekm::UnwrapPayload(*rsp)) {
+    CCGPU_CHECK(ccgpu::spdm::idekm::Parse(*ide).has_value());
     CCGPU_CHECK(tdi.state() == before);
     return 0;
   }
