@@ -22,6 +22,7 @@ std::string_view AttachStepName(AttachStep step) {
     case AttachStep::kEvidence: return "evidence";
     case AttachStep::kVerify: return "verify";
     case AttachStep::kSession: return "session";
+    case AttachStep::kIdeStream: return "ide stream";
     case AttachStep::kTdispLock: return "tdisp lock";
     case AttachStep::kTdispReport: return "tdisp report";
     case AttachStep::kTdispStart: return "tdisp start";

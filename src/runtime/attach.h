@@ -50,6 +50,7 @@ enum class AttachStep : uint8_t {
   kEvidence,         // signed GET_MEASUREMENTS with a fresh nonce
   kVerify,           // attest::Verify + policy
   kSession,          // KEY_EXCHANGE + FINISH, signed by the verified chain
+  kIdeStream,        // IDE_KM: the selective IDE stream's keys programmed and in use
   kTdispLock,        // TDISP LOCK_INTERFACE_REQUEST
   kTdispReport,      // TDISP GET_DEVICE_INTERFACE_REPORT checked
   kTdispStart,       // TDISP START_INTERFACE_REQUEST
@@ -58,7 +59,7 @@ enum class AttachStep : uint8_t {
   kReady,            // attached (not a failure step)
 };
 // "connect", "negotiate", "certificate", "evidence", "verify", "session",
-// "tdisp lock", "tdisp report", "tdisp start", "open channel", "set ready",
+// "ide stream", "tdisp lock", "tdisp report", "tdisp start", "open channel", "set ready",
 // "ready".
 std::string_view AttachStepName(AttachStep step);
 

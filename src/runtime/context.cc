@@ -126,6 +126,7 @@ Context::~Context() {
         });
       }
       if (d->tdisp != nullptr) (void)d->tdisp->Stop();
+      if (d->ide != nullptr) (void)d->ide->StopStream(d->ide_stream_id, d->ide_key_set);
       (void)d->session.requester->EndSession(d->session.session_id);
     }
     d->ops.reset();
@@ -183,6 +184,39 @@ Result<DeviceId> Context::Attach(const DeviceSpec& spec) {
     }
     rep.tdisp_note = "not securely attached: no host mapping given";
   } else {
+    // 4a. The selective IDE stream the interface's TEE traffic rides on.
+    if (options_.ide_stream) {
+      auto ide = std::make_unique<attach::IdeKmClient>(
+          attach::IdeKmRequesterTransport(*d->session.requester, d->session.session_id));
+      auto q = ide->Query();
+      if (!q && q.error().code == Errc::kPeerError &&
+          d->session.requester->last_peer_error() == spdm::wire::ErrorCode::kUnsupportedRequest) {
+        rep.ide_note = "the device offers no IDE_KM";
+      } else if (!q) {
+        return refuse(AttachStep::kIdeStream, q.error(), "attach ide stream: IDE_KM QUERY failed", q.error().ToString());
+      } else if (!q->ide_km || !q->selective_streams) {
+        rep.ide_note = "the device's IDE capability offers no selective stream keyed by IDE_KM";
+      } else {
+        // The root port's end of the stream is the platform's to program;
+        // its keys are not modelled, so they are wiped here. Key set K0
+        // first; if a guest that went away without detaching left K0 in use,
+        // the device refuses it (UNSUPPORTED_VALUE) and K1 takes over, which
+        // is how IDE refreshes keys.
+        const uint8_t stream = options_.tdisp_lock.default_stream_id;
+        uint8_t key_set = 0;
+        auto keys = ide->EstablishStream(stream, key_set);
+        if (!keys && keys.error().code == Errc::kUnsupported) keys = ide->EstablishStream(stream, key_set = 1);
+        if (!keys) {
+          return refuse(AttachStep::kIdeStream, keys.error(), "attach ide stream: the device refused the stream's keys",
+                        keys.error().ToString());
+        }
+        d->ide = std::move(ide);
+        d->ide_stream_id = stream;
+        d->ide_key_set = key_set;
+        rep.ide = true;
+        rep.reached = AttachStep::kIdeStream;
+      }
+    }
     auto client = std::make_unique<attach::TdispClient>(
         attach::RequesterTransport(*d->session.requester, d->session.session_id), mapping->function_id);
     if (auto v = client->GetVersion(); !v) {

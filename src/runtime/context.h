@@ -44,6 +44,7 @@
 
 #include "base/bytes.h"
 #include "base/result.h"
+#include "attach/ide_km_client.h"
 #include "attach/tdisp_client.h"
 #include "channel/shm.h"
 #include "runtime/attach.h"
@@ -109,6 +110,12 @@ struct ContextOptions {
   bool require_tdisp = true;
   // TDISP LOCK_INTERFACE flags (NO_FW_UPDATE | LOCK_MSIX by default).
   attach::LockOptions tdisp_lock;
+  // Before LOCK, set up the selective IDE stream tdisp_lock.default_stream_id
+  // names with fresh keys (IDE_KM: QUERY, KEY_PROG for RX/TX × PR/NPR/CPL,
+  // K_SET_GO), as PCIe TDISP expects TEE traffic to ride on one. A device
+  // that offers no IDE_KM is attached without (AttachReport::ide_note); one
+  // that offers it and refuses the keys is refused at kIdeStream.
+  bool ide_stream = true;
   // Geometry, chunk size, sealing threads and key-rotation limits of each
   // device's secure channel (channel_id is per device).
   runtime::DeviceChannelOptions channel;
@@ -123,6 +130,8 @@ struct AttachReport {
   std::string why;                   // one line
   std::optional<Attestation> attestation;  // set once verification ran
   uint32_t session_id = 0;
+  bool ide = false;                  // the selective IDE stream's keys are in use on the device
+  std::string ide_note;              // why not, when ide is false
   bool tdisp = false;                // the interface was locked, checked and started (RUN)
   std::string tdisp_note;            // why not, when tdisp is false; the mismatch, when refused
   std::optional<spdm::tdisp::InterfaceReport> interface_report;  // as checked

@@ -21,6 +21,7 @@
 #include "gpu/config.h"
 #include "gpu/device.h"
 #include "gpu/pci_config.h"
+#include "gpu/tdisp/ide_km.h"
 #include "gpu/tdisp/tdi.h"
 #include "gpu/provision.h"
 #include "gpu/rim_maker.h"
@@ -281,6 +282,25 @@ TEST_F(ContextTest, AttachLocksChecksAndStartsTheTdispInterface) {
   ASSERT_TRUE(rep->interface_report.has_value());
   EXPECT_FALSE(rep->interface_report->mmio_ranges.empty());
   EXPECT_EQ(ctx->HostDevice(*id)->Tdi()->state(), spdm::tdisp::TdiState::kRun);
+  // Before LOCK, the selective IDE stream (default_stream_id 0) got fresh
+  // keys for RX/TX × PR/NPR/CPL, all in use on the device.
+  EXPECT_TRUE(rep->ide);
+  EXPECT_TRUE(rep->ide_note.empty()) << rep->ide_note;
+  const auto ide = ctx->HostDevice(*id)->IdeKm()->Status();
+  EXPECT_EQ(ide.keys_in_use, 6u);
+  EXPECT_EQ(ide.secure_stream, std::optional<uint8_t>(0));
+}
+
+TEST_F(ContextTest, IdeStreamCanBeLeftOut) {
+  ContextOptions o = Options();
+  o.ide_stream = false;
+  auto ctx = NewContext(std::move(o));
+  auto id = ctx->Attach(DeviceSpec::InProcess(state_, 0));
+  ASSERT_TRUE(id.has_value()) << (ctx->last_attach_failure() ? ctx->last_attach_failure()->why : "");
+  auto rep = ctx->Report(*id);
+  EXPECT_FALSE(rep->ide);
+  EXPECT_TRUE(rep->tdisp);
+  EXPECT_EQ(ctx->HostDevice(*id)->IdeKm()->Status().keys_in_use, 0u);
 }
 
 TEST_F(ContextTest, InterfaceReportNotMatchingTheHostMappingIsRefused) {

@@ -6,6 +6,7 @@
 #include <memory>
 #include <mutex>
 
+#include "attach/ide_km_client.h"
 #include "attach/tdisp_client.h"
 #include "runtime/attach.h"
 #include "runtime/context.h"
@@ -21,6 +22,8 @@ struct DeviceState {
   Endpoint endpoint;          // connection (and in-process device)
   AttestedSession session;    // requester + session id + attestation
   std::unique_ptr<attach::TdispClient> tdisp;  // when securely attached
+  std::unique_ptr<attach::IdeKmClient> ide;    // when the IDE stream was set up
+  uint8_t ide_stream_id = 0, ide_key_set = 0;
   std::unique_ptr<DeviceOps> ops;  // the secure channel; null until opened
   AttachReport report;        // guarded by mu
   std::atomic<bool> lost{false};

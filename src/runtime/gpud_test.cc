@@ -138,6 +138,7 @@ TEST_F(GpudTest, AttachesTwoGpudDevicesAndRunsCopiesKernelsAndAPeerCopy) {
       ids[i] = *id;
       auto rep = ctx->Report(*id);
       EXPECT_TRUE(rep->tdisp);
+      EXPECT_TRUE(rep->ide) << rep->ide_note;  // IDE_KM across the process boundary
       EXPECT_EQ(rep->device_index, i);
       EXPECT_EQ(ctx->HostDevice(*id), nullptr);  // not ours: another process
     }
