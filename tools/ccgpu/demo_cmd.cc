@@ -141,8 +141,8 @@ struct Demo {
     }
     char sid[16];
     std::snprintf(sid, sizeof sid, "0x%08x", r.session_id);
-    detail = "SPDM session " + std::string(sid) + (r.tdisp ? ", TDISP RUN" : ", TDISP: " + r.tdisp_note) +
-             ", ready";
+    detail = "SPDM session " + std::string(sid) + (r.ide ? ", IDE stream keyed" : "") +
+             (r.tdisp ? ", TDISP RUN" : ", TDISP: " + r.tdisp_note) + ", ready";
     return OkStatus();
   }
 
