@@ -6,60 +6,26 @@
 #include "attach/ide_km_client.h"
 
 #include <gtest/gtest.h>
-#include <unistd.h>
 
-#include <filesystem>
-
+#include "attach/device_session_fixture.h"
 #include "attach/tdisp_client.h"
-#include "gpu/device.h"
-#include "gpu/provision.h"
-#include "gpu/tdisp/ide_km.h"
-#include "spdm/responder/test_support.h"
 
 namespace ccgpu::attach {
 namespace {
-namespace fs = std::filesystem;
 namespace idekm = spdm::idekm;
 
-class IdeKmTest : public ::testing::Test {
+class IdeKmTest : public testing::DeviceSessionTest {
  protected:
-  static void SetUpTestSuite() {
-    dir_ = new fs::path(fs::temp_directory_path() / ("ccgpu_ide_km_test_" + std::to_string(::getpid())));
-    gpu::ProvisionOptions o;
-    o.gpus = 1;
-    o.now = SystemClock::Get().Now();
-    o.base.protected_memory_bytes = 1u << 20;
-    ASSERT_TRUE(gpu::Provision(*dir_, o).has_value());
-  }
-  static void TearDownTestSuite() {
-    fs::remove_all(*dir_);
-    delete dir_;
-  }
-
   void SetUp() override {
-    auto d = gpu::Device::Open(*dir_, 0);
-    ASSERT_TRUE(d.has_value());
-    device_ = std::move(*d);
-    auto rc = spdm::testing::ResponderConfigFor(crypto::Curve::kP384);
-    rc.vendor = device_->PciSig();
-    pair_ = spdm::testing::MakePair(rc, spdm::testing::RequesterConfigFor(crypto::Curve::kP384));
-    ASSERT_TRUE(pair_.requester->InitConnection());
-    ASSERT_TRUE(pair_.requester->GetCertificate());
-    auto s = pair_.requester->StartSession();
-    ASSERT_TRUE(s) << s.error().ToString();
-    session_ = s->session_id;
+    DeviceSessionTest::SetUp();
+    if (HasFatalFailure()) return;
     client_ = std::make_unique<IdeKmClient>(IdeKmRequesterTransport(*pair_.requester, session_));
   }
 
   gpu::tdisp::IdeKmResponder& Device() { return *device_->IdeKm(); }
 
-  static fs::path* dir_;
-  std::unique_ptr<gpu::Device> device_;
-  spdm::testing::Pair pair_;
-  uint32_t session_ = 0;
   std::unique_ptr<IdeKmClient> client_;
 };
-fs::path* IdeKmTest::dir_ = nullptr;
 
 TEST_F(IdeKmTest, QueryReportsTheDevicesIdeCapability) {
   auto q = client_->Query();

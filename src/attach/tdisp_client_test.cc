@@ -1,22 +1,16 @@
 // Secure attach end to end in one process: a real SPDM responder whose
-// VENDOR_DEFINED handler is the emulated GPU's TDI, a real requester over
+// VENDOR_DEFINED handler is the emulated GPU's (TDI), a real requester over
 // the LoopbackExchange, a KEY_EXCHANGE/FINISH secure session, and the guest's
 // TdispClient inside it — with each wrong turn the host can cause.
 #include "attach/tdisp_client.h"
 
 #include <gtest/gtest.h>
-#include <unistd.h>
 
-#include <filesystem>
-
-#include "gpu/device.h"
-#include "gpu/provision.h"
+#include "attach/device_session_fixture.h"
 #include "gpu/tdisp/tdi.h"
-#include "spdm/responder/test_support.h"
 
 namespace ccgpu::attach {
 namespace {
-namespace fs = std::filesystem;
 namespace td = spdm::tdisp;
 
 #define EXPECT_ERRC(expr, errc)                                              \
@@ -26,33 +20,11 @@ namespace td = spdm::tdisp;
     EXPECT_EQ(ccgpu_r_.error().code, (errc)) << ccgpu_r_.error().ToString(); \
   } while (false)
 
-class AttachTest : public ::testing::Test {
+class AttachTest : public testing::DeviceSessionTest {
  protected:
-  static void SetUpTestSuite() {
-    dir_ = new fs::path(fs::temp_directory_path() / ("ccgpu_attach_test_" + std::to_string(::getpid())));
-    gpu::ProvisionOptions o;
-    o.gpus = 1;
-    o.now = SystemClock::Get().Now();
-    o.base.protected_memory_bytes = 1u << 20;
-    ASSERT_TRUE(gpu::Provision(*dir_, o).has_value());
-  }
-  static void TearDownTestSuite() {
-    fs::remove_all(*dir_);
-    delete dir_;
-  }
-
   void SetUp() override {
-    auto d = gpu::Device::Open(*dir_, 0);
-    ASSERT_TRUE(d.has_value());
-    device_ = std::move(*d);
-    auto rc = spdm::testing::ResponderConfigFor(crypto::Curve::kP384);
-    rc.vendor = device_->Tdi();
-    pair_ = spdm::testing::MakePair(rc, spdm::testing::RequesterConfigFor(crypto::Curve::kP384));
-    ASSERT_TRUE(pair_.requester->InitConnection());
-    ASSERT_TRUE(pair_.requester->GetCertificate());
-    auto s = pair_.requester->StartSession();
-    ASSERT_TRUE(s) << s.error().ToString();
-    session_ = s->session_id;
+    DeviceSessionTest::SetUp();
+    if (HasFatalFailure()) return;
     const gpu::PciConfig pci = device_->Pci();
     mapping_.function_id = pci.function_id();
     for (const gpu::PciBar& b : pci.bars()) mapping_.bars.push_back({b.index, b.address, b.size});
@@ -61,14 +33,9 @@ class AttachTest : public ::testing::Test {
 
   gpu::tdisp::TdiResponder& Tdi() { return *device_->Tdi(); }
 
-  static fs::path* dir_;
-  std::unique_ptr<gpu::Device> device_;  // outlives the responder holding its TDI
-  spdm::testing::Pair pair_;
-  uint32_t session_ = 0;
   HostMapping mapping_;
   std::unique_ptr<TdispClient> client_;
 };
-fs::path* AttachTest::dir_ = nullptr;
 
 TEST_F(AttachTest, AttachesThroughTheWholeFlowInsideTheSession) {
   auto report = client_->Attach(mapping_);
