@@ -312,3 +312,39 @@ TEST(PskSession, WorksInChunksAtDataTransferSize42) {
 
 }  // namespace
 }  // namespace ccgpu::spdm
+
+namespace ccgpu::spdm {
+namespace {
+
+// Without a ResponderContext, a replayed PSK_EXCHANGE would re-create an
+// earlier session's keys: the responder refuses a RequesterContext it has
+// seen, also on a new connection. With context, the same request is fine
+// (the responder's own context makes the keys fresh).
+TEST(PskSession, ReplayedPskExchangeWithoutContextIsRefused) {
+  for (bool with_context : {false, true}) {
+    Pair p = PskPair(PskSetup{wire::kVersion12, crypto::Curve::kP384, with_context});
+    ASSERT_TRUE(p.requester->InitConnection());
+    Bytes recorded;
+    p.exchange->set_tamper([&](bool to_responder, bool, Bytes& b) {
+      if (to_responder && b.size() > 1 && b[1] == 0xE6) recorded = b;
+    });
+    ASSERT_TRUE(p.requester->StartPskSession(Span(kHintText)));
+    p.exchange->set_tamper(nullptr);
+    ASSERT_FALSE(recorded.empty());
+    ASSERT_TRUE(p.requester->InitConnection());  // a new connection, same responder
+    auto raw = p.requester->SendApplicationMessage(std::nullopt, recorded);
+    ASSERT_TRUE(raw);
+    if (with_context) {
+      EXPECT_EQ((*raw)[1], static_cast<uint8_t>(wire::Code::kPskExchangeRsp)) << "with context";
+    } else {
+      EXPECT_EQ((*raw)[1], static_cast<uint8_t>(wire::Code::kError));
+      EXPECT_EQ((*raw)[2], static_cast<uint8_t>(wire::ErrorCode::kInvalidRequest));
+      EXPECT_STREQ(p.responder->last_error_context(), "spdm responder: PSK_EXCHANGE RequesterContext seen before (replay)");
+      // A fresh PSK_EXCHANGE (new context) still works.
+      EXPECT_TRUE(p.requester->StartPskSession(Span(kHintText)));
+    }
+  }
+}
+
+}  // namespace
+}  // namespace ccgpu::spdm

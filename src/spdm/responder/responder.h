@@ -13,9 +13,11 @@
 #define CCGPU_SPDM_RESPONDER_RESPONDER_H_
 
 #include <cstdint>
+#include <deque>
 #include <map>
 #include <memory>
 #include <optional>
+#include <set>
 #include <vector>
 
 #include "base/bytes.h"
@@ -252,6 +254,11 @@ class Responder {
     std::size_t done = 0;  // bytes sent
     Bytes bytes;           // the whole response
   };
+  // RequesterContexts of PSK sessions without a ResponderContext (rsp_psk.cc:
+  // a repeat is a replay), the oldest dropped first; kept across connections.
+  static constexpr std::size_t kRememberedContexts = 4096;
+  std::set<Bytes> psk_contexts_;
+  std::deque<Bytes> psk_context_order_;
   std::optional<ChunkSendState> chunk_send_;
   std::optional<ChunkGetState> chunk_get_;
   uint8_t next_chunk_handle_ = 0;

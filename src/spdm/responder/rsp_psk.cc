@@ -11,8 +11,14 @@
 //     session is established by PSK_EXCHANGE_RSP, TH2 = Hash(... ||
 //     PSK_EXCHANGE_RSP).
 // The requester's freshness is its RequesterContext (at least 32 bytes are
-// required here, so that a replayed PSK_EXCHANGE to a responder without
-// context cannot yield the keys of an earlier session).
+// required here). Without a ResponderContext it is the only freshness: a
+// replayed PSK_EXCHANGE would give the responder the keys of the earlier
+// session again, and the host could then replay that session's records,
+// which the responder would answer under the same keys and sequence numbers
+// (AES-GCM nonce reuse). So a responder without context refuses a
+// RequesterContext it has seen before (the last kRememberedContexts of them,
+// across connections) with InvalidRequest. With context its own random
+// ResponderContext makes every session's keys fresh.
 #include "crypto/rng.h"
 #include "spdm/responder/responder_internal.h"
 
@@ -45,6 +51,16 @@ Result<Bytes> Responder::OnPskExchange(const wire::PskExchange& m, const Ctx& ct
   CCGPU_ASSIGN_OR_RETURN(auto schedule, config_.psk_store->Schedule(algs, m.psk_hint));
 
   const bool with_context = (neg_.rsp_caps & wire::cap::kPskMask) == wire::cap::kPskWithContext;
+  if (!with_context) {
+    const Bytes seen(m.requester_context.begin(), m.requester_context.end());
+    if (psk_contexts_.count(seen) != 0) return Invalid("spdm responder: PSK_EXCHANGE RequesterContext seen before (replay)");
+    psk_contexts_.insert(seen);
+    psk_context_order_.push_back(seen);
+    if (psk_context_order_.size() > kRememberedContexts) {
+      psk_contexts_.erase(psk_context_order_.front());
+      psk_context_order_.pop_front();
+    }
+  }
   const uint32_t session_id = AllocateSessionId(m.req_session_id);
   Bytes context(with_context ? neg_.wire.hash_size : 0);
   CCGPU_TRY(crypto::RandomBytes(context));
