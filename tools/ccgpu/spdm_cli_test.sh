@@ -119,6 +119,9 @@ printf 'ffeeddccbbaa99887766554433221100' > "$D/other_psk.hex"
 for v in 1.1 1.2 1.3; do psk mctp "$v" "--dmtf-test-psk" "--dmtf-test-psk" true; done
 psk pci_doe 1.3 "--psk-file $D/psk.hex --psk-hint gpu0" "--psk-file $D/psk.hex --psk-hint gpu0" true
 psk mctp 1.2 "--dmtf-test-psk --psk-without-context" "--dmtf-test-psk" false
+# Measurements hashed with SHA-512, as DMTF's emulator does by default.
+psk pci_doe 1.2 "--dmtf-test-psk --measurement-hash sha512" "--dmtf-test-psk" true
+grep -q '"measurement_hash": 8' "$D/req.json" || { echo "SHA-512 measurement hash not negotiated"; cat "$D/req.json"; exit 1; }
 
 # Another key under the same hint: the requester catches it by
 # ResponderVerifyData; an unreadable or non-hex key file is refused up front.

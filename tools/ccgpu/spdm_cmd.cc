@@ -136,6 +136,7 @@ struct ResponderArgs {
   uint32_t max_spdm_msg_size = 0;  // 0: 64 KiB (chunking on)
   PskArgs psk;
   bool psk_without_context = false;
+  std::string measurement_hash;  // sha256 | sha384 | sha512; empty: follow the base hash
 };
 
 int RunResponder(const ResponderArgs& a) {
@@ -181,6 +182,15 @@ int RunResponder(const ResponderArgs& a) {
   for (const auto& c : *certs) rc.cert_chain_der.push_back(c.Der());
   rc.signer = *signer;
   rc.measurements = spdm::responder::StaticMeasurementProvider::Sample();
+  if (!a.measurement_hash.empty()) {
+    if (a.measurement_hash == "sha256") rc.measurement_hash = spdm::wire::alg::kMeasSha256;
+    else if (a.measurement_hash == "sha384") rc.measurement_hash = spdm::wire::alg::kMeasSha384;
+    else if (a.measurement_hash == "sha512") rc.measurement_hash = spdm::wire::alg::kMeasSha512;
+    else {
+      std::fprintf(stderr, "ccgpu spdm responder: --measurement-hash must be sha256, sha384 or sha512\n");
+      return kExitUsage;
+    }
+  }
   rc.heartbeat_period = 0xF0;
   rc.data_transfer_size = a.data_transfer_size;
   rc.max_spdm_msg_size = a.max_spdm_msg_size;
@@ -568,6 +578,8 @@ void AddSpdmCommand(CLI::App& app, Action& action) {
   rsp->add_option("--max-spdm-msg-size", ra->max_spdm_msg_size,
                   "largest message reassembled from chunks (default 64 KiB)");
   AddPskOptions(rsp, &ra->psk);
+  rsp->add_option("--measurement-hash", ra->measurement_hash,
+                  "sha256 | sha384 | sha512 (default: the negotiated base hash; DMTF's emulator uses sha512)");
   rsp->add_flag("--psk-without-context", ra->psk_without_context,
                 "advertise PSK_CAP without context: no ResponderContext, no PSK_FINISH");
   rsp->callback([&action, ra]() { action = [ra]() { return RunResponder(*ra); }; });
