@@ -93,33 +93,26 @@ Result<IdeStreamKeys> IdeKmClient::EstablishStream(uint8_t stream_id, uint8_t ke
       out.keys.push_back(std::move(key));
     }
   }
-  for (uint8_t dir : kDirections) {
-    for (uint8_t sub : kSubStreams) {
-      idekm::KeySetCommand go{idekm::ObjectId::kKSetGo, stream_id, static_cast<uint8_t>(sub | dir | out.key_set),
-                              port_index_};
-      CCGPU_ASSIGN_OR_RETURN(Bytes raw, Call(go));
-      CCGPU_ASSIGN_OR_RETURN(idekm::Message m, idekm::Parse(raw));
-      auto* ack = std::get_if<idekm::KeySetCommand>(&m);
-      if (ack == nullptr || ack->object != idekm::ObjectId::kKSetGoStopAck || ack->stream_id != go.stream_id ||
-          ack->key_sub_stream != go.key_sub_stream || ack->port_index != go.port_index) {
-        return Fail(Errc::kUnexpectedMessage, "ide_km client: K_SET_GO not answered by its K_GOSTOP_ACK");
-      }
-    }
-  }
+  CCGPU_TRY(KeySetAll(idekm::ObjectId::kKSetGo, stream_id, out.key_set));
   return out;
 }
 
 Status IdeKmClient::StopStream(uint8_t stream_id, uint8_t key_set) {
+  return KeySetAll(idekm::ObjectId::kKSetStop, stream_id, key_set & idekm::kKeySetMask);
+}
+
+Status IdeKmClient::KeySetAll(idekm::ObjectId command, uint8_t stream_id, uint8_t key_set) {
   for (uint8_t dir : kDirections) {
     for (uint8_t sub : kSubStreams) {
-      idekm::KeySetCommand stop{idekm::ObjectId::kKSetStop, stream_id,
-                                static_cast<uint8_t>(sub | dir | (key_set & idekm::kKeySetMask)), port_index_};
-      CCGPU_ASSIGN_OR_RETURN(Bytes raw, Call(stop));
+      const idekm::KeySetCommand sent{command, stream_id, static_cast<uint8_t>(sub | dir | key_set), port_index_};
+      CCGPU_ASSIGN_OR_RETURN(Bytes raw, Call(sent));
       CCGPU_ASSIGN_OR_RETURN(idekm::Message m, idekm::Parse(raw));
       auto* ack = std::get_if<idekm::KeySetCommand>(&m);
-      if (ack == nullptr || ack->object != idekm::ObjectId::kKSetGoStopAck || ack->stream_id != stop.stream_id ||
-          ack->key_sub_stream != stop.key_sub_stream || ack->port_index != stop.port_index) {
-        return Fail(Errc::kUnexpectedMessage, "ide_km client: K_SET_STOP not answered by its K_GOSTOP_ACK");
+      if (ack == nullptr || ack->object != idekm::ObjectId::kKSetGoStopAck || ack->stream_id != sent.stream_id ||
+          ack->key_sub_stream != sent.key_sub_stream || ack->port_index != sent.port_index) {
+        return Fail(Errc::kUnexpectedMessage, command == idekm::ObjectId::kKSetGo
+                                                  ? "ide_km client: K_SET_GO not answered by its K_GOSTOP_ACK"
+                                                  : "ide_km client: K_SET_STOP not answered by its K_GOSTOP_ACK");
       }
     }
   }

@@ -68,6 +68,9 @@ class IdeKmClient {
 
  private:
   Result<Bytes> Call(const spdm::idekm::Message& m);
+  // K_SET_GO or K_SET_STOP for all six lanes of a key set, each answered by
+  // its K_GOSTOP_ACK.
+  Status KeySetAll(spdm::idekm::ObjectId command, uint8_t stream_id, uint8_t key_set);
   IdeKmTransport transport_;
   uint8_t port_index_;
 };

@@ -15,6 +15,11 @@ constexpr uint32_t kIdeCapIdeKm = 1u << 6;
 constexpr uint32_t kIdeCapTeeLimitedStream = 1u << 24;
 constexpr uint32_t kStreamStateSecure = 0x2;
 
+// The (stream, direction | sub-stream) a KEY_PROG or K_SET names.
+std::pair<uint8_t, uint8_t> LaneOf(uint8_t stream_id, uint8_t key_sub_stream) {
+  return {stream_id, static_cast<uint8_t>(key_sub_stream & (idekm::kSubStreamMask | idekm::kDirectionTx))};
+}
+
 bool ValidSubStream(uint8_t key_sub_stream) {
   const uint8_t s = key_sub_stream & idekm::kSubStreamMask;
   return s == idekm::kSubStreamPr || s == idekm::kSubStreamNpr || s == idekm::kSubStreamCpl;
@@ -113,9 +118,8 @@ Result<Bytes> IdeKmResponder::Serve(idekm::Message& m) {
     ack.stream_id = k->stream_id;
     ack.key_sub_stream = k->key_sub_stream;
     ack.port_index = k->port_index;
-    const uint8_t lane_bits = k->key_sub_stream & (idekm::kSubStreamMask | idekm::kDirectionTx);
     const uint8_t key_set = k->key_sub_stream & idekm::kKeySetMask;
-    const Lane lane{k->stream_id, lane_bits};
+    const Lane lane = LaneOf(k->stream_id, k->key_sub_stream);
     auto used = in_use_.find(lane);
     if (k->port_index != kPortIndex) {
       ack.status = idekm::KpAckStatus::kUnsupportedPortIndex;
@@ -136,9 +140,8 @@ Result<Bytes> IdeKmResponder::Serve(idekm::Message& m) {
     if (c->port_index != kPortIndex || !ValidSubStream(c->key_sub_stream)) {
       return Fail(Errc::kInvalidArgument, "ide_km: K_SET for a port or sub-stream this device lacks");
     }
-    const uint8_t lane_bits = c->key_sub_stream & (idekm::kSubStreamMask | idekm::kDirectionTx);
     const uint8_t key_set = c->key_sub_stream & idekm::kKeySetMask;
-    const Lane lane{c->stream_id, lane_bits};
+    const Lane lane = LaneOf(c->stream_id, c->key_sub_stream);
     if (c->object == idekm::ObjectId::kKSetGo) {
       if (keys_.count({lane, key_set}) == 0) {
         return Fail(Errc::kInvalidArgument, "ide_km: K_SET_GO for a key set never programmed");
